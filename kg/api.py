@@ -1,0 +1,316 @@
+"""The Python API: :func:`load` returns a :class:`KnowledgeGraph` over a built graph.
+
+Queries run on the embedded pyoxigraph store; paths on a NetworkX view built on first use;
+rdflib is imported only by :meth:`KnowledgeGraph.to_rdflib`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+from kg.errors import KGError
+from kg.namespace import GRAPH_CURATED, PREFIXES
+from kg.query.engine import GRAPHS, SparqlEngine
+from kg.query.library import NamedQuery, get_query, list_queries
+
+__all__ = ["KnowledgeGraph", "load"]
+
+STORE_DIR = "store"
+
+
+def load(path: Path | str | None = None, *, build: bool = True, hpo: str = "none") -> "KnowledgeGraph":
+    """Open a built graph, building it first if it is missing or its inputs changed.
+
+    Parameters
+    ----------
+    path : path, optional
+        Build directory; defaults to ``$KG_BUILD_DIR`` or ``~/.cache/myoclonus-kg/build``.
+    build : bool
+        Build when missing or stale; if false, a missing build raises.
+    hpo : {"none", "subset", "full"}
+        HPO import for a *new* build; an existing build keeps its own mode.
+
+    Raises
+    ------
+    KGError
+        If there is no build and ``build`` is false, or the build fails.
+
+    Examples
+    --------
+    >>> import kg, tempfile
+    >>> graph = kg.load(tempfile.mkdtemp() + "/build")
+    >>> graph.sparql("ASK { mk:clonazepam mkv:treats mk:action_myoclonus }").value
+    True
+    """
+    from kg.build.builder import default_build_dir
+
+    directory = Path(path) if path is not None else default_build_dir()
+    manifest = directory / "manifest.json"
+    if build:
+        recorded: dict = {}
+        if manifest.is_file():
+            try:
+                recorded = json.loads(manifest.read_text(encoding="utf-8"))
+            except ValueError:
+                recorded = {}
+        from kg.build.builder import build as run_build, input_fingerprint
+
+        # A stale build is rebuilt from the same inputs it was made from (HPO mode, data dir).
+        mode = recorded.get("hpo", hpo)
+        data = Path(recorded["data"]) if recorded.get("data") else None
+        if data is not None and not data.is_dir():
+            data = None  # its curation directory is gone: keep the build as it is
+            stale = False
+        else:
+            stale = recorded.get("fingerprint") != input_fingerprint(mode, data)
+        if not recorded or stale or not (directory / STORE_DIR).is_dir():
+            run_build(directory, hpo=mode, data=data)
+    elif not manifest.is_file():
+        raise KGError(f"{directory}: no built graph here; run `kg build --out {directory}`")
+    return KnowledgeGraph(directory)
+
+
+class KnowledgeGraph:
+    """A built myoclonus-kg graph: SPARQL, named queries, paths, neighbourhoods, exports.
+
+    Parameters
+    ----------
+    directory : path
+        A build directory (see :func:`load`).
+    """
+
+    def __init__(self, directory: Path | str) -> None:
+        self.directory = Path(directory)
+        self._engine: SparqlEngine | None = None
+        self._nx = {}
+        self._index = {}
+        self._cache = {}
+
+    def __repr__(self) -> str:
+        return f"KnowledgeGraph({str(self.directory)!r})"
+
+    # ----------------------------------------------------------------- SPARQL
+    @property
+    def engine(self) -> SparqlEngine:
+        if self._engine is None:
+            self._engine = SparqlEngine.open(self.directory / STORE_DIR)
+        return self._engine
+
+    @property
+    def manifest(self) -> dict:
+        """The build's manifest: version, fingerprint, counts, file checksums."""
+        return json.loads((self.directory / "manifest.json").read_text(encoding="utf-8"))
+
+    def sparql(self, query: str, params: dict[str, Any] | None = None, *,
+               graphs: Iterable[str] | None = None, limit: int | None = None):
+        """Run a SPARQL query; prefixes ``mk``, ``mkv``, ``rdfs``, ``skos``, ... are predeclared.
+
+        Parameters
+        ----------
+        query : str
+            The query text.
+        params : dict, optional
+            Values for variables, bound as RDF terms: strings that are CURIEs or ``<IRIs>``
+            become IRIs, other strings literals; pyoxigraph terms pass through.
+        graphs : iterable of str, optional
+            Named graphs to query (``curated``, ``ontology``, ``hpo``); all by default.
+        limit : int, optional
+            Row cap for SELECT (the result says if it was truncated).
+
+        Returns
+        -------
+        ResultTable, AskResult or GraphResult
+
+        Raises
+        ------
+        QueryError, UnsafeQueryError
+        """
+        return self.engine.query(query, bindings=self._bind(params), limit=limit,
+                                 graphs=tuple(graphs) if graphs is not None else None)
+
+    def _bind(self, params: dict[str, Any] | None) -> dict:
+        import pyoxigraph as ox
+
+        from kg.query.library import to_term
+
+        bound = {}
+        for key, value in (params or {}).items():
+            if isinstance(value, (ox.NamedNode, ox.Literal, ox.BlankNode)):
+                bound[key] = value
+            elif isinstance(value, bool):
+                bound[key] = ox.Literal("true" if value else "false",
+                                        datatype=ox.NamedNode(PREFIXES["xsd"] + "boolean"))
+            elif isinstance(value, int):
+                bound[key] = to_term(str(value), "integer")
+            else:
+                text = str(value)
+                is_iri = (text.startswith("<") and text.endswith(">")) or \
+                    text.partition(":")[0] in PREFIXES
+                bound[key] = to_term(text, "iri") if is_iri else ox.Literal(text)
+        return bound
+
+    def queries(self) -> list[NamedQuery]:
+        """The named query library."""
+        return list_queries()
+
+    def named(self, name: str, params: dict[str, str] | None = None, *,
+              graphs: Iterable[str] | None = None, limit: int | None = None):
+        """Run a named query; parameter values may be CURIEs, ``<IRIs>`` or entity labels."""
+        nq = get_query(name)
+        bindings = nq.bindings(params, resolve=self.resolve)
+        return self.engine.query(nq.text, bindings=bindings, limit=limit,
+                                 graphs=tuple(graphs) if graphs is not None else None)
+
+    # ------------------------------------------------------------------ graph
+    def to_networkx(self, graphs: Iterable[str] | None = None):
+        """The graph as a NetworkX MultiDiGraph (cached; see :func:`kg.paths.graph.to_networkx`)."""
+        key = tuple(graphs) if graphs is not None else tuple(GRAPHS)
+        if key not in self._nx:
+            from kg.paths.graph import to_networkx
+            from kg.schema import load_schema
+
+            quads = []
+            for g in self.engine.default_graphs(key):
+                quads.extend(self.engine.store.quads_for_pattern(None, None, None, g))
+            self._nx[key] = to_networkx(quads, load_schema())
+        return self._nx[key]
+
+    def _graph_index(self, graphs: Iterable[str] | None = None):
+        from kg.paths.finder import PathCache
+        from kg.paths.graph import EntityIndex
+
+        key = tuple(graphs) if graphs is not None else tuple(GRAPHS)
+        if key not in self._index:
+            g = self.to_networkx(key)
+            self._index[key] = EntityIndex(g)
+            self._cache[key] = PathCache(g)
+        return self._index[key], self._cache[key]
+
+    def resolve(self, name: str, graphs: Iterable[str] | None = None) -> str:
+        """The IRI of the entity called ``name`` (label, synonym, id, CURIE or identifier).
+
+        Raises
+        ------
+        EntityNotFoundError
+            With suggestions.
+        """
+        index, _ = self._graph_index(graphs)
+        return index.resolve(name)
+
+    def entity(self, name: str, graphs: Iterable[str] | None = None) -> dict:
+        """Everything about one entity: label, definition, identifiers, and every edge
+        (in and out) with its evidence."""
+        from kg.paths.finder import edge_sentence
+
+        iri = self.resolve(name, graphs)
+        g = self.to_networkx(graphs)
+        data = dict(g.nodes[iri])
+        data["iri"] = iri
+        edges = []
+        for s, o, d in list(g.out_edges(iri, data=True)) + list(g.in_edges(iri, data=True)):
+            edges.append({"subject": s, "predicate": d["predicate"], "object": o,
+                          "sentence": edge_sentence(g, s, o, d), "quote": d.get("quote"),
+                          "quote_start": d.get("quote_start"), "quote_end": d.get("quote_end"),
+                          "correction": d.get("correction") or None,
+                          "reference": d.get("reference") or None, "statement": d.get("statement")})
+        data["edges"] = sorted(edges, key=lambda e: (e["sentence"], e["statement"] or ""))
+        return data
+
+    def path(self, source: str, target: str, *, k: int | None = None, directed: bool = False,
+             max_length: int | None = None, include_predicates: Iterable[str] = (),
+             exclude_predicates: Iterable[str] = (), include_categories: Iterable[str] = (),
+             exclude_categories: Iterable[str] = (), graphs: Iterable[str] | None = None):
+        """Shortest path(s) between two entities, each hop with its evidence.
+
+        Parameters
+        ----------
+        source, target : str
+            Entity labels, synonyms, ids or identifiers.
+        k : int, optional
+            The ``k`` shortest simple paths instead of all shortest ones.
+        directed : bool
+            Follow edges only in their asserted direction.
+        max_length : int, optional
+            Longest acceptable path, in hops.
+        include_predicates, exclude_predicates : iterable of str
+            Our predicate names (``treats``, ``causes``, ...).
+        include_categories, exclude_categories : iterable of str
+            Class names (``Drug``) or Biolink categories (``biolink:Drug``) of inner nodes.
+
+        Returns
+        -------
+        list of Path
+
+        Raises
+        ------
+        EntityNotFoundError, NoPathError
+
+        Examples
+        --------
+        >>> import kg, tempfile
+        >>> graph = kg.load(tempfile.mkdtemp() + "/build")
+        >>> paths = graph.path("hypoxia", "clonazepam")
+        >>> paths[0].labels[0], paths[0].labels[-1]
+        ('hypoxia', 'clonazepam')
+        """
+        from kg.paths.finder import PathFilter, find_paths
+
+        a, b = self.resolve(source, graphs), self.resolve(target, graphs)
+        flt = PathFilter(directed, frozenset(include_predicates), frozenset(exclude_predicates),
+                         frozenset(include_categories), frozenset(exclude_categories))
+        self._check_predicates(flt.include_predicates | flt.exclude_predicates)
+        _, cache = self._graph_index(graphs)
+        return find_paths(self.to_networkx(graphs), a, b, k=k, flt=flt, max_length=max_length,
+                          cache=cache)
+
+    def neighbors(self, name: str, depth: int = 1, *, directed: bool = False,
+                  include_predicates: Iterable[str] = (), exclude_predicates: Iterable[str] = (),
+                  graphs: Iterable[str] | None = None):
+        """The neighbourhood of an entity within ``depth`` hops, as a NetworkX MultiDiGraph
+        (node attribute ``distance``)."""
+        from kg.paths.finder import PathFilter, neighbourhood
+
+        center = self.resolve(name, graphs)
+        flt = PathFilter(directed, frozenset(include_predicates), frozenset(exclude_predicates))
+        self._check_predicates(flt.include_predicates | flt.exclude_predicates)
+        return neighbourhood(self.to_networkx(graphs), center, depth, flt)
+
+    def subgraph(self, names: Iterable[str], graphs: Iterable[str] | None = None):
+        """The subgraph induced by the given entities (labels, ids or identifiers)."""
+        iris = [self.resolve(n, graphs) for n in names]
+        return self.to_networkx(graphs).subgraph(iris).copy()
+
+    def _check_predicates(self, names: Iterable[str]) -> None:
+        from kg.schema import load_schema
+
+        known = load_schema().properties
+        bad = sorted(n for n in names if n not in known)
+        if bad:
+            raise KGError(f"unknown predicate(s) {', '.join(bad)}; known: "
+                          f"{', '.join(sorted(p for p, i in known.items() if i.kind == 'object'))}")
+
+    def counts(self, graphs: Iterable[str] | None = ("curated",)) -> dict[str, int]:
+        """Number of entities per class (an entity with two classes counts in both)."""
+        table = self.sparql("""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {
+            ?e a ?c . FILTER(STRSTARTS(STR(?c), STR(mkv:)))
+            FILTER(?c NOT IN (mkv:CuratedStatement, mkv:MappingStatement, mkv:SourceDocument))
+        } GROUP BY ?c ORDER BY ?c""", graphs=graphs)
+        return {c.rsplit("/", 1)[1]: n for c, n in table.to_records()}
+
+    def to_rdflib(self, graphs: Iterable[str] | None = None):
+        """The graph as an :class:`rdflib.Dataset` with the same named graphs (for interop)."""
+        import pyoxigraph as ox
+        import rdflib
+
+        dataset = rdflib.Dataset()
+        for prefix, iri in PREFIXES.items():
+            dataset.bind(prefix, iri)
+        for g in self.engine.default_graphs(tuple(graphs) if graphs is not None else None):
+            payload = ox.serialize(
+                (ox.Triple(q.subject, q.predicate, q.object)
+                 for q in self.engine.store.quads_for_pattern(None, None, None, g)),
+                format=ox.RdfFormat.N_TRIPLES)
+            dataset.graph(rdflib.URIRef(g.value)).parse(data=payload.decode("utf-8"), format="nt")
+        return dataset

@@ -1,0 +1,41 @@
+"""Shared CLI helpers: error reporting and the common options."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from kg.errors import KGError, QueryError
+
+__all__ = ["reports_errors", "build_dir_option", "echo_err"]
+
+
+def echo_err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def reports_errors(func):
+    """Turn a :class:`~kg.errors.KGError` into a one-line message on stderr and an exit code
+    (2 for a malformed query, 1 otherwise), instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except QueryError as exc:
+            echo_err(f"error: {exc}")
+            sys.exit(getattr(exc, "exit_code", 2))
+        except KGError as exc:
+            echo_err(f"error: {exc}")
+            sys.exit(1)
+
+    return wrapper
+
+
+def build_dir_option(func):
+    return click.option(
+        "--out", "-o", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Build directory (default: $KG_BUILD_DIR or ~/.cache/myoclonus-kg/build).")(func)

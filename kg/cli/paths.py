@@ -1,0 +1,74 @@
+"""``kg path`` and ``kg neighbors``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from kg.cli.common import build_dir_option, reports_errors
+
+__all__ = ["path_command", "neighbors_command"]
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+@click.command("path")
+@click.argument("source")
+@click.argument("target")
+@click.option("--k", "k", type=int, default=None, help="The K shortest simple paths (default: all shortest).")
+@click.option("--directed", is_flag=True, help="Follow edges only in their asserted direction.")
+@click.option("--max-length", type=int, default=None, help="Longest path, in hops.")
+@click.option("--predicate", "include_predicates", multiple=True, help="Use only these predicates.")
+@click.option("--exclude-predicate", "exclude_predicates", multiple=True, help="Never use these predicates.")
+@click.option("--category", "include_categories", multiple=True,
+              help="Inner nodes only of these classes (Drug, biolink:Drug, ...).")
+@click.option("--exclude-category", "exclude_categories", multiple=True,
+              help="No inner node of these classes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the paths as JSON.")
+@build_dir_option
+@reports_errors
+def path_command(source, target, k, directed, max_length, include_predicates, exclude_predicates,
+                 include_categories, exclude_categories, as_json, out) -> None:
+    """Shortest path(s) from SOURCE to TARGET, each hop as a sentence with its evidence."""
+    import kg
+
+    paths = kg.load(out).path(
+        source, target, k=k, directed=directed, max_length=max_length,
+        include_predicates=_split(include_predicates), exclude_predicates=_split(exclude_predicates),
+        include_categories=_split(include_categories), exclude_categories=_split(exclude_categories))
+    if as_json:
+        click.echo(json.dumps([p.to_dict() for p in paths], indent=2, ensure_ascii=False))
+        return
+    for i, p in enumerate(paths, 1):
+        click.echo(f"Path {i} ({len(p)} hop{'s' if len(p) != 1 else ''}): {p.text()}")
+        if i < len(paths):
+            click.echo("")
+
+
+@click.command("neighbors")
+@click.argument("entity")
+@click.option("--depth", type=int, default=1, show_default=True, help="How many hops out.")
+@click.option("--directed", is_flag=True, help="Follow outgoing edges only.")
+@click.option("--predicate", "include_predicates", multiple=True, help="Use only these predicates.")
+@click.option("--exclude-predicate", "exclude_predicates", multiple=True, help="Never use these predicates.")
+@build_dir_option
+@reports_errors
+def neighbors_command(entity, depth, directed, include_predicates, exclude_predicates, out) -> None:
+    """Entities within --depth hops of ENTITY, with the edges that join them."""
+    import kg
+    from kg.paths.finder import edge_sentence
+
+    sub = kg.load(out).neighbors(entity, depth, directed=directed,
+                                 include_predicates=_split(include_predicates),
+                                 exclude_predicates=_split(exclude_predicates))
+    by_distance: dict[int, list[str]] = {}
+    for node, data in sub.nodes(data=True):
+        by_distance.setdefault(data["distance"], []).append(data["label"])
+    for d in sorted(by_distance):
+        click.echo(f"distance {d}: {', '.join(sorted(by_distance[d], key=str.casefold))}")
+    click.echo(f"edges ({sub.number_of_edges()}):")
+    for s, o, data in sorted(sub.edges(data=True), key=lambda e: edge_sentence(sub, *e)):
+        click.echo(f"  {edge_sentence(sub, s, o, data)}  \u201c{data.get('quote', '')}\u201d")

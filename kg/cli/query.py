@@ -1,0 +1,105 @@
+"""``kg query`` and ``kg queries``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg.cli.common import build_dir_option, echo_err, reports_errors
+from kg.errors import KGError
+
+__all__ = ["query_command", "queries_command"]
+
+_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"]
+
+
+def _graphs(include_hpo: bool | None):
+    if include_hpo is None:
+        return None
+    return ("curated", "ontology", "hpo") if include_hpo else ("curated", "ontology")
+
+
+@click.command("query")
+@click.argument("query", required=False)
+@click.option("--file", "-f", "query_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read the query from a file.")
+@click.option("--name", "-n", help="Run a named query (see `kg queries`).")
+@click.option("--param", "-p", multiple=True, metavar="KEY=VALUE",
+              help="Parameter of a named query (CURIE, <IRI> or entity label); repeatable.")
+@click.option("--format", "fmt", type=click.Choice(_FORMATS), default=None,
+              help="Output format (default: table on a terminal, json otherwise for SELECT/ASK; "
+                   "turtle for CONSTRUCT/DESCRIBE).")
+@click.option("--limit", type=int, default=None, help="Cap the number of rows.")
+@click.option("--hpo/--no-hpo", "include_hpo", default=None,
+              help="Include or exclude the imported HPO graph (default: everything built).")
+@build_dir_option
+@reports_errors
+def query_command(query, query_file, name, param, fmt, limit, include_hpo, out) -> None:
+    """Run a SPARQL query: QUERY as an argument, '-' for stdin, --file, or --name.
+
+    Prefixes mk, mkv, mks, rdf, rdfs, owl, skos, dcterms, biolink, HP, ... are predeclared.
+    """
+    import kg
+
+    sources = [s for s in (query, query_file, name) if s]
+    if len(sources) != 1:
+        raise click.UsageError("give exactly one of QUERY, --file or --name")
+    graph = kg.load(out)
+    if name:
+        params = {}
+        for item in param:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise click.UsageError(f"--param wants KEY=VALUE, not {item!r}")
+            params[key] = value
+        result = graph.named(name, params, graphs=_graphs(include_hpo), limit=limit)
+    else:
+        if param:
+            raise click.UsageError("--param applies to --name queries only")
+        if query_file:
+            try:
+                text = query_file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise KGError(f"{query_file}: cannot read the query: {exc}") from None
+        elif query == "-":
+            text = sys.stdin.read()
+        else:
+            text = query
+        result = graph.sparql(text, graphs=_graphs(include_hpo), limit=limit)
+    _emit(result, fmt)
+
+
+def _emit(result, fmt: str | None) -> None:
+    from kg.query.results import GraphResult
+
+    is_graph = isinstance(result, GraphResult)
+    if fmt is None:
+        fmt = "turtle" if is_graph else ("table" if sys.stdout.isatty() else "json")
+    if is_graph and fmt not in ("turtle", "ntriples", "jsonld"):
+        raise click.UsageError(f"--format {fmt} does not apply to CONSTRUCT/DESCRIBE; "
+                               "use turtle, ntriples or jsonld")
+    if not is_graph and fmt in ("turtle", "ntriples", "jsonld"):
+        raise click.UsageError(f"--format {fmt} applies to CONSTRUCT/DESCRIBE only; "
+                               "use table, csv, tsv, json or xml")
+    out = result.text() if fmt == "table" else result.serialize(fmt)
+    sys.stdout.write(out if out.endswith("\n") else out + "\n")
+    if getattr(result, "truncated", False):
+        echo_err("note: the result was truncated by --limit")
+
+
+@click.command("queries")
+@click.option("--verbose", "-v", is_flag=True, help="Show descriptions, parameters and the SPARQL.")
+def queries_command(verbose: bool) -> None:
+    """List the named queries (competency questions)."""
+    from kg.query.library import list_queries
+
+    for q in list_queries():
+        click.echo(f"{q.name:32} {q.title}")
+        if verbose:
+            if q.description:
+                click.echo(f"{'':32} {q.description}")
+            for p in q.params:
+                default = f" (default {p.default})" if p.default else ""
+                click.echo(f"{'':32} --param {p.name}=<{p.type}>{default}  {p.description}")

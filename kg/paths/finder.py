@@ -1,0 +1,236 @@
+"""Shortest paths and neighbourhoods, each hop told as a sentence with its evidence."""
+
+from __future__ import annotations
+
+import html
+import itertools
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import networkx as nx
+
+from kg.errors import KGError, NoPathError
+
+__all__ = ["Hop", "Path", "PathFilter", "find_paths", "neighbourhood", "edge_sentence"]
+
+
+def edge_sentence(graph: nx.MultiDiGraph, subject: str, obj: str, data: dict) -> str:
+    """``clonazepam treats action myoclonus (first-line)`` for one edge."""
+    s, o = graph.nodes[subject]["label"], graph.nodes[obj]["label"]
+    sentence = f"{s} {data.get('label', data['predicate'])} {o}"
+    notes = []
+    q = data.get("qualifiers") or {}
+    if q.get("firstLine") in ("true", True):
+        notes.append("first-line")
+    if q.get("certainty") and q["certainty"] != "asserted":
+        notes.append(q["certainty"])
+    if q.get("frequency"):
+        notes.append(q["frequency"])
+    if q.get("inContext"):
+        ctx = q["inContext"]
+        notes.append("in " + graph.nodes[ctx]["label"] if ctx in graph else "in " + ctx)
+    return sentence + (f" ({', '.join(notes)})" if notes else "")
+
+
+@dataclass
+class Hop:
+    """One step of a path: the edges between two consecutive nodes, in their true direction."""
+
+    source: str
+    target: str
+    edges: list[tuple[str, str, dict]]  # (subject, object, edge data), as asserted
+
+    def sentences(self, graph: nx.MultiDiGraph) -> list[str]:
+        return [edge_sentence(graph, s, o, d) for s, o, d in self.edges]
+
+
+@dataclass
+class Path:
+    """A path between two entities; ``text()`` and ``_repr_html_`` tell each hop with evidence."""
+
+    graph: nx.MultiDiGraph = field(repr=False)
+    nodes: list[str]
+    hops: list[Hop]
+
+    def __len__(self) -> int:
+        return len(self.hops)
+
+    @property
+    def labels(self) -> list[str]:
+        return [self.graph.nodes[n]["label"] for n in self.nodes]
+
+    def text(self) -> str:
+        lines = [" → ".join(self.labels)]
+        for i, hop in enumerate(self.hops, 1):
+            for (s, o, d), sentence in zip(hop.edges, hop.sentences(self.graph)):
+                lines.append(f"  {i}. {sentence}.")
+                if d.get("quote"):
+                    where = (f" [{d['quote_start']}:{d['quote_end']}]"
+                             if d.get("quote_start") is not None else "")
+                    lines.append(f"     evidence{where}: \u201c{d['quote']}\u201d")
+                if d.get("correction"):
+                    lines.append(f"     correction: {d['correction']}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """Plain data: node labels and, per hop, the asserted edges with their evidence."""
+        return {
+            "nodes": self.nodes,
+            "labels": self.labels,
+            "hops": [[{"subject": s, "predicate": d["predicate"], "object": o,
+                       "sentence": edge_sentence(self.graph, s, o, d), "quote": d.get("quote"),
+                       "quote_start": d.get("quote_start"), "quote_end": d.get("quote_end"),
+                       "correction": d.get("correction") or None, "statement": d.get("statement")}
+                      for s, o, d in hop.edges] for hop in self.hops],
+        }
+
+    def _repr_html_(self) -> str:
+        items = []
+        for hop in self.hops:
+            for (s, o, d), sentence in zip(hop.edges, hop.sentences(self.graph)):
+                quote = f"<br><q>{html.escape(d['quote'])}</q>" if d.get("quote") else ""
+                items.append(f"<li>{html.escape(sentence)}{quote}</li>")
+        title = html.escape(" → ".join(self.labels))
+        return f"<p><b>{title}</b></p><ol>{''.join(items)}</ol>"
+
+
+@dataclass(frozen=True)
+class PathFilter:
+    """Which edges and nodes a path may use."""
+
+    directed: bool = False
+    include_predicates: frozenset[str] = frozenset()
+    exclude_predicates: frozenset[str] = frozenset()
+    include_categories: frozenset[str] = frozenset()
+    exclude_categories: frozenset[str] = frozenset()
+
+    def edge_ok(self, data: dict) -> bool:
+        p = data["predicate"]
+        if self.include_predicates and p not in self.include_predicates:
+            return False
+        return p not in self.exclude_predicates
+
+    def node_ok(self, graph: nx.MultiDiGraph, node: str, endpoints: set[str]) -> bool:
+        if node in endpoints:
+            return True
+        types = set(graph.nodes[node].get("types", ())) | {graph.nodes[node].get("category", "")}
+        if self.include_categories and not types & self.include_categories:
+            return False
+        return not types & self.exclude_categories
+
+    @property
+    def trivial(self) -> bool:
+        return not (self.include_predicates or self.exclude_predicates or self.include_categories
+                    or self.exclude_categories)
+
+
+def _projection(graph: nx.MultiDiGraph, flt: PathFilter, endpoints: set[str]) -> nx.Graph:
+    """A simple (di)graph over the allowed edges, which the path algorithms need."""
+    simple = nx.DiGraph() if flt.directed else nx.Graph()
+    nodes = [n for n in graph if flt.node_ok(graph, n, endpoints)]
+    simple.add_nodes_from(nodes)
+    allowed = set(nodes)
+    for s, o, d in graph.edges(data=True):
+        if s in allowed and o in allowed and s != o and flt.edge_ok(d):
+            simple.add_edge(s, o)
+    return simple
+
+
+class PathCache:
+    """Keeps the unfiltered projections, so repeated path queries do not rebuild them."""
+
+    def __init__(self, graph: nx.MultiDiGraph) -> None:
+        self.graph = graph
+        self._plain: dict[bool, nx.Graph] = {}
+
+    def projection(self, flt: PathFilter, endpoints: set[str]) -> nx.Graph:
+        if flt.trivial:
+            if flt.directed not in self._plain:
+                self._plain[flt.directed] = _projection(self.graph, flt, set())
+            return self._plain[flt.directed]
+        return _projection(self.graph, flt, endpoints)
+
+
+def _hop(graph: nx.MultiDiGraph, a: str, b: str, flt: PathFilter) -> Hop:
+    edges = [(a, b, d) for d in graph.get_edge_data(a, b, default={}).values() if flt.edge_ok(d)]
+    if not flt.directed:
+        edges += [(b, a, d) for d in graph.get_edge_data(b, a, default={}).values() if flt.edge_ok(d)]
+    edges.sort(key=lambda e: (e[2]["predicate"], e[2].get("statement") or ""))
+    return Hop(a, b, edges)
+
+
+def find_paths(graph: nx.MultiDiGraph, source: str, target: str, *, k: int | None = None,
+               flt: PathFilter = PathFilter(), max_length: int | None = None,
+               cache: PathCache | None = None) -> list[Path]:
+    """Shortest path(s) from ``source`` to ``target``.
+
+    Parameters
+    ----------
+    k : int, optional
+        Return the ``k`` shortest simple paths; by default all paths of the shortest length.
+    flt : PathFilter
+        Direction and predicate/category constraints.
+    max_length : int, optional
+        Longest path (in hops) to accept.
+
+    Raises
+    ------
+    NoPathError
+        If no path satisfies the constraints.
+    KGError
+        If ``k`` is not positive.
+    """
+    if source == target:
+        raise KGError("source and target are the same entity")
+    if k is not None and k < 1:
+        raise KGError("k must be at least 1")
+    simple = (cache or PathCache(graph)).projection(flt, {source, target})
+    how = "directed" if flt.directed else "undirected"
+    names = f"{graph.nodes[source]['label']!r} and {graph.nodes[target]['label']!r}"
+    try:
+        if k is None:
+            node_paths = list(nx.all_shortest_paths(simple, source, target))
+        else:
+            node_paths = list(itertools.islice(nx.shortest_simple_paths(simple, source, target), k))
+    except nx.NetworkXNoPath:
+        raise NoPathError(f"no {how} path joins {names} under these constraints") from None
+    except nx.NodeNotFound:
+        raise NoPathError(f"{names}: an endpoint is excluded by the category filter") from None
+    if max_length is not None:
+        node_paths = [p for p in node_paths if len(p) - 1 <= max_length]
+        if not node_paths:
+            raise NoPathError(f"no {how} path of at most {max_length} hops joins {names}")
+    node_paths.sort(key=lambda p: (len(p), [graph.nodes[n]["label"] for n in p]))
+    return [Path(graph, p, [_hop(graph, a, b, flt) for a, b in zip(p, p[1:])]) for p in node_paths]
+
+
+def neighbourhood(graph: nx.MultiDiGraph, center: str, depth: int = 1,
+                  flt: PathFilter = PathFilter()) -> nx.MultiDiGraph:
+    """The subgraph within ``depth`` hops of ``center`` (edges followed per ``flt``).
+
+    Raises
+    ------
+    KGError
+        If ``depth`` is negative.
+    """
+    if depth < 0:
+        raise KGError("depth must be 0 or more")
+    seen = {center: 0}
+    frontier = [center]
+    for d in range(1, depth + 1):
+        nxt = []
+        for node in frontier:
+            steps: Iterable = graph.out_edges(node, data=True)
+            if not flt.directed:
+                steps = itertools.chain(steps, ((o, s, dd) for s, o, dd in graph.in_edges(node, data=True)))
+            for _, other, data in steps:
+                if other not in seen and flt.edge_ok(data) and flt.node_ok(graph, other, {center}):
+                    seen[other] = d
+                    nxt.append(other)
+        frontier = nxt
+    sub = graph.subgraph(seen).copy()
+    for node, distance in seen.items():
+        sub.nodes[node]["distance"] = distance
+    drop = [(s, o, key) for s, o, key, d in sub.edges(keys=True, data=True) if not flt.edge_ok(d)]
+    sub.remove_edges_from(drop)
+    return sub

@@ -1,0 +1,96 @@
+"""Running SPARQL on the embedded pyoxigraph store, safely, with the graphs chosen."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import KGError, QueryError
+from kg.namespace import GRAPH_CURATED, GRAPH_HPO, GRAPH_ONTOLOGY, PREFIXES
+from kg.query.results import materialize
+from kg.query.safety import check_query_safety
+
+__all__ = ["SparqlEngine", "GRAPHS"]
+
+#: Short names of the store's named graphs.
+GRAPHS = {"curated": GRAPH_CURATED, "ontology": GRAPH_ONTOLOGY, "hpo": GRAPH_HPO}
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+class SparqlEngine:
+    """SPARQL over a pyoxigraph store, read-only, with our prefixes predeclared.
+
+    Parameters
+    ----------
+    store : pyoxigraph.Store
+        The store (opened read-only by :func:`open_store`).
+    """
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self.graph_iris = {g.value for g in store.named_graphs()}
+
+    @classmethod
+    def open(cls, path: Path) -> "SparqlEngine":
+        """Open the store directory of a build read-only.
+
+        Raises
+        ------
+        KGError
+            If the directory is not a store.
+        """
+        if not Path(path).is_dir():
+            raise KGError(f"{path}: no query store here; run `kg build` first")
+        try:
+            return cls(ox.Store.read_only(str(path)))
+        except OSError as exc:
+            raise KGError(f"{path}: cannot open the query store: {exc}") from None
+
+    def default_graphs(self, graphs: tuple[str, ...] | None) -> list[ox.NamedNode]:
+        names = graphs if graphs is not None else tuple(GRAPHS)
+        unknown = [g for g in names if g not in GRAPHS]
+        if unknown:
+            raise KGError(f"unknown graph {', '.join(unknown)}; choose from {', '.join(GRAPHS)}")
+        return [ox.NamedNode(GRAPHS[g]) for g in names if GRAPHS[g] in self.graph_iris]
+
+    def query(self, text: str, *, bindings: dict | None = None, graphs: tuple[str, ...] | None = None,
+              limit: int | None = None, raw: bool = False):
+        """Run a query; return a ResultTable, AskResult or GraphResult.
+
+        Parameters
+        ----------
+        text : str
+            SPARQL 1.1 query (prefixes mk, mkv, rdfs, skos, ... are predeclared).
+        bindings : dict, optional
+            ``{variable: RDF term}`` substituted before evaluation.
+        graphs : tuple of str, optional
+            Which named graphs form the default graph (``curated``, ``ontology``, ``hpo``);
+            all by default.
+        limit : int, optional
+            Row cap for SELECT; the table says when it was truncated.
+        raw : bool
+            Return pyoxigraph's lazy result instead of materialising it.
+
+        Raises
+        ------
+        UnsafeQueryError
+            The query would reach outside the graph or modify it.
+        QueryError
+            The query is malformed (with line and column) or fails.
+        """
+        check_query_safety(text, self.graph_iris)
+        substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        try:
+            result = self.store.query(text, prefixes=PREFIXES, default_graph=self.default_graphs(graphs),
+                                      substitutions=substitutions or None)
+        except SyntaxError as exc:
+            message = str(exc)
+            match = _POSITION.search(message)
+            line, column = (int(match.group(1)), int(match.group(2))) if match else (None, None)
+            where = f" (line {line}, column {column})" if line else ""
+            raise QueryError(f"malformed SPARQL{where}: {message}", line=line, column=column) from None
+        except OSError as exc:
+            raise QueryError(f"query failed: {exc}") from None
+        return result if raw else materialize(result, limit=limit)

@@ -1,0 +1,156 @@
+"""The named query library: the competency questions as ``.rq`` files with metadata.
+
+Each file in ``kg/queries/`` starts with comment lines holding its metadata::
+
+    # title: First-choice drug for a kind of myoclonus
+    # description: Drugs marked first-line for the given kind of myoclonus.
+    # param: type iri mk:action_myoclonus -- the kind of myoclonus
+
+A parameter is a SPARQL variable of the query; its value is bound as an RDF term
+(pyoxigraph substitutions, rdflib ``initBindings``), never pasted into the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import KGError
+from kg.namespace import PREFIXES
+
+__all__ = ["NamedQuery", "QueryParam", "list_queries", "get_query", "query_dir", "to_term"]
+
+PARAM_TYPES = ("iri", "string", "integer")
+_META = re.compile(r"^#\s*(title|description|param|graphs)\s*:\s*(.*)$")
+_PARAM = re.compile(r"^(\w+)\s+(iri|string|integer)(?:\s+(\S+))?(?:\s+--\s*(.*))?$")
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    type: str
+    default: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    title: str
+    description: str
+    text: str
+    params: tuple[QueryParam, ...] = field(default_factory=tuple)
+    path: Path | None = None
+
+    def bindings(self, values: dict[str, str] | None = None,
+                 resolve=None) -> dict[str, ox.NamedNode | ox.Literal]:
+        """Bind parameters (given values over defaults) as RDF terms.
+
+        Raises
+        ------
+        KGError
+            On an unknown parameter or a missing value.
+        """
+        values = dict(values or {})
+        unknown = set(values) - {p.name for p in self.params}
+        if unknown:
+            known = ", ".join(p.name for p in self.params) or "none"
+            raise KGError(f"query {self.name!r} has no parameter {', '.join(sorted(unknown))} "
+                          f"(parameters: {known})")
+        bound = {}
+        for p in self.params:
+            raw = values.get(p.name, p.default)
+            if raw is None:
+                raise KGError(f"query {self.name!r} needs parameter {p.name!r} ({p.description})")
+            bound[p.name] = to_term(raw, p.type, resolve)
+        return bound
+
+
+def to_term(raw: str, kind: str, resolve=None) -> ox.NamedNode | ox.Literal:
+    """Turn a parameter value into an RDF term.
+
+    ``iri`` accepts ``<full-iri>``, a CURIE with a known prefix, or (with ``resolve``) an
+    entity label, synonym or identifier.
+
+    Raises
+    ------
+    KGError
+        If the value does not fit the type.
+    """
+    if kind == "integer":
+        try:
+            return ox.Literal(str(int(raw)), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))
+        except ValueError:
+            raise KGError(f"parameter value {raw!r} is not an integer") from None
+    if kind == "string":
+        return ox.Literal(raw)
+    if raw.startswith("<") and raw.endswith(">"):
+        return ox.NamedNode(raw[1:-1])
+    prefix, sep, local = raw.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        return ox.NamedNode(PREFIXES[prefix] + local)
+    if resolve is not None:
+        return ox.NamedNode(resolve(raw))
+    raise KGError(f"parameter value {raw!r} is not an IRI or CURIE")
+
+
+def query_dir() -> Path:
+    """The directory of the shipped ``.rq`` files."""
+    return Path(str(resources.files("kg") / "queries"))
+
+
+def _parse(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    meta: dict[str, str] = {}
+    params: list[QueryParam] = []
+    for line in text.splitlines():
+        match = _META.match(line.strip())
+        if not match:
+            if line.strip() and not line.strip().startswith("#"):
+                break
+            continue
+        key, value = match.groups()
+        if key == "param":
+            pm = _PARAM.match(value.strip())
+            if not pm:
+                raise KGError(f"{path.name}: bad param line {value!r} (want: NAME TYPE [DEFAULT] -- TEXT)")
+            params.append(QueryParam(pm.group(1), pm.group(2), pm.group(3), pm.group(4) or ""))
+        else:
+            meta[key] = value.strip()
+    if "title" not in meta:
+        raise KGError(f"{path.name}: missing '# title:' line")
+    return NamedQuery(path.stem, meta["title"], meta.get("description", ""), text, tuple(params), path)
+
+
+def list_queries() -> list[NamedQuery]:
+    """All named queries, sorted by name.
+
+    Examples
+    --------
+    >>> any(q.name == "first-line-drug" for q in list_queries())
+    True
+    """
+    return [_parse(p) for p in sorted(query_dir().glob("*.rq"))]
+
+
+def get_query(name: str) -> NamedQuery:
+    """The named query ``name``.
+
+    Raises
+    ------
+    KGError
+        If there is no such query (the message lists close names).
+    """
+    path = query_dir() / f"{name}.rq"
+    if not path.is_file():
+        import difflib
+
+        names = [p.stem for p in query_dir().glob("*.rq")]
+        close = difflib.get_close_matches(name, names, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; `kg queries` lists them"
+        raise KGError(f"no named query {name!r}{hint}")
+    return _parse(path)

@@ -1,0 +1,260 @@
+"""Query results: a table for SELECT, a boolean for ASK, triples for CONSTRUCT/DESCRIBE.
+
+Tables convert to plain Python (``to_records``/``to_dicts``), to pandas if it is installed,
+render as HTML in Jupyter, and serialise to the W3C SPARQL results formats.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+import pyoxigraph as ox
+
+from kg.errors import KGError
+from kg.tables import curie
+
+__all__ = ["ResultTable", "AskResult", "GraphResult", "term_to_python", "RESULT_FORMATS", "GRAPH_FORMATS"]
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RESULT_FORMATS = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+                  "csv": "text/csv", "tsv": "text/tab-separated-values"}
+GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                 "jsonld": ox.RdfFormat.JSON_LD}
+_INTEGER_TYPES = {XSD + t for t in ("integer", "int", "long", "short", "nonNegativeInteger",
+                                    "positiveInteger", "negativeInteger", "nonPositiveInteger")}
+
+
+def term_to_python(term: Any) -> Any:
+    """Convert an RDF term to a plain Python value: IRIs to ``str``, typed literals to
+    ``int``/``float``/``bool``, other literals to ``str``; ``None`` stays ``None``."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        dt = term.datatype.value if term.datatype is not None else ""
+        try:
+            if dt in _INTEGER_TYPES:
+                return int(term.value)
+            if dt in (XSD + "decimal", XSD + "double", XSD + "float"):
+                return float(term.value)
+            if dt == XSD + "boolean":
+                return term.value in ("true", "1")
+        except ValueError:
+            return term.value
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    return term.value
+
+
+def _display(term: Any) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return curie(term.value)
+    return str(term_to_python(term))
+
+
+@dataclass
+class ResultTable:
+    """The answer of a SELECT query: ``variables`` and ``rows`` of RDF terms (or ``None``)."""
+
+    variables: list[str]
+    rows: list[tuple]
+    truncated: bool = False
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.to_dicts())
+
+    def column(self, name: str) -> list[Any]:
+        """One column as plain Python values.
+
+        Raises
+        ------
+        KGError
+            If the query has no such variable.
+        """
+        if name not in self.variables:
+            raise KGError(f"no column {name!r}; columns are {', '.join(self.variables)}")
+        i = self.variables.index(name)
+        return [term_to_python(row[i]) for row in self.rows]
+
+    def to_records(self) -> list[tuple]:
+        """Rows as tuples of plain Python values."""
+        return [tuple(term_to_python(t) for t in row) for row in self.rows]
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """Rows as ``{variable: value}`` dicts of plain Python values."""
+        return [dict(zip(self.variables, rec)) for rec in self.to_records()]
+
+    def to_pandas(self):
+        """A :class:`pandas.DataFrame` of plain values (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise KGError("pandas is not installed; use to_records() or to_dicts()") from exc
+        return pd.DataFrame(self.to_records(), columns=self.variables)
+
+    def text(self) -> str:
+        """An aligned plain-text table (IRIs compacted to CURIEs)."""
+        cells = [[_display(t) for t in row] for row in self.rows]
+        widths = [max([len(v)] + [len(r[i]) for r in cells]) for i, v in enumerate(self.variables)]
+        lines = ["  ".join(v.ljust(w) for v, w in zip(self.variables, widths)).rstrip(),
+                 "  ".join("-" * w for w in widths)]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+        lines.append(f"({len(self.rows)} row{'s' if len(self.rows) != 1 else ''}"
+                     f"{', truncated' if self.truncated else ''})")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(v)}</th>" for v in self.variables)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(_display(t))}</td>" for t in row) + "</tr>"
+                       for row in self.rows)
+        note = f"<p>{len(self.rows)} rows{' (truncated)' if self.truncated else ''}</p>"
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
+
+    def __repr__(self) -> str:
+        return f"ResultTable({len(self.rows)} rows, columns={self.variables})"
+
+    def serialize(self, fmt: str = "json") -> str:
+        """Serialise to a W3C SPARQL results format: ``json``, ``xml``, ``csv`` or ``tsv``."""
+        if fmt == "json":
+            bindings = []
+            for row in self.rows:
+                b = {}
+                for var, term in zip(self.variables, row):
+                    if term is not None:
+                        b[var] = _json_term(term)
+                bindings.append(b)
+            return json.dumps({"head": {"vars": self.variables}, "results": {"bindings": bindings}},
+                              ensure_ascii=False)
+        if fmt == "xml":
+            out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+                   "<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in self.variables)
+                   + "</head>", "<results>"]
+            for row in self.rows:
+                out.append("<result>" + "".join(
+                    f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                    for v, t in zip(self.variables, row) if t is not None) + "</result>")
+            out.append("</results>\n</sparql>\n")
+            return "\n".join(out)
+        if fmt == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\r\n")
+            writer.writerow(self.variables)
+            for row in self.rows:
+                writer.writerow(["" if t is None else ("_:" + t.value if isinstance(t, ox.BlankNode)
+                                                       else t.value) for t in row])
+            return buffer.getvalue()
+        if fmt == "tsv":
+            lines = ["\t".join("?" + v for v in self.variables)]
+            lines += ["\t".join("" if t is None else str(t) for t in row) for row in self.rows]
+            return "\n".join(lines) + "\n"
+        raise KGError(f"unknown results format {fmt!r}; choose one of {', '.join(RESULT_FORMATS)}")
+
+
+def _json_term(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    d = {"type": "literal", "value": term.value}
+    if term.language:
+        d["xml:lang"] = term.language
+    elif term.datatype is not None and term.datatype.value != XSD + "string":
+        d["datatype"] = term.datatype.value
+    return d
+
+
+def _xml_term(term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{xml_escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{xml_escape(term.value)}</bnode>"
+    if term.language:
+        return f'<literal xml:lang={quoteattr(term.language)}>{xml_escape(term.value)}</literal>'
+    if term.datatype is not None and term.datatype.value != XSD + "string":
+        return f"<literal datatype={quoteattr(term.datatype.value)}>{xml_escape(term.value)}</literal>"
+    return f"<literal>{xml_escape(term.value)}</literal>"
+
+
+@dataclass
+class AskResult:
+    """The answer of an ASK query; truthy like a bool."""
+
+    value: bool
+
+    def __bool__(self) -> bool:
+        return self.value
+
+    def text(self) -> str:
+        return "true" if self.value else "false"
+
+    def serialize(self, fmt: str = "json") -> str:
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": self.value})
+        if fmt == "xml":
+            return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                    f"<head/><boolean>{self.text()}</boolean></sparql>\n")
+        if fmt in ("csv", "tsv"):
+            return self.text() + "\n"
+        raise KGError(f"unknown results format {fmt!r}")
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{self.text()}</b></p>"
+
+
+@dataclass
+class GraphResult:
+    """The answer of a CONSTRUCT or DESCRIBE query: a list of triples."""
+
+    triples: list[ox.Triple]
+
+    def __len__(self) -> int:
+        return len(self.triples)
+
+    def __iter__(self):
+        return iter(self.triples)
+
+    def serialize(self, fmt: str = "turtle") -> str:
+        """Serialise as ``turtle``, ``ntriples`` or ``jsonld``."""
+        from kg.namespace import PREFIXES
+
+        if fmt not in GRAPH_FORMATS:
+            raise KGError(f"unknown graph format {fmt!r}; choose one of {', '.join(GRAPH_FORMATS)}")
+        ordered = sorted(set(self.triples), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+        kwargs = {} if fmt == "ntriples" else {"prefixes": PREFIXES}
+        return ox.serialize(ordered, format=GRAPH_FORMATS[fmt], **kwargs).decode("utf-8")
+
+    def text(self) -> str:
+        return self.serialize("turtle")
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.text())}</pre>"
+
+
+def materialize(result: Any, variables: Iterable[str] | None = None, limit: int | None = None):
+    """Turn a pyoxigraph query result into a :class:`ResultTable`, :class:`AskResult` or
+    :class:`GraphResult`; ``limit`` caps SELECT rows and marks the table truncated."""
+    if isinstance(result, ox.QueryBoolean):
+        return AskResult(bool(result))
+    if isinstance(result, ox.QueryTriples):
+        return GraphResult(list(result))
+    names = [v.value for v in result.variables]
+    rows = []
+    truncated = False
+    for solution in result:
+        if limit is not None and len(rows) >= limit:
+            truncated = True
+            break
+        rows.append(tuple(solution[n] for n in names))
+    return ResultTable(names, rows, truncated)

@@ -1,0 +1,52 @@
+"""Where the shipped data and ontology files are, from a checkout or an installed wheel.
+
+The curated data lives in the package (``kg/data``) and is read with
+:mod:`importlib.resources`. The ontology lives at the top of the repository
+(``ontology/``); the wheel carries a copy as ``kg/ontology``.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+__all__ = ["data_dir", "ontology_dir", "article_path", "ARTICLE_ID", "ARTICLE_URL"]
+
+#: Local name of the vendored source document.
+ARTICLE_ID = "what-is-myoclonus"
+#: Where the authoritative text lives (the article is a machine translation of it).
+ARTICLE_URL = "https://www.ninds.nih.gov/health-information/disorders/myoclonus"
+
+
+def _package_root() -> Path:
+    return Path(str(resources.files("kg")))
+
+
+def data_dir() -> Path:
+    """Return the directory holding ``entities.yaml``, ``facts.yaml`` and the sources.
+
+    Examples
+    --------
+    >>> (data_dir() / "facts.yaml").name
+    'facts.yaml'
+    """
+    return _package_root() / "data"
+
+
+def ontology_dir() -> Path:
+    """Return the directory holding ``myoclonus.ttl`` and ``shapes.ttl``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If neither the wheel's copy nor the checkout's ``ontology/`` exists.
+    """
+    for candidate in (_package_root() / "ontology", _package_root().parent / "ontology"):
+        if (candidate / "myoclonus.ttl").is_file():
+            return candidate
+    raise FileNotFoundError("ontology/myoclonus.ttl not found next to the kg package")
+
+
+def article_path() -> Path:
+    """Return the path of the vendored article (the provenance anchor)."""
+    return data_dir() / "sources" / f"{ARTICLE_ID}.txt"

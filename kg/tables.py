@@ -1,0 +1,161 @@
+"""Node and edge tables of a graph: the shared shape behind KGX TSV, GraphML and NetworkX.
+
+An *entity* is a subject typed with one of our domain classes; an *edge* is a triple whose
+predicate is one of our object properties between two entities, joined with the evidence
+of its statement(s).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from kg.curation.identifiers import compress
+from kg.namespace import ENTITY, PREFIXES, STATEMENT, VOCAB
+from kg.schema import Schema
+
+__all__ = ["NodeRow", "EdgeRow", "Tables", "make_tables", "curie"]
+
+RDF, RDFS, SKOS = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["skos"]
+_PROVENANCE_CLASSES = {"CuratedStatement", "MappingStatement", "SourceDocument"}
+_MATCHES = {SKOS + m + "Match" for m in ("exact", "close", "broad", "narrow", "related")}
+
+
+def curie(iri: str) -> str:
+    """Compact an IRI with our prefixes (``mk:clonazepam``, ``HP:0001336``); else return it."""
+    for prefix, base in (("mk", ENTITY), ("mkv", VOCAB), ("mks", STATEMENT)):
+        if iri.startswith(base):
+            return prefix + ":" + iri[len(base):]
+    return compress(iri) or iri
+
+
+@dataclass
+class NodeRow:
+    iri: str
+    types: list[str]
+    label: str = ""
+    definition: str = ""
+    synonyms: list[str] = field(default_factory=list)
+    xrefs: list[str] = field(default_factory=list)
+    characteristics: list[str] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return curie(self.iri)
+
+
+@dataclass
+class EdgeRow:
+    subject: str
+    predicate: str  # local name in mkv
+    object: str
+    statement: str = ""
+    quote: str = ""
+    quote_start: int | None = None
+    quote_end: int | None = None
+    status: str = ""
+    correction: str = ""
+    reference: str = ""
+    claim: int | None = None
+    qualifiers: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass
+class Tables:
+    nodes: dict[str, NodeRow]
+    edges: list[EdgeRow]
+
+
+def _value(term) -> str:
+    return term.value if hasattr(term, "value") else str(term)
+
+
+def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
+    """Derive node and edge rows from quads (any graphs), sorted for determinism.
+
+    Examples
+    --------
+    >>> from kg.curation.compiler import compile_curation
+    >>> from kg.schema import load_schema
+    >>> t = make_tables(compile_curation().quads, load_schema())
+    >>> t.nodes["https://w3id.org/myoclonus-kg/entity/clonazepam"].label
+    'clonazepam'
+    """
+    domain_classes = {VOCAB + c for c in schema.classes if c not in _PROVENANCE_CLASSES}
+    edge_props = {VOCAB + p for p, info in schema.properties.items()
+                  if info.kind == "object" and not (info.domain & _PROVENANCE_CLASSES)}
+    by_subject: dict[str, list[tuple[str, object]]] = {}
+    for q in quads:
+        by_subject.setdefault(q.subject.value, []).append((q.predicate.value, q.object))
+
+    nodes: dict[str, NodeRow] = {}
+    for s, pos in by_subject.items():
+        types = [o.value[len(VOCAB):] for p, o in pos if p == RDF + "type" and o.value in domain_classes]
+        if types:
+            nodes[s] = NodeRow(s, sorted(types, key=lambda t: (len(schema.ancestors(t)) * -1, t)))
+    statements: dict[tuple[str, str, str], list[str]] = {}
+    for s, pos in by_subject.items():
+        if s in nodes:
+            continue
+        fields = dict()
+        for p, o in pos:
+            fields.setdefault(p, o)
+        if RDF + "subject" in fields and RDF + "predicate" in fields:
+            key = (fields[RDF + "subject"].value, fields[RDF + "predicate"].value,
+                   _value(fields[RDF + "object"]))
+            statements.setdefault(key, []).append(s)
+
+    edges: list[EdgeRow] = []
+    for s, node in nodes.items():
+        for p, o in by_subject[s]:
+            if p == RDFS + "label":
+                node.label = o.value
+            elif p == SKOS + "definition":
+                node.definition = o.value
+            elif p == SKOS + "altLabel":
+                node.synonyms.append(o.value)
+            elif p in _MATCHES:
+                node.xrefs.append(curie(o.value))
+            elif p == VOCAB + "characteristic":
+                node.characteristics.append(o.value)
+            elif p.startswith(VOCAB) and isinstance(o, ox.Literal):
+                node.values[p[len(VOCAB):]] = o.value
+            elif p in edge_props and o.value in nodes:
+                for st in statements.get((s, p, o.value), [""]):
+                    edges.append(_edge(s, p, o.value, st, by_subject.get(st, [])))
+        node.synonyms.sort()
+        node.xrefs.sort()
+        node.characteristics.sort()
+    edges.sort(key=lambda e: (e.subject, e.predicate, e.object, e.statement))
+    return Tables(dict(sorted(nodes.items())), edges)
+
+
+def _edge(s: str, p: str, o: str, statement: str, fields: list[tuple[str, object]]) -> EdgeRow:
+    row = EdgeRow(s, p[len(VOCAB):], o, statement)
+    for fp, fo in fields:
+        name = fp[len(VOCAB):] if fp.startswith(VOCAB) else None
+        if name == "evidenceQuote":
+            row.quote = fo.value
+        elif name == "quoteStart":
+            row.quote_start = int(fo.value)
+        elif name == "quoteEnd":
+            row.quote_end = int(fo.value)
+        elif name == "curationStatus":
+            row.status = fo.value
+        elif name == "correctionNote":
+            row.correction = fo.value
+        elif name == "authoritativeReference":
+            row.reference = fo.value
+        elif name == "claimNumber":
+            row.claim = int(fo.value)
+        elif name == "sourceDocument":
+            row.source = fo.value
+        elif name in ("firstLine", "certainty", "frequency"):
+            row.qualifiers[name] = fo.value
+        elif name == "inContext":
+            row.qualifiers[name] = fo.value
+    return row

@@ -1,0 +1,48 @@
+"""Shared fixtures: the tiny fixture graph (tests/fixtures/mini) and the real curated build."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import kg
+from kg.build import build
+
+FIXTURE = Path(__file__).parent / "fixtures" / "mini"
+
+
+@pytest.fixture(scope="session")
+def fixture_data() -> Path:
+    """The tiny fixture curation directory (read-only: copy it before changing it)."""
+    return FIXTURE
+
+
+@pytest.fixture()
+def fixture_copy(tmp_path: Path) -> Path:
+    """A writable copy of the fixture curation, for tests that break it."""
+    target = tmp_path / "data"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def mini_graph(tmp_path_factory) -> kg.api.KnowledgeGraph:
+    """The fixture graph, built once per session."""
+    out = tmp_path_factory.mktemp("mini") / "build"
+    build(out, data=FIXTURE)
+    return kg.load(out, build=False)
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory) -> Path:
+    """The real curated graph, built once per session (SHACL included)."""
+    out = tmp_path_factory.mktemp("real") / "build"
+    build(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_graph(real_build: Path) -> kg.api.KnowledgeGraph:
+    return kg.load(real_build, build=False)
