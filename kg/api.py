@@ -17,7 +17,7 @@ from kg.query.library import NamedQuery, get_query, list_queries
 
 __all__ = ["KnowledgeGraph", "load"]
 
-STORE_DIR = "store"
+from kg.build.inputs import STORE_DIR  # noqa: E402
 
 
 def load(path: Path | str | None = None, *, build: bool = True, hpo: str = "none") -> "KnowledgeGraph":
@@ -44,7 +44,7 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str = "none
     >>> graph.sparql("ASK { mk:clonazepam mkv:treats mk:action_myoclonus }").value
     True
     """
-    from kg.build.builder import default_build_dir
+    from kg.build.inputs import STORE_DIR, default_build_dir, input_fingerprint
 
     directory = Path(path) if path is not None else default_build_dir()
     manifest = directory / "manifest.json"
@@ -55,8 +55,6 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str = "none
                 recorded = json.loads(manifest.read_text(encoding="utf-8"))
             except ValueError:
                 recorded = {}
-        from kg.build.builder import build as run_build, input_fingerprint
-
         # A stale build is rebuilt from the same inputs it was made from (HPO mode, data dir).
         mode = recorded.get("hpo", hpo)
         data = Path(recorded["data"]) if recorded.get("data") else None
@@ -66,6 +64,8 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str = "none
         else:
             stale = recorded.get("fingerprint") != input_fingerprint(mode, data)
         if not recorded or stale or not (directory / STORE_DIR).is_dir():
+            from kg.build.builder import build as run_build
+
             run_build(directory, hpo=mode, data=data)
     elif not manifest.is_file():
         raise KGError(f"{directory}: no built graph here; run `kg build --out {directory}`")

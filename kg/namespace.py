@@ -5,8 +5,9 @@ an IRI, ``MKV.treat`` raises :class:`AttributeError`, so a misspelt term can nev
 a new IRI. The term list must equal the terms declared in ``ontology/myoclonus.ttl``
 (a test checks both directions).
 
-The plain string constants (``VOCAB``, ``ENTITY``, ...) are importable without rdflib,
-so the query path does not pay rdflib's import time.
+The class itself lives in :mod:`kg.vocab` and is loaded on first access of ``MKV``, ``MK``
+or ``MKS``: the plain string constants (``VOCAB``, ``ENTITY``, ...) need no rdflib, so the
+query path does not pay rdflib's import time.
 
 Examples
 --------
@@ -20,9 +21,6 @@ AttributeError: term 'treatz' not in namespace 'https://w3id.org/myoclonus-kg/vo
 """
 
 from __future__ import annotations
-
-from rdflib import URIRef
-from rdflib.namespace import DefinedNamespace, Namespace
 
 __all__ = [
     "BASE",
@@ -49,96 +47,6 @@ GRAPH_ONTOLOGY = BASE + "graph/ontology"
 GRAPH_HPO = BASE + "graph/hpo"
 
 
-class MKV(DefinedNamespace):
-    """The myoclonus-kg vocabulary (classes and properties of ``ontology/myoclonus.ttl``)."""
-
-    _fail = True
-    _NS = Namespace(VOCAB)
-
-    # --- classes: domain entities
-    Phenotype: URIRef
-    MyoclonusType: URIRef
-    AdverseEffect: URIRef
-    Condition: URIRef
-    Disease: URIRef
-    DiseaseGroup: URIRef
-    Gene: URIRef
-    Neurotransmitter: URIRef
-    NeurotransmitterReceptor: URIRef
-    Drug: URIRef
-    DrugClass: URIRef
-    Therapy: URIRef
-    AnatomicalSite: URIRef
-    BrainRegion: URIRef
-    Trigger: URIRef
-    InheritancePattern: URIRef
-    AgeOfOnset: URIRef
-    ClinicalCourse: URIRef
-    PopulationGroup: URIRef
-    BodyFunction: URIRef
-    # --- classes: provenance
-    CuratedStatement: URIRef
-    MappingStatement: URIRef
-    ImportedStatement: URIRef
-    SourceDocument: URIRef
-
-    # --- object properties between entities (each asserted edge is reified with evidence)
-    subtypeOf: URIRef
-    memberOf: URIRef
-    causes: URIRef
-    causedBy: URIRef
-    hasPhenotype: URIRef
-    phenotypeOf: URIRef
-    treats: URIRef
-    usedWith: URIRef
-    hasAdverseEffect: URIRef
-    mayWorsen: URIRef
-    precursorOf: URIRef
-    receptorFor: URIRef
-    implicatedIn: URIRef
-    triggeredBy: URIRef
-    affects: URIRef
-    originatesIn: URIRef
-    coOccursWith: URIRef
-    occursIn: URIRef
-    impairs: URIRef
-    causalGeneFor: URIRef
-    hasInheritance: URIRef
-    hasOnset: URIRef
-    hasCourse: URIRef
-
-    # --- datatype properties of entities
-    maxFrequencyPerMinute: URIRef
-    characteristic: URIRef
-
-    # --- statement qualifiers
-    firstLine: URIRef
-    inContext: URIRef
-    certainty: URIRef
-    frequency: URIRef
-
-    # --- evidence / provenance properties
-    evidenceQuote: URIRef
-    quoteStart: URIRef
-    quoteEnd: URIRef
-    sourceDocument: URIRef
-    claimNumber: URIRef
-    factId: URIRef
-    curationStatus: URIRef
-    correctionNote: URIRef
-    authoritativeReference: URIRef
-    verificationSource: URIRef
-    sha256: URIRef
-    # --- evidence carried over from imported sources (HPO annotations)
-    evidenceCode: URIRef
-    publication: URIRef
-    frequencyValue: URIRef
-    sourceVersion: URIRef
-
-
-MK = Namespace(ENTITY)
-MKS = Namespace(STATEMENT)
-
 #: Prefixes bound in every serialisation and accepted in SPARQL queries.
 PREFIXES: dict[str, str] = {
     "mk": ENTITY,
@@ -163,3 +71,12 @@ PREFIXES: dict[str, str] = {
     "MONDO": "http://purl.obolibrary.org/obo/MONDO_",
     "MESH": "http://id.nlm.nih.gov/mesh/",
 }
+
+
+def __getattr__(name: str):
+    # MKV, MK and MKS need rdflib: import it only when they are used.
+    if name in ("MKV", "MK", "MKS"):
+        from kg import vocab
+
+        return getattr(vocab, name)
+    raise AttributeError(f"module 'kg.namespace' has no attribute {name!r}")

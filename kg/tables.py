@@ -13,7 +13,7 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from kg.curation.identifiers import compress
-from kg.namespace import ENTITY, PREFIXES, STATEMENT, VOCAB
+from kg.namespace import ENTITY, PREFIXES, SOURCE, STATEMENT, VOCAB
 from kg.schema import Schema
 
 __all__ = ["NodeRow", "EdgeRow", "Tables", "make_tables", "curie"]
@@ -25,7 +25,7 @@ _MATCHES = {SKOS + m + "Match" for m in ("exact", "close", "broad", "narrow", "r
 
 def curie(iri: str) -> str:
     """Compact an IRI with our prefixes (``mk:clonazepam``, ``HP:0001336``); else return it."""
-    for prefix, base in (("mk", ENTITY), ("mkv", VOCAB), ("mks", STATEMENT)):
+    for prefix, base in (("mk", ENTITY), ("mkv", VOCAB), ("mks", STATEMENT), ("mksrc", SOURCE)):
         if iri.startswith(base):
             return prefix + ":" + iri[len(base):]
     return compress(iri) or iri

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kg.build import HPO_MODES, build, default_build_dir
+from kg.build.inputs import HPO_MODES, default_build_dir
 from kg.cli.common import build_dir_option, echo_err, reports_errors
 
 __all__ = ["build_command", "validate_command"]
@@ -24,6 +24,8 @@ __all__ = ["build_command", "validate_command"]
 @reports_errors
 def build_command(out: Path | None, hpo: str, force: bool, no_shacl: bool, data: Path | None) -> None:
     """Build the graph: Turtle, N-Triples, JSON-LD, N-Quads, GraphML, KGX TSV and the query store."""
+    from kg.build.builder import build
+
     result = build(out, hpo=hpo, force=force, data=data, validate=not no_shacl, progress=echo_err)
     counts = ", ".join(f"{k}={v}" for k, v in result.counts.items())
     echo_err(f"{'up to date' if result.skipped else 'built'}: {result.directory} ({counts})")

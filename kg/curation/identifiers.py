@@ -18,13 +18,12 @@ kg.errors.KGError: malformed identifier 'HP:1336': local part must match ^\\d{7}
 from __future__ import annotations
 
 import re
-
-import curies
+from functools import lru_cache
 
 from kg.errors import KGError
 from kg.namespace import PREFIXES
 
-__all__ = ["ID_PATTERNS", "CHECKED_BY_HPO", "CONVERTER", "expand", "compress", "check_curie"]
+__all__ = ["ID_PATTERNS", "CHECKED_BY_HPO", "converter", "expand", "compress", "check_curie"]
 
 #: Local-part pattern for each identifier prefix we accept on entities.
 ID_PATTERNS: dict[str, str] = {
@@ -44,7 +43,14 @@ _COMPILED = {prefix: re.compile(pattern) for prefix, pattern in ID_PATTERNS.item
 #: every other prefix needs a recorded ``verified_by`` source.
 CHECKED_BY_HPO = frozenset({"HP", "OMIM", "ORPHA", "NCBIGene"})
 
-CONVERTER = curies.Converter.from_prefix_map({p: PREFIXES[p] for p in ID_PATTERNS})
+
+
+@lru_cache(maxsize=1)
+def converter():
+    """The :class:`curies.Converter` for our identifier prefixes (built on first use)."""
+    import curies
+
+    return curies.Converter.from_prefix_map({p: PREFIXES[p] for p in ID_PATTERNS})
 
 
 def check_curie(curie: str) -> tuple[str, str]:
@@ -67,9 +73,13 @@ def check_curie(curie: str) -> tuple[str, str]:
 def expand(curie: str) -> str:
     """Return the IRI of a checked CURIE (see :func:`check_curie`)."""
     check_curie(curie)
-    return CONVERTER.expand(curie, strict=True)
+    return converter().expand(curie, strict=True)
 
 
 def compress(iri: str) -> str | None:
     """Return the CURIE of an identifier IRI, or ``None`` if no known prefix covers it."""
-    return CONVERTER.compress(iri)
+    for prefix in ID_PATTERNS:  # a plain prefix scan: no need to load curies on the query path
+        base = PREFIXES[prefix]
+        if iri.startswith(base) and _COMPILED[prefix].match(iri[len(base):]):
+            return f"{prefix}:{iri[len(base):]}"
+    return None

@@ -91,6 +91,6 @@ class SparqlEngine:
             line, column = (int(match.group(1)), int(match.group(2))) if match else (None, None)
             where = f" (line {line}, column {column})" if line else ""
             raise QueryError(f"malformed SPARQL{where}: {message}", line=line, column=column) from None
-        except OSError as exc:
+        except (OSError, RuntimeError, ValueError, TypeError) as exc:
             raise QueryError(f"query failed: {exc}") from None
         return result if raw else materialize(result, limit=limit)
