@@ -1,0 +1,56 @@
+"""What a build depends on: its input files, their fingerprint, and the default location.
+
+Kept free of heavy imports: every ``kg`` command checks the fingerprint before it starts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from kg import __version__
+from kg.resources import article_path, data_dir, ontology_dir
+
+__all__ = ["HPO_MODES", "STORE_DIR", "default_build_dir", "input_files", "input_fingerprint"]
+
+#: ``none``: curated graph only; ``subset``: plus the HPO myoclonus subtree and its diseases;
+#: ``full``: plus the whole HPO with all annotations.
+HPO_MODES = ("none", "subset", "full")
+#: Sub-directory of a build holding the pyoxigraph store.
+STORE_DIR = "store"
+
+
+def default_build_dir() -> Path:
+    """``$KG_BUILD_DIR`` if set, else ``~/.cache/myoclonus-kg/build``."""
+    env = os.environ.get("KG_BUILD_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "myoclonus-kg" / "build"
+
+
+def input_files(data: Path | None = None) -> list[Path]:
+    """The curation files, the ontology and shapes, and the source article."""
+    data = data or data_dir()
+    onto = ontology_dir()
+    return sorted([data / "entities.yaml", data / "facts.yaml", data / "not_asserted.yaml",
+                   onto / "myoclonus.ttl", onto / "shapes.ttl"]) + [article_path()]
+
+
+def input_fingerprint(hpo: str = "none", data: Path | None = None) -> str:
+    """A sha256 over every input (curation files, ontology, article, HPO mode, package version).
+
+    Examples
+    --------
+    >>> input_fingerprint() == input_fingerprint()
+    True
+    >>> input_fingerprint("none") != input_fingerprint("subset")
+    True
+    """
+    digest = hashlib.sha256(f"myoclonus-kg {__version__} hpo={hpo}\n".encode())
+    for path in input_files(data):
+        if path.exists():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    if hpo != "none":
+        from kg.hpo.files import hpo_fingerprint
+
+        digest.update(hpo_fingerprint().encode())
+    return digest.hexdigest()
