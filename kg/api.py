@@ -253,7 +253,7 @@ class KnowledgeGraph:
         >>> graph = kg.load(tempfile.mkdtemp() + "/build")
         >>> paths = graph.path("hypoxia", "clonazepam")
         >>> paths[0].labels[0], paths[0].labels[-1]
-        ('hypoxia', 'clonazepam')
+        ('brain hypoxia', 'clonazepam')
         """
         from kg.paths.finder import PathFilter, find_paths
 

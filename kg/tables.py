@@ -19,7 +19,7 @@ from kg.schema import Schema
 __all__ = ["NodeRow", "EdgeRow", "Tables", "make_tables", "curie"]
 
 RDF, RDFS, SKOS = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["skos"]
-_PROVENANCE_CLASSES = {"CuratedStatement", "MappingStatement", "SourceDocument"}
+_PROVENANCE_CLASSES = {"CuratedStatement", "MappingStatement", "ImportedStatement", "SourceDocument"}
 _MATCHES = {SKOS + m + "Match" for m in ("exact", "close", "broad", "narrow", "related")}
 
 

@@ -120,3 +120,9 @@ def test_shacl_failure_publishes_nothing(fixture_copy, tmp_path, monkeypatch):
     with pytest.raises(BuildError, match="broken on purpose"):
         build(out, data=fixture_copy, force=True)
     assert (out / "manifest.json").read_bytes() == manifest
+
+
+def test_statement_properties_cannot_be_used_as_fact_predicates(fixture_copy, tmp_path):
+    _replace(fixture_copy / "facts.yaml", "predicate: hasAdverseEffect", "predicate: evidenceCode")
+    with pytest.raises(CurationError, match="unknown predicate 'evidenceCode'"):
+        build(tmp_path / "out", data=fixture_copy, validate=False)

@@ -22,7 +22,7 @@ from kg.namespace import ENTITY, GRAPH_CURATED, PREFIXES, SOURCE, STATEMENT, VOC
 from kg.resources import ARTICLE_ID, ARTICLE_URL, article_path, data_dir
 from kg.schema import Schema, load_schema
 
-__all__ = ["CompiledGraph", "load_curation", "compile_curation", "QUALIFIERS", "STATUSES"]
+__all__ = ["CompiledGraph", "load_curation", "compile_curation", "QUALIFIERS", "STATUSES", "PROVENANCE_CLASSES"]
 
 RDF = PREFIXES["rdf"]
 RDFS = PREFIXES["rdfs"]
@@ -31,6 +31,8 @@ XSD = PREFIXES["xsd"]
 DCTERMS = PREFIXES["dcterms"]
 
 STATUSES = ("agrees", "paraphrase", "corrected")
+#: Classes of the provenance layer: their properties never appear in a fact.
+PROVENANCE_CLASSES = frozenset({"CuratedStatement", "MappingStatement", "ImportedStatement", "SourceDocument"})
 #: Allowed qualifier values (None: any entity id).
 QUALIFIERS: dict[str, tuple | None] = {
     "firstLine": (True, False),
@@ -291,10 +293,11 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
             _fail(f"duplicate fact id (first at line {facts_by_id[rid].line})", f, ln, rid)
         facts_by_id[rid] = fact
         prop = schema.properties.get(fact.predicate)
-        if prop is None or fact.predicate in ("firstLine", "inContext", "certainty", "frequency") \
-                or prop.domain & {"CuratedStatement", "MappingStatement", "SourceDocument"}:
+        # Facts may use the properties of entities only, never those of statements or sources.
+        if prop is None or prop.domain & PROVENANCE_CLASSES:
             _fail(f"unknown predicate {fact.predicate!r}"
-                  f"{_suggest(fact.predicate, [p for p in schema.properties])}", f, ln, rid)
+                  f"{_suggest(fact.predicate, [p for p, i in schema.properties.items() if not i.domain & PROVENANCE_CLASSES])}",
+                  f, ln, rid)
         subject = entities.get(fact.subject)
         if subject is None:
             _fail(f"unknown subject entity {fact.subject!r}{_suggest(fact.subject, entities)}", f, ln, rid)
