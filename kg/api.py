@@ -81,9 +81,11 @@ class KnowledgeGraph:
         A build directory (see :func:`load`).
     """
 
-    def __init__(self, directory: Path | str) -> None:
-        self.directory = Path(directory)
-        self._engine: SparqlEngine | None = None
+    def __init__(self, directory: Path | str | None, *, engine=None) -> None:
+        # ``engine`` is anything with SparqlEngine's ``query``, ``quads`` and ``default_graphs``
+        # (e.g. a remote SPARQL endpoint); by default the build's embedded store.
+        self.directory = Path(directory) if directory is not None else None
+        self._engine = engine
         self._nx = {}
         self._index = {}
         self._cache = {}
@@ -171,10 +173,7 @@ class KnowledgeGraph:
             from kg.paths.graph import to_networkx
             from kg.schema import load_schema
 
-            quads = []
-            for g in self.engine.default_graphs(key):
-                quads.extend(self.engine.store.quads_for_pattern(None, None, None, g))
-            self._nx[key] = to_networkx(quads, load_schema())
+            self._nx[key] = to_networkx(self.engine.quads(key), load_schema())
         return self._nx[key]
 
     def _graph_index(self, graphs: Iterable[str] | None = None):
@@ -307,10 +306,10 @@ class KnowledgeGraph:
         dataset = rdflib.Dataset()
         for prefix, iri in PREFIXES.items():
             dataset.bind(prefix, iri)
-        for g in self.engine.default_graphs(tuple(graphs) if graphs is not None else None):
-            payload = ox.serialize(
-                (ox.Triple(q.subject, q.predicate, q.object)
-                 for q in self.engine.store.quads_for_pattern(None, None, None, g)),
-                format=ox.RdfFormat.N_TRIPLES)
-            dataset.graph(rdflib.URIRef(g.value)).parse(data=payload.decode("utf-8"), format="nt")
+        by_graph: dict[str, list] = {}
+        for q in self.engine.quads(tuple(graphs) if graphs is not None else None):
+            by_graph.setdefault(q.graph_name.value, []).append(ox.Triple(q.subject, q.predicate, q.object))
+        for name, triples in by_graph.items():
+            payload = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+            dataset.graph(rdflib.URIRef(name)).parse(data=payload.decode("utf-8"), format="nt")
         return dataset

@@ -185,3 +185,25 @@ def test_validate_reports_a_tampered_quote(tmp_path, real_build):
     report = validate_build(copy, shacl=False)
     assert not report.conforms
     assert any("not the source text" in p or "not in the source" in p for p in report.problems)
+
+
+def test_kg_validate_cli_exit_codes(tmp_path, real_build):
+    import subprocess
+    import sys
+
+    ok = subprocess.run([sys.executable, "-m", "kg", "validate", "--out", str(real_build)],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("PASS")
+    copy = tmp_path / "copy"
+    shutil.copytree(real_build, copy, ignore=shutil.ignore_patterns("store"))
+    nt = copy / "kg.nt"
+    nt.write_text(nt.read_text(encoding="utf-8").replace("phenytoin may cause liver failure",
+                                                         "phenytoin may cure liver failure"), encoding="utf-8")
+    bad = subprocess.run([sys.executable, "-m", "kg", "validate", "--out", str(copy)],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert bad.stdout.startswith("FAIL") and "not the source text" in bad.stdout
+    missing = subprocess.run([sys.executable, "-m", "kg", "validate", "--out", str(tmp_path / "nothing")],
+                             capture_output=True, text=True)
+    assert missing.returncode == 1 and "run `kg build` first" in missing.stderr

@@ -11,13 +11,32 @@ import networkx as nx
 
 from kg.errors import KGError, NoPathError
 
-__all__ = ["Hop", "Path", "PathFilter", "find_paths", "neighbourhood", "edge_sentence"]
+__all__ = ["Hop", "Path", "PathFilter", "find_paths", "neighbourhood", "edge_sentence", "verb_phrase"]
+
+
+_VERBS = ("has", "may", "treats", "causes", "affects", "impairs", "originates", "occurs", "co-occurs")
+
+
+def verb_phrase(label: str) -> str:
+    """Make a predicate label read as a verb: ``subtype of`` -> ``is a subtype of``.
+
+    Examples
+    --------
+    >>> verb_phrase("treats"), verb_phrase("subtype of"), verb_phrase("triggered by")
+    ('treats', 'is a subtype of', 'is triggered by')
+    """
+    first = label.split(" ", 1)[0]
+    if first in _VERBS:
+        return label
+    if label.endswith((" of", " for")) and not first.endswith("ed"):
+        return "is a " + label
+    return "is " + label
 
 
 def edge_sentence(graph: nx.MultiDiGraph, subject: str, obj: str, data: dict) -> str:
     """``clonazepam treats action myoclonus (first-line)`` for one edge."""
     s, o = graph.nodes[subject]["label"], graph.nodes[obj]["label"]
-    sentence = f"{s} {data.get('label', data['predicate'])} {o}"
+    sentence = f"{s} {verb_phrase(data.get('label') or data['predicate'])} {o}"
     notes = []
     q = data.get("qualifiers") or {}
     if q.get("firstLine") in ("true", True):

@@ -55,6 +55,13 @@ class SparqlEngine:
             raise KGError(f"unknown graph {', '.join(unknown)}; choose from {', '.join(GRAPHS)}")
         return [ox.NamedNode(GRAPHS[g]) for g in names if GRAPHS[g] in self.graph_iris]
 
+    def quads(self, graphs: tuple[str, ...] | None = None) -> list[ox.Quad]:
+        """Every quad of the chosen named graphs (all by default)."""
+        quads: list[ox.Quad] = []
+        for g in self.default_graphs(graphs):
+            quads.extend(self.store.quads_for_pattern(None, None, None, g))
+        return quads
+
     def query(self, text: str, *, bindings: dict | None = None, graphs: tuple[str, ...] | None = None,
               limit: int | None = None, raw: bool = False):
         """Run a query; return a ResultTable, AskResult or GraphResult.
