@@ -34,9 +34,9 @@ test: install-test
 bench: install
 	$(BIN)/python -m bench.run
 
-notebook: install
+notebook: build
 	$(BIN)/python -m pip install --quiet jupyterlab
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks --no-browser
 
 clean:
 	rm -rf $(OUT) .pytest_cache dist

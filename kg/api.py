@@ -20,7 +20,7 @@ __all__ = ["KnowledgeGraph", "load"]
 from kg.build.inputs import STORE_DIR  # noqa: E402
 
 
-def load(path: Path | str | None = None, *, build: bool = True, hpo: str = "none") -> "KnowledgeGraph":
+def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None = None) -> "KnowledgeGraph":
     """Open a built graph, building it first if it is missing or its inputs changed.
 
     Parameters
@@ -29,8 +29,9 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str = "none
         Build directory; defaults to ``$KG_BUILD_DIR`` or ``~/.cache/myoclonus-kg/build``.
     build : bool
         Build when missing or stale; if false, a missing build raises.
-    hpo : {"none", "subset", "full"}
-        HPO import for a *new* build; an existing build keeps its own mode.
+    hpo : {"none", "subset", "full"}, optional
+        HPO import to include; by default an existing build keeps its own mode and a new
+        build has none. A build with another mode is rebuilt.
 
     Raises
     ------
@@ -56,14 +57,14 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str = "none
             except ValueError:
                 recorded = {}
         # A stale build is rebuilt from the same inputs it was made from (HPO mode, data dir).
-        mode = recorded.get("hpo", hpo)
+        mode = hpo or recorded.get("hpo", "none")
         data = Path(recorded["data"]) if recorded.get("data") else None
         if data is not None and not data.is_dir():
             data = None  # its curation directory is gone: keep the build as it is
             stale = False
         else:
             stale = recorded.get("fingerprint") != input_fingerprint(mode, data)
-        if not recorded or stale or not (directory / STORE_DIR).is_dir():
+        if not recorded or stale or recorded.get("hpo") != mode or not (directory / STORE_DIR).is_dir():
             from kg.build.builder import build as run_build
 
             run_build(directory, hpo=mode, data=data)
