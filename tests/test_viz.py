@@ -126,26 +126,32 @@ def test_csp_meta_forbids_outside_sources(page):
     assert directives["default-src"] == "'none'"
     assert directives["connect-src"] == "'none'"
     assert directives["img-src"] == "data:"
-    assert directives["style-src"] == "'unsafe-inline'"
-    assert "'unsafe-inline'" not in directives["script-src"]
+    for kind in ("script-src", "style-src"):
+        assert "'unsafe-inline'" not in directives[kind]
+        assert all(re.fullmatch(r"'sha256-[A-Za-z0-9+/]{43}='", h) for h in directives[kind].split())
     assert "'unsafe-eval'" not in directives["script-src"]
     # The CSP comes before any script or style.
     assert page.index("Content-Security-Policy") < page.index("<script")
     assert page.index("Content-Security-Policy") < page.index("<style")
 
 
-def test_csp_hashes_match_the_executable_scripts(page):
+def test_csp_hashes_match_the_executable_scripts_and_style_sheets(page):
     policy = html.unescape(re.search(r'Content-Security-Policy" content="([^"]*)"', page).group(1))
     allowed = set(re.search(r"script-src ([^;]*)", policy).group(1).split())
     executable = [body for attrs, body in SCRIPTS.findall(page) if "application/json" not in attrs]
     assert len(executable) == 2
     assert {script_hash(body) for body in executable} == allowed
+    styles = re.findall(r"<style>(.*?)</style>", page, re.S)
+    assert len(styles) == 2
+    assert {script_hash(body) for body in styles} == set(re.search(r"style-src ([^;]*)", policy).group(1).split())
+    assert 'style="' not in page.split('id="kg-data"')[0]  # no style attribute to allow
 
 
 def test_csp_hash_of_known_text():
     # echo -n "alert(1)" | openssl dgst -sha256 -binary | base64
     assert script_hash("alert(1)") == "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='"
-    assert "script-src 'sha256-a' 'sha256-b'" in content_security_policy(["'sha256-a'", "'sha256-b'"])
+    policy = content_security_policy(["'sha256-a'", "'sha256-b'"], ["'sha256-c'"])
+    assert "script-src 'sha256-a' 'sha256-b'; style-src 'sha256-c'" in policy
 
 
 def test_no_outside_script_style_or_image_sources(page):
@@ -211,7 +217,8 @@ def test_edge_details_carry_evidence(graph):
     assert f006["reference"] == "NINDS fact sheet"
     assert by_statement["mks:F001"]["qualifiers"] == {"firstLine": "true"}
     assert by_statement["mks:F001"]["sentence"] == "clonazepam treats action myoclonus (first-line)"
-    assert by_statement["mks:F009"]["quoteStart"] is None
+    assert "quoteStart" not in by_statement["mks:F009"]  # empty values are left out
+    assert "correction" not in by_statement["mks:F001"]
 
 
 def test_vis_items_come_from_pyvis_with_categories_as_groups(graph):
@@ -263,16 +270,23 @@ def test_long_labels_are_cut_on_the_canvas_only():
     assert view.info["nodes"]["mk:x"]["label"] == long
 
 
-def test_physics_below_threshold_and_python_layout_above(graph):
+def test_physics_from_python_positions_below_threshold_and_off_above(graph):
     small = build_view(graph)
-    assert small.layout == "physics"
+    assert small.layout == "seeded"
     assert small.options["physics"]["enabled"] is True
     assert small.options["physics"]["stabilization"]["enabled"] is True
-    assert all("x" not in n for n in small.nodes)
+    assert small.options["layout"]["improvedLayout"] is False
+    assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in small.nodes)
     big = build_view(graph, layout_threshold=3)
     assert big.layout == "precomputed"
     assert big.options["physics"] == {"enabled": False}
-    assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in big.nodes)
+    assert [(n["x"], n["y"]) for n in big.nodes] == [(n["x"], n["y"]) for n in small.nodes]
+
+
+def test_stabilisation_is_shorter_for_bigger_graphs():
+    sizes = [build_view(synthetic_graph(n, seed=4), layout_threshold=10_000)
+             .options["physics"]["stabilization"]["iterations"] for n in (20, 400, 1400)]
+    assert sizes[0] == 200 and sizes[0] > sizes[1] > sizes[2] == 25
 
 
 def test_emphasis_and_dimming(graph):
@@ -450,6 +464,8 @@ def test_show_accepts_graphs_paths_results_and_kg_objects(graph, tmp_path):
     paths = find_paths(graph, E + "cstb", E + "hypoxia")
     assert show(paths[0], context=0).view.mode == "path"
     assert show(paths).view.mode == "path"
+    near = show(neighbourhood(graph, E + "cstb", 2))  # what KnowledgeGraph.neighbors returns
+    assert near.view.mode == "neighbourhood" and near.view.info["nodes"]["mk:cstb"]["emphasis"]
     focus = show(graph, focus="Klonopin", depth=1)
     assert focus.view.mode == "neighbourhood" and "clonazepam" in focus.view.description
     table = ResultTable(["x"], [(ox.NamedNode(E + "cstb"),)])

@@ -1,0 +1,319 @@
+"""The graph view in real headless Chromium (Debian's ``chromium`` driven by Playwright).
+
+Locally these tests skip, with the reason, when Playwright or Chromium is missing; with
+``CI`` set they fail instead. The page's own CSP forbids eval, so the tests poll with
+``page.evaluate`` (which the CSP does not govern) rather than ``wait_for_function``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+import kg
+from kg.viz import build_view, show, write_html
+from kg.viz.sample import XSS_LABEL, XSS_QUOTE, sample_graph
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("KG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+NETWORK_SCHEMES = {"http", "https", "ws", "wss", "ftp"}
+
+
+def _unavailable() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python package playwright is not installed (pip install playwright)"
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium, or set KG_CHROMIUM)"
+    return None
+
+
+def _missing(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests must run in CI, but: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = _unavailable()
+    if reason:
+        _missing(reason)
+    from playwright.sync_api import Error, sync_playwright
+
+    with sync_playwright() as p:
+        try:
+            chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Error as exc:
+            _missing(f"Chromium at {CHROMIUM} does not start: {exc}")
+        yield chromium
+        chromium.close()
+
+
+class Session:
+    """One page, recording console errors, requests and dialogs."""
+
+    def __init__(self, browser) -> None:
+        self.context = browser.new_context(viewport={"width": 1280, "height": 800})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def open(self, path: Path, timeout: float = 60.0) -> None:
+        self.page.goto(path.resolve().as_uri())
+        self.wait("!!(window.kgView && window.kgView.interactive)", timeout)
+
+    def wait(self, expression: str, timeout: float = 10.0, frame=None) -> None:
+        target = frame or self.page
+        deadline = time.monotonic() + timeout
+        while not target.evaluate(expression):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {expression}; errors: {self.errors}")
+            self.page.wait_for_timeout(25)
+
+    def js(self, expression: str, arg=None):
+        return self.page.evaluate(expression, arg)
+
+    def outbound(self) -> list[str]:
+        return [u for u in self.requests if urlparse(u).scheme in NETWORK_SCHEMES]
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def session(browser):
+    s = Session(browser)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def sample_page(tmp_path_factory) -> Path:
+    return write_html(build_view(sample_graph(), title="sample"),
+                      tmp_path_factory.mktemp("viz") / "sample.html")
+
+
+def edge_id(session: Session, statement: str) -> str:
+    return session.js("(s) => Object.keys(kgView.data.info.edges).find("
+                      "(id) => kgView.data.info.edges[id].statement === s)", statement)
+
+
+def details_text(session: Session) -> str:
+    return session.js("document.getElementById('kg-details').textContent")
+
+
+# ---------------------------------------------------------------------- tests
+def test_loads_offline_without_errors(session, sample_page):
+    session.open(sample_page)
+    assert session.errors == []
+    assert session.outbound() == []
+    assert session.requests == [sample_page.resolve().as_uri()]
+    assert session.js("kgView.errors") == []
+    assert session.js("document.body.getAttribute('data-state')") == "ready"
+
+
+def test_counts_in_the_datasets_equal_the_graph(session, sample_page):
+    g = sample_graph()
+    session.open(sample_page)
+    assert session.js("kgView.nodes.length") == g.number_of_nodes()
+    assert session.js("kgView.edges.length") == g.number_of_edges()
+    assert session.js("kgView.visibleCounts()") == {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()}
+
+
+def test_physics_stabilises_then_stops(session, sample_page):
+    session.open(sample_page)
+    assert session.js("kgView.settledBy") == "stabilizationIterationsDone"
+    assert session.js("kgView.stabilized") is True
+    assert session.js("kgView.timings.interactive >= kgView.timings.stabilized")
+    assert session.js("kgView.network.physics.options.enabled") is False
+    before = session.js("JSON.stringify(kgView.network.getPositions())")
+    session.page.wait_for_timeout(300)
+    assert session.js("JSON.stringify(kgView.network.getPositions())") == before
+
+
+def test_clicking_an_edge_shows_its_quote(session, sample_page):
+    session.open(sample_page)
+    eid = edge_id(session, "mks:F001")  # clonazepam treats action myoclonus, a straight edge
+    point = session.js("""(id) => {
+        const net = kgView.network, e = kgView.edges.get(id);
+        const p = net.getPositions([e.from, e.to]);
+        const mid = {x: (p[e.from].x + p[e.to].x) / 2, y: (p[e.from].y + p[e.to].y) / 2};
+        net.moveTo({position: mid, scale: 1.5});
+        const dom = net.canvasToDOM(mid);
+        const box = document.getElementById('kg-canvas').getBoundingClientRect();
+        return {x: box.left + dom.x, y: box.top + dom.y, edge: net.getEdgeAt(dom), node: net.getNodeAt(dom)};
+    }""", eid)
+    assert point["edge"] == eid and point["node"] is None
+    session.page.mouse.click(point["x"], point["y"])
+    session.wait("document.getElementById('kg-details').getAttribute('data-kind') === 'edge'")
+    assert session.js("document.getElementById('kg-details').getAttribute('data-id')") == eid
+    text = details_text(session)
+    assert "clonazepam is often used to treat action myoclonus" in text
+    assert "characters 120\u2013170" in text
+    assert "first-line" in text
+    assert session.js("kgView.network.getSelectedEdges()") == [eid]
+
+
+def test_selected_edge_shows_status_correction_and_reference(session, sample_page):
+    session.open(sample_page)
+    eid = edge_id(session, "mks:F006")
+    assert session.js("(id) => kgView.selectEdge(id)", eid)
+    text = details_text(session)
+    assert "posthypoxic myoclonus appears after the brain lacks oxygen" in text
+    assert session.js("document.querySelector('#kg-details .kg-status').textContent") == "corrected"
+    assert "The direction was reversed" in session.js(
+        "document.querySelector('#kg-details .kg-correction').textContent")
+    assert session.js("document.querySelector('#kg-details .kg-reference').textContent") == "NINDS fact sheet"
+
+
+def test_hostile_label_and_quote_are_shown_as_text(session, sample_page):
+    session.open(sample_page)
+    assert session.js("(id) => kgView.focusNode(id)", "mk:hostile")
+    session.page.wait_for_timeout(500)  # let the focus animation draw
+    assert session.js("document.querySelector('#kg-details .kg-label').textContent") == XSS_LABEL
+    assert "<b>tags</b>" in session.js("document.querySelector('#kg-details .kg-definition').textContent")
+    eid = edge_id(session, "mks:F008")
+    session.js("(id) => kgView.selectEdge(id)", eid)
+    assert session.js("document.querySelector('#kg-details .kg-quote').textContent") == XSS_QUOTE
+    # The search list shows the label too.
+    session.page.fill("#kg-search", "<img")
+    assert session.js("document.querySelector('#kg-search-results button').firstChild.textContent") == XSS_LABEL
+    assert session.js("document.querySelectorAll('img, iframe, object, embed').length") == 0
+    assert session.js("document.querySelectorAll('#kg-details b, #kg-details script').length") == 0
+    # The non-https identifier is plain text; the HP one is a link.
+    links = session.js("(id) => { kgView.selectNode(id); return Array.from("
+                       "document.querySelectorAll('#kg-details a')).map((a) => a.href); }", "mk:hostile")
+    assert links == ["https://w3id.org/myoclonus-kg/entity/hostile", "https://hpo.jax.org/browse/term/HP:0000001"]
+    assert session.dialogs == []
+    assert session.errors == [] and session.outbound() == []
+
+
+def test_node_details_identifiers_and_degree(session, sample_page):
+    session.open(sample_page)
+    session.js("kgView.selectNode('mk:clonazepam')")
+    text = details_text(session)
+    assert "A benzodiazepine used against myoclonus." in text
+    assert "3 (in 1, out 2)" in session.js("document.querySelector('#kg-details .kg-degree').textContent")
+    hrefs = session.js("Array.from(document.querySelectorAll('#kg-details a')).map((a) => [a.textContent, a.href, a.target, a.rel])")
+    assert ["DRUGBANK:DB01068", "https://go.drugbank.com/drugs/DB01068", "_blank", "noopener noreferrer"] in hrefs
+
+
+def test_hover_previews_a_node(session, sample_page):
+    session.open(sample_page)
+    point = session.js("""() => {
+        const dom = kgView.network.canvasToDOM(kgView.network.getPositions(['mk:cstb'])['mk:cstb']);
+        const box = document.getElementById('kg-canvas').getBoundingClientRect();
+        return {x: box.left + dom.x, y: box.top + dom.y};
+    }""")
+    session.page.mouse.move(point["x"], point["y"])
+    session.wait("document.getElementById('kg-details').getAttribute('data-id') === 'mk:cstb'")
+    assert "Cystatin B." in details_text(session)
+
+
+def test_selection_highlights_neighbours(session, sample_page):
+    session.open(sample_page)
+    session.js("kgView.selectNode('mk:cstb')")
+    opacity = session.js("Object.fromEntries(kgView.nodes.get().map((n) => [n.id, n.opacity ?? 1]))")
+    assert opacity["mk:cstb"] == 1 and opacity["mk:unverricht_lundborg"] == 1
+    assert opacity["mk:clonazepam"] < 0.5 and opacity["mk:hostile"] < 0.5
+    session.js("kgView.select({nodes: [], edges: []})")
+    opacity = session.js("Object.fromEntries(kgView.nodes.get().map((n) => [n.id, n.opacity ?? 1]))")
+    assert set(opacity.values()) == {1}
+
+
+def test_search_finds_a_node_by_synonym_and_focuses_it(session, sample_page):
+    session.open(sample_page)
+    session.page.fill("#kg-search", "klonopin")
+    assert session.js("document.querySelector('#kg-search-results button').getAttribute('data-id')") == "mk:clonazepam"
+    session.page.press("#kg-search", "Enter")
+    assert session.js("kgView.network.getSelectedNodes()") == ["mk:clonazepam"]
+    assert session.js("document.querySelector('#kg-details .kg-label').textContent") == "clonazepam"
+    assert session.js("kgView.search('HP:0001336')") == ["mk:myoclonus"]
+
+
+def test_filters_hide_categories_and_predicates(session, sample_page):
+    session.open(sample_page)
+    total = session.js("kgView.visibleCounts()")
+    session.page.click("#kg-legend input[value='biolink:PhenotypicFeature']")
+    counts = session.js("kgView.visibleCounts()")
+    assert counts["nodes"] == total["nodes"] - 2
+    assert counts["edges"] == total["edges"] - 6  # every edge touching myoclonus or action myoclonus
+    assert session.js("kgView.nodes.length") == total["nodes"]  # hidden, not removed
+    session.page.click("#kg-legend input[value='biolink:PhenotypicFeature']")
+    assert session.js("kgView.visibleCounts()") == total
+    session.page.click("#kg-predicates input[value='causes']")
+    assert session.js("kgView.visibleCounts()") == {"nodes": total["nodes"], "edges": total["edges"] - 1}
+    session.page.click("#kg-side button[data-group='predicates'][data-value='none']")
+    assert session.js("kgView.visibleCounts().edges") == 0
+    session.page.click("#kg-side button[data-group='predicates'][data-value='all']")
+    assert session.js("kgView.visibleCounts()") == total
+    # Focusing a node of a hidden category shows the category again.
+    session.page.click("#kg-legend input[value='biolink:Gene']")
+    session.js("kgView.focusNode('mk:cstb')")
+    assert session.js("document.querySelector(\"#kg-legend input[value='biolink:Gene']\").checked") is True
+    assert session.errors == []
+
+
+def test_large_graph_uses_python_positions_and_no_physics(session, tmp_path):
+    view = build_view(sample_graph(), layout_threshold=3)
+    page = write_html(view, tmp_path / "big.html")
+    session.open(page)
+    assert session.js("kgView.settledBy") == "firstDraw"
+    assert session.js("kgView.network.physics.options.enabled") is False
+    positions = session.js("kgView.network.getPositions()")
+    for node in view.nodes:
+        assert positions[node["id"]] == pytest.approx({"x": node["x"], "y": node["y"]}, abs=1)  # vis rounds
+    assert session.errors == [] and session.outbound() == []
+
+
+def test_notebook_iframe_runs_sandboxed(session, tmp_path):
+    host = tmp_path / "notebook.html"
+    frame_html = show(sample_graph(), title="in a notebook", height=500)._repr_html_()
+    host.write_text(f"<!DOCTYPE html><html><body><h1>notebook</h1>{frame_html}</body></html>",
+                    encoding="utf-8")
+    session.page.goto(host.as_uri())
+    session.wait("document.querySelector('iframe') !== null")
+    deadline = time.monotonic() + 30
+    while len(session.page.frames) < 2 and time.monotonic() < deadline:
+        session.page.wait_for_timeout(25)
+    frame = session.page.frames[1]
+    session.wait("!!(window.kgView && window.kgView.interactive)", 30, frame=frame)
+    assert frame.evaluate("kgView.nodes.length") == sample_graph().number_of_nodes()
+    assert frame.evaluate("document.getElementById('kg-title').textContent") == "in a notebook"
+    # Sandboxed without allow-same-origin: the frame cannot reach the notebook page.
+    assert frame.evaluate("(() => { try { return !!window.parent.document; } catch (e) { return false; } })()") is False
+    assert session.dialogs == [] and session.errors == [] and session.outbound() == []
+
+
+def test_curated_graph_in_the_browser_and_screenshot(session, tmp_path_factory):
+    graph = kg.load(tmp_path_factory.getbasetemp() / "viz-build").to_networkx()
+    page = write_html(build_view(graph, title="myoclonus-kg"), tmp_path_factory.mktemp("curated") / "kg.html")
+    session.open(page)
+    assert session.js("kgView.nodes.length") == graph.number_of_nodes()
+    assert session.js("kgView.edges.length") == graph.number_of_edges()
+    assert session.errors == [] and session.outbound() == [] and session.dialogs == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    session.page.screenshot(path=str(ARTIFACTS / "viz-curated.png"))
+    session.js("kgView.focusNode('mk:clonazepam')")
+    session.page.wait_for_timeout(600)
+    session.page.screenshot(path=str(ARTIFACTS / "viz-curated-clonazepam.png"))
+    assert (ARTIFACTS / "viz-curated.png").stat().st_size > 10_000
