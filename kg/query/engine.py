@@ -74,7 +74,7 @@ class SparqlEngine:
             ``{variable: RDF term}`` substituted before evaluation.
         graphs : tuple of str, optional
             Which named graphs form the default graph (``curated``, ``ontology``, ``hpo``);
-            all by default.
+            all by default. A query with its own FROM / FROM NAMED keeps its dataset.
         limit : int, optional
             Row cap for SELECT; the table says when it was truncated.
         raw : bool
@@ -87,11 +87,16 @@ class SparqlEngine:
         QueryError
             The query is malformed (with line and column) or fails.
         """
-        check_query_safety(text, self.graph_iris)
+        own_dataset = check_query_safety(text, self.graph_iris)
         substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        if own_dataset:
+            dataset: dict = {}  # the query's FROM / FROM NAMED decide (checked above)
+        elif graphs is None:
+            dataset = {"use_default_graph_as_union": True}
+        else:
+            dataset = {"default_graph": self.default_graphs(graphs)}
         try:
-            result = self.store.query(text, prefixes=PREFIXES, default_graph=self.default_graphs(graphs),
-                                      substitutions=substitutions or None)
+            result = self.store.query(text, prefixes=PREFIXES, substitutions=substitutions or None, **dataset)
         except SyntaxError as exc:
             message = str(exc)
             match = _POSITION.search(message)

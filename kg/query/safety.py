@@ -49,7 +49,7 @@ def strip_strings_and_comments(query: str) -> str:
     return _STRING_OR_COMMENT.sub(blank, query)
 
 
-def check_query_safety(query: str, allowed_graphs: Iterable[str] = ()) -> None:
+def check_query_safety(query: str, allowed_graphs: Iterable[str] = ()) -> bool:
     """Raise :class:`UnsafeQueryError` if the query could reach outside or modify the graph.
 
     Parameters
@@ -58,6 +58,11 @@ def check_query_safety(query: str, allowed_graphs: Iterable[str] = ()) -> None:
         The SPARQL text.
     allowed_graphs : iterable of str
         Graph IRIs that FROM / FROM NAMED may name (the store's own graphs).
+
+    Returns
+    -------
+    bool
+        Whether the query names its own dataset (FROM / FROM NAMED).
     """
     code = strip_strings_and_comments(query)
     bare = re.sub(r"<[^<>\s]*>", lambda m: " " * len(m.group(0)), code)
@@ -72,10 +77,13 @@ def check_query_safety(query: str, allowed_graphs: Iterable[str] = ()) -> None:
             raise UnsafeQueryError("LOAD is not allowed: the graph is read-only and may not fetch data")
         raise UnsafeQueryError(f"{keyword} is not allowed: the graph is read-only (SPARQL Update refused)")
     allowed = set(allowed_graphs)
+    names_dataset = False
     for match in _FROM.finditer(code):
+        names_dataset = True
         target = match.group(1)
         iri = target[1:-1] if target.startswith("<") else target
         if iri not in allowed:
             raise UnsafeQueryError(
                 f"FROM {target} is not allowed: only the store's own graphs may be named "
                 f"({', '.join(sorted(allowed)) or 'none'})")
+    return names_dataset

@@ -1,0 +1,51 @@
+"""``kg serve``: the SPARQL endpoint and the browser UI on uvicorn."""
+
+from __future__ import annotations
+
+import click
+
+from kg.cli.common import build_dir_option, echo_err, reports_errors
+
+__all__ = ["serve_command"]
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (use 0.0.0.0 to listen on every interface).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="TCP port.")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.001),
+              help="Per-query time limit in seconds; a longer query is stopped and answered 503.")
+@click.option("--max-rows", default=10000, show_default=True, type=click.IntRange(min=1),
+              help="Row cap of results; a cut result carries the header X-KG-Truncated: true.")
+@click.option("--cors", "cors", multiple=True, metavar="ORIGIN",
+              help="Allow browser pages from ORIGIN to query the endpoint ('*' for any); repeatable. "
+                   "Off by default.")
+@click.option("--workers", default=None, type=click.IntRange(min=1),
+              help="Query worker processes (default: the number of CPUs, at least 2, at most 8).")
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="Log every request.")
+@build_dir_option
+@reports_errors
+def serve_command(host, port, timeout, max_rows, cors, workers, access_log, out) -> None:
+    """Serve the graph: a read-only SPARQL 1.1 endpoint at /sparql and a browser UI at /.
+
+    The graph is built first if it is missing or stale. Queries run in worker processes
+    and are stopped after --timeout seconds; answers are cached.
+    """
+    try:
+        import uvicorn
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise click.ClickException("the web server needs the 'web' extra: "
+                                   "pip install 'myoclonus-kg[web]'") from None
+    import kg
+    from kg.web import create_app
+
+    graph = kg.load(out)
+    app = create_app(graph.directory, timeout=timeout, max_rows=max_rows, cors_origins=cors,
+                     workers=workers)
+    shown = f"[{host}]" if ":" in host else host
+    echo_err(f"serving {graph.directory} at http://{shown}:{port}/ (SPARQL endpoint /sparql); "
+             "Ctrl+C stops")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=access_log,
+                timeout_graceful_shutdown=5)

@@ -1,0 +1,584 @@
+"""The ASGI application: routes of the SPARQL endpoint, the health check and the UI pages.
+
+Routes
+------
+``/sparql``
+    SPARQL 1.1 Protocol query operation (GET, POST form, POST direct); without a query, the
+    service description. Read-only: updates get 403.
+``/health``
+    ``{"status": "ok", ...}``, answered by the web process itself (never waits for a query).
+``/``, ``/entity/``, ``/entity/<id>``, ``/path``
+    The browser UI; ``/view/...`` are the graph pages the UI frames; ``/static/...`` its
+    assets (all local).
+``/queries``
+    The named queries as JSON (name, title, description, standalone text).
+
+Examples
+--------
+>>> import uvicorn                                                   # doctest: +SKIP
+>>> uvicorn.run(create_app("build", timeout=5), port=8000)          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from kg.errors import EntityNotFoundError, KGError
+from kg.web.cache import ResponseCache
+from kg.web.protocol import (GRAPH_TYPES, MAX_QUERY_BYTES, MEDIA_FORMATS, TABULAR_TYPES,
+                             ProtocolError, SparqlRequest, negotiate, parse_request)
+from kg.web.runner import Job, Outcome
+from kg.web.workers import QueryTimeout, WorkerFailed, WorkerPool
+
+__all__ = ["create_app", "SecurityHeaders", "WebServer", "default_workers"]
+
+log = logging.getLogger("kg.web")
+
+_SPARQL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+_TEXT = "text/plain; charset=utf-8"
+_MAX_K = 10
+_MAX_DEPTH = 3
+_VIEW_ROWS = 2000
+
+
+class SecurityHeaders:
+    """ASGI middleware: a Content-Security-Policy (unless the response has its own) and the
+    usual hardening headers on every HTTP response.
+
+    Parameters
+    ----------
+    app : ASGI application
+    policy : str
+        The default Content-Security-Policy.
+    """
+
+    def __init__(self, app, policy: str) -> None:
+        self.app = app
+        self.extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+                      (b"x-frame-options", b"SAMEORIGIN")]
+        self.policy = policy.encode("latin-1")
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == b"content-security-policy" for k, _ in headers):
+                    headers.append((b"content-security-policy", self.policy))
+                headers.extend(self.extra)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def default_workers() -> int:
+    """Query worker processes when not given: the number of CPUs, at least 2 and at most 8."""
+    return min(max(2, os.cpu_count() or 2), 8)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "AEIOU" else "a"
+
+
+def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(message.rstrip("\n") + "\n", status_code=status,
+                    headers={"content-type": _TEXT, **(headers or {})})
+
+
+class WebServer:
+    """The state behind the routes: the graph, the worker pool, the caches.
+
+    Parameters
+    ----------
+    graph_dir : path
+        A build directory (``kg build --out DIR``).
+    timeout : float
+        Per-query time limit in seconds.
+    max_rows : int
+        Row cap of SELECT results (and triple cap of CONSTRUCT results).
+    workers : int
+        Query worker processes.
+    cache_bytes : int
+        Size of the response cache.
+    memory_limit : int
+        Address-space limit of each worker, in bytes.
+
+    Raises
+    ------
+    KGError
+        If ``graph_dir`` holds no built graph, or an option is out of range.
+    """
+
+    def __init__(self, graph_dir: Path | str, *, timeout: float = 10.0, max_rows: int = 10000,
+                 workers: int | None = None, cache_bytes: int = 64 * 1024 * 1024,
+                 memory_limit: int = 4 * 1024 ** 3) -> None:
+        from kg.api import KnowledgeGraph
+        from kg.build.inputs import STORE_DIR
+
+        self.directory = Path(graph_dir)
+        manifest = self.directory / "manifest.json"
+        if not manifest.is_file() or not (self.directory / STORE_DIR).is_dir():
+            raise KGError(f"{self.directory}: no built graph here; run `kg build --out {self.directory}`")
+        if timeout <= 0:
+            raise KGError("the query timeout must be positive")
+        if max_rows < 1:
+            raise KGError("max_rows must be at least 1")
+        self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+        self.timeout = float(timeout)
+        self.max_rows = int(max_rows)
+        size = workers if workers is not None else default_workers()
+        if size < 1:
+            raise KGError("at least one query worker is needed")
+        self.pool = WorkerPool(self.directory / STORE_DIR, size, memory_limit=memory_limit)
+        self.cache = ResponseCache(cache_bytes)
+        self.views = ResponseCache(cache_bytes)
+        self.graph = KnowledgeGraph(self.directory)
+        self.graph_iris: set[str] = set()
+        self.graph_counts: dict[str, int] = {}
+        self._inflight: dict[Any, asyncio.Future] = {}
+        self._lock = threading.Lock()
+        self.started = False
+
+    # ------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Start the workers and warm the in-process graph (NetworkX view, entity index)."""
+        await self.pool.start()
+        await run_in_threadpool(self._warm)
+        self.started = True
+
+    def _warm(self) -> None:
+        engine = self.graph.engine
+        self.graph_iris = set(engine.graph_iris)
+        for iri in sorted(self.graph_iris):
+            rows = engine.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
+            self.graph_counts[iri] = int(next(iter(rows))[0].value)
+        self.graph.to_networkx()
+        try:
+            self.graph.resolve("myoclonus")  # builds the entity index and the path cache
+        except KGError:
+            pass
+
+    async def stop(self) -> None:
+        await self.pool.close()
+
+    def _locked(self, fn, *args, **kwargs):
+        with self._lock:
+            return fn(*args, **kwargs)
+
+    async def _graph_call(self, fn, *args, **kwargs):
+        """Run a KnowledgeGraph call in a thread (one at a time: its caches are not shared-safe)."""
+        return await run_in_threadpool(self._locked, fn, *args, **kwargs)
+
+    # ---------------------------------------------------------------- SPARQL
+    async def execute(self, job: Job) -> Outcome:
+        """Run a job on the pool; identical jobs in flight share one run.
+
+        Raises
+        ------
+        QueryTimeout, WorkerFailed
+        """
+        key = job
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future = asyncio.get_running_loop().create_future()
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
+        self._inflight[key] = future
+        try:
+            outcome = await self.pool.run(job, self.timeout)
+        except BaseException as exc:
+            if not future.done():
+                future.set_exception(exc if isinstance(exc, Exception) else QueryTimeout("cancelled"))
+            raise
+        else:
+            future.set_result(outcome)
+            return outcome
+        finally:
+            self._inflight.pop(key, None)
+
+    async def answer(self, req: SparqlRequest, accept: str | None) -> tuple[Outcome, bool]:
+        """The outcome of a protocol request (from the cache when possible) and whether it was
+        a cache hit.
+
+        Raises
+        ------
+        ProtocolError
+            406 when no acceptable media type fits the query form.
+        QueryTimeout, WorkerFailed
+        """
+        tabular = MEDIA_FORMATS.get(negotiate(accept, TABULAR_TYPES) or "")
+        graph = MEDIA_FORMATS.get(negotiate(accept, GRAPH_TYPES) or "")
+        if req.form in ("SELECT", "ASK"):
+            graph = None
+            if tabular is None:
+                raise ProtocolError(406, f"{_article(req.form)} {req.form} result can be sent as "
+                                         f"{', '.join(TABULAR_TYPES[:4])}; none is acceptable")
+        elif req.form in ("CONSTRUCT", "DESCRIBE"):
+            tabular = None
+            if graph is None:
+                raise ProtocolError(406, f"{_article(req.form)} {req.form} result can be sent as "
+                                         f"{', '.join(GRAPH_TYPES[:4])}; none is acceptable")
+        job = Job(req.query, req.default_graphs, req.named_graphs, tabular, graph, self.max_rows)
+        cached = self.cache.get(job)
+        if cached is not None:
+            return cached, True
+        # The worker checks the query (SERVICE, LOAD, updates, FROM) and the dataset first.
+        outcome = await self.execute(job)
+        if outcome.status in (200, 400, 406):
+            self.cache.put(job, outcome)
+        return outcome, False
+
+    async def sparql(self, request: Request) -> Response:
+        """The SPARQL 1.1 Protocol endpoint."""
+        body = b""
+        if request.method == "POST":
+            chunks, size = [], 0
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_QUERY_BYTES:
+                    return _text(413, f"the request is larger than {MAX_QUERY_BYTES // 1024} KiB")
+                chunks.append(chunk)
+            body = b"".join(chunks)
+        accept = request.headers.get("accept")
+        try:
+            req = parse_request(request.method, request.scope.get("query_string", b"").decode("latin-1"),
+                                request.headers.get("content-type"), body)
+            if req is None:
+                return self._service_description(request, accept)
+            outcome, hit = await self.answer(req, accept)
+        except ProtocolError as exc:
+            headers = {"allow": "GET, POST"} if exc.status == 405 else None
+            return _text(exc.status, exc.message, headers)
+        except (QueryTimeout, WorkerFailed) as exc:
+            log.warning("query stopped: %s", exc)
+            return _text(503, str(exc))
+        headers = {"content-type": outcome.content_type, "vary": "Accept",
+                   "x-kg-cache": "hit" if hit else "miss"}
+        if outcome.status == 200:
+            headers["x-kg-truncated"] = "true" if outcome.truncated else "false"
+            if outcome.truncated:
+                headers["x-kg-max-rows"] = str(self.max_rows)
+        return Response(outcome.body, status_code=outcome.status, headers=headers)
+
+    def _service_description(self, request: Request, accept: str | None) -> Response:
+        from kg.web.service import service_description
+
+        choice = negotiate(accept, GRAPH_TYPES + ("text/html",))
+        if choice == "text/html":
+            return RedirectResponse("/", status_code=303)
+        if choice is None:
+            return _text(406, f"the service description can be sent as {', '.join(GRAPH_TYPES[:4])}")
+        fmt = MEDIA_FORMATS[choice]
+        endpoint = str(request.base_url).rstrip("/") + "/sparql"
+        body = service_description(endpoint, self.graph_counts, fmt)
+        from kg.web.protocol import CONTENT_TYPES
+
+        return Response(body, headers={"content-type": CONTENT_TYPES[fmt], "vary": "Accept"})
+
+    # ---------------------------------------------------------------- health
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({
+            "status": "ok" if self.started else "starting",
+            "counts": self.manifest.get("counts", {}),
+            "graphs": self.graph_counts,
+            "workers": {"size": self.pool.size, "idle": self.pool.idle, **self.pool.stats},
+            "cache": self.cache.stats(),
+            "limits": {"timeout": self.timeout, "max_rows": self.max_rows},
+        })
+
+    async def queries(self, request: Request) -> Response:
+        from kg.web.examples import editor_queries
+
+        return JSONResponse(editor_queries())
+
+    # ----------------------------------------------------------------- pages
+    def _page(self, template: str, status: int = 200, **context) -> HTMLResponse:
+        from kg.web.pages import render
+
+        context.setdefault("counts", self.manifest.get("counts", {}))
+        return HTMLResponse(render(template, **context), status_code=status)
+
+    def _error_page(self, status: int, title: str, message: str, suggestions=()) -> HTMLResponse:
+        from urllib.parse import quote
+
+        links = [{"label": s, "url": "/entity/" + quote(s, safe="")} for s in suggestions]
+        return self._page("error.html", status, title=title, message=message, suggestions=links)
+
+    async def index(self, request: Request) -> Response:
+        from kg.namespace import PREFIXES
+        from kg.web.examples import editor_queries
+
+        queries = editor_queries()
+        first = next((q for q in queries if q["name"] == "first-line-drug"), queries[0] if queries else None)
+        return self._page("index.html", title="Query", active="query", queries=queries,
+                          prefixes=PREFIXES, prefix_names=list(PREFIXES),
+                          initial_query=first["query"] if first else "SELECT * WHERE { ?s ?p ?o } LIMIT 10",
+                          max_rows=self.max_rows, timeout=f"{self.timeout:g}")
+
+    async def entities(self, request: Request) -> Response:
+        from kg.web.pages import entities_context
+
+        groups = await self._graph_call(lambda: entities_context(self.graph.to_networkx()))
+        return self._page("entities.html", title="Entities", active="entity", groups=groups)
+
+    async def entity(self, request: Request) -> Response:
+        from kg.web.pages import entity_context, entity_path
+
+        name = request.path_params["name"]
+        try:
+            entity = await self._graph_call(self.graph.entity, name)
+        except EntityNotFoundError as exc:
+            return self._error_page(404, "No such entity", str(exc), exc.suggestions)
+        context = await self._graph_call(lambda: entity_context(entity, self.graph.to_networkx()))
+        return self._page("entity.html", title=context["label"], active="entity", entity=context,
+                          graph_url="/view" + entity_path(entity["iri"]))
+
+    def _path_args(self, request: Request) -> dict:
+        q = request.query_params
+        k = q.get("k", "").strip()
+        try:
+            k_value = int(k) if k else None
+        except ValueError:
+            raise KGError(f"k must be a whole number, not {k!r}") from None
+        if k_value is not None and not 1 <= k_value <= _MAX_K:
+            raise KGError(f"k must be between 1 and {_MAX_K}")
+        return {"source": q.get("from", "").strip(), "target": q.get("to", "").strip(),
+                "k": k_value, "directed": q.get("directed", "") not in ("", "0", "false")}
+
+    async def path(self, request: Request) -> Response:
+        from kg.web.pages import path_context
+
+        names = await self._graph_call(
+            lambda: sorted({str(d.get("label")) for _, d in self.graph.to_networkx().nodes(data=True)
+                            if d.get("label")}, key=str.casefold))
+        context: dict[str, Any] = {"title": "Paths", "active": "path", "names": names, "max_k": _MAX_K,
+                                   "source": request.query_params.get("from", ""),
+                                   "target": request.query_params.get("to", ""),
+                                   "k": request.query_params.get("k", ""),
+                                   "directed": request.query_params.get("directed", "") not in ("", "0")}
+        try:
+            args = self._path_args(request)
+        except KGError as exc:
+            return self._page("path.html", 400, error=str(exc), **context)
+        if not (args["source"] and args["target"]):
+            return self._page("path.html", **context)
+        try:
+            paths = await self._graph_call(self.graph.path, args["source"], args["target"], k=args["k"],
+                                           directed=args["directed"])
+        except EntityNotFoundError as exc:
+            from urllib.parse import quote
+
+            links = [{"label": s, "url": "/entity/" + quote(s, safe="")} for s in exc.suggestions]
+            return self._page("path.html", 404, error=str(exc), suggestions=links, **context)
+        except KGError as exc:
+            return self._page("path.html", 404, error=str(exc), **context)
+        params = {"from": args["source"], "to": args["target"]}
+        if args["k"]:
+            params["k"] = str(args["k"])
+        if args["directed"]:
+            params["directed"] = "1"
+        return self._page("path.html", paths=path_context(paths),
+                          graph_url="/view/path?" + urlencode(params), **context)
+
+    # ----------------------------------------------------------- graph views
+    def _view_response(self, page: str, status: int = 200) -> HTMLResponse:
+        from kg.web.graphview import page_policy
+
+        return HTMLResponse(page, status_code=status,
+                            headers={"content-security-policy": page_policy(page)})
+
+    def _view_message(self, status: int, message: str) -> HTMLResponse:
+        from kg.web.graphview import message_page
+
+        return self._view_response(message_page("Nothing to draw", message), status)
+
+    async def _cached_view(self, key, make) -> HTMLResponse:
+        page = self.views.get(key)
+        if page is None:
+            page = await self._graph_call(make)
+            self.views.put(key, page)
+        return self._view_response(page)
+
+    async def view_entity(self, request: Request) -> Response:
+        from kg.web.graphview import neighbourhood_page
+
+        name = request.path_params["name"]
+        try:
+            depth = int(request.query_params.get("depth", "1"))
+        except ValueError:
+            return self._view_message(400, "depth must be a whole number")
+        depth = max(0, min(depth, _MAX_DEPTH))
+        try:
+            iri = await self._graph_call(self.graph.resolve, name)
+        except EntityNotFoundError as exc:
+            return self._view_message(404, str(exc))
+
+        def make() -> str:
+            label = self.graph.to_networkx().nodes[iri].get("label") or iri
+            sub = self.graph.neighbors(iri, depth)
+            return neighbourhood_page(sub, iri, depth, f"Neighbourhood of {label}")
+
+        return await self._cached_view(("entity", iri, depth), make)
+
+    async def view_path(self, request: Request) -> Response:
+        from kg.web.graphview import paths_page
+
+        try:
+            args = self._path_args(request)
+        except KGError as exc:
+            return self._view_message(400, str(exc))
+        if not (args["source"] and args["target"]):
+            return self._view_message(400, "give both ends of the path: ?from=...&to=...")
+
+        def make() -> str:
+            paths = self.graph.path(args["source"], args["target"], k=args["k"], directed=args["directed"])
+            return paths_page(paths, f"Paths from {args['source']} to {args['target']}")
+
+        try:
+            return await self._cached_view(("path", tuple(sorted(args.items()))), make)
+        except KGError as exc:
+            return self._view_message(404, str(exc))
+
+    async def view_results(self, request: Request) -> Response:
+        import pyoxigraph as ox
+
+        from kg.query.results import GraphResult, materialize
+        from kg.web.graphview import results_page
+
+        query = request.query_params.get("query", "")
+        if not query.strip():
+            return self._view_message(400, "no query given")
+        key = ("results", query)
+        page = self.views.get(key)
+        if page is not None:
+            return self._view_response(page)
+        try:
+            outcome = await self.execute(Job(query, None, None, "json", "ntriples", min(self.max_rows, _VIEW_ROWS)))
+        except (QueryTimeout, WorkerFailed) as exc:
+            return self._view_message(503, str(exc))
+        if outcome.status != 200:
+            return self._view_message(outcome.status, outcome.body.decode("utf-8", "replace"))
+        if outcome.content_type.startswith("application/n-triples"):
+            result = GraphResult([q.triple for q in ox.parse(outcome.body, format=ox.RdfFormat.N_TRIPLES)])
+        else:
+            result = materialize(ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.JSON))
+
+        def make() -> str:
+            return results_page(result, self.graph.to_networkx(), "Query result")
+
+        try:
+            page = await self._graph_call(make)
+        except KGError as exc:
+            return self._view_message(200, str(exc))
+        self.views.put(key, page)
+        return self._view_response(page)
+
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        if request.url.path.startswith(("/sparql", "/health", "/static", "/queries")):
+            return _text(status, getattr(exc, "detail", "not found"))
+        return self._error_page(status, "Not found" if status == 404 else "Error",
+                                f"nothing at {request.url.path}")
+
+
+def create_app(graph_dir: Path | str, *, timeout: float = 10.0, max_rows: int = 10000,
+               cors_origins: Iterable[str] = (), workers: int | None = None,
+               cache_bytes: int = 64 * 1024 * 1024, memory_limit: int = 4 * 1024 ** 3) -> Starlette:
+    """The ASGI application serving the graph built in ``graph_dir``.
+
+    Parameters
+    ----------
+    graph_dir : path
+        A build directory.
+    timeout : float
+        Per-query time limit in seconds; a query past it is stopped (its worker process is
+        killed) and the client gets 503.
+    max_rows : int
+        Row cap of results; a cut result has the header ``X-KG-Truncated: true``.
+    cors_origins : iterable of str
+        Origins allowed to call the endpoint from a browser (``*`` for any); none by default,
+        and then no CORS header is sent.
+    workers : int, optional
+        Query worker processes (default: :func:`default_workers`).
+    cache_bytes : int
+        Size of the response cache (and of the graph-page cache).
+    memory_limit : int
+        Address-space limit of each query worker, in bytes.
+
+    Returns
+    -------
+    starlette.applications.Starlette
+
+    Raises
+    ------
+    KGError
+        If ``graph_dir`` holds no built graph, or an option is out of range.
+
+    Examples
+    --------
+    >>> app = create_app("/nonexistent")
+    Traceback (most recent call last):
+    ...
+    kg.errors.KGError: /nonexistent: no built graph here; run `kg build --out /nonexistent`
+    """
+    from kg.web.pages import PAGE_POLICY, STATIC_DIR
+
+    server = WebServer(graph_dir, timeout=timeout, max_rows=max_rows, workers=workers,
+                       cache_bytes=cache_bytes, memory_limit=memory_limit)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        await server.start()
+        try:
+            yield
+        finally:
+            await server.stop()
+
+    routes = [
+        Route("/", server.index, methods=["GET", "HEAD"]),
+        Route("/sparql", server.sparql, methods=_SPARQL_METHODS),
+        Route("/sparql/", server.sparql, methods=_SPARQL_METHODS),
+        Route("/health", server.health, methods=["GET", "HEAD"]),
+        Route("/queries", server.queries, methods=["GET", "HEAD"]),
+        Route("/entity/", server.entities, methods=["GET", "HEAD"]),
+        Route("/entity/{name:path}", server.entity, methods=["GET", "HEAD"]),
+        Route("/path", server.path, methods=["GET", "HEAD"]),
+        Route("/view/entity/{name:path}", server.view_entity, methods=["GET", "HEAD"]),
+        Route("/view/path", server.view_path, methods=["GET", "HEAD"]),
+        Route("/view/results", server.view_results, methods=["GET", "HEAD"]),
+        Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
+    middleware = []
+    origins = [o for o in cors_origins if o]
+    if origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        middleware.append(Middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
+                                     allow_headers=["Content-Type", "Accept"],
+                                     expose_headers=["X-KG-Truncated", "X-KG-Max-Rows", "X-KG-Cache"],
+                                     max_age=600))
+    middleware.append(Middleware(SecurityHeaders, policy=PAGE_POLICY))
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                    exception_handlers={404: server.not_found, 405: server.not_found})
+    app.state.server = server
+    return app

@@ -1,0 +1,127 @@
+"""Interactive graph pages (an entity's neighbourhood, paths, a query result) for the UI.
+
+The pages come from the visualisation renderer :mod:`kg.viz` (one self-contained HTML
+document, vis-network inlined, its scripts allowed by hash in its own CSP). The web UI shows
+them in an ``<iframe>``. The server sends the page's policy as a header as well (plus
+``frame-ancestors 'self'``, which a ``<meta>`` policy cannot carry).
+
+Integration point
+-----------------
+:func:`_render` is the only place that calls :mod:`kg.viz`. If that package cannot be
+imported, a plain list of nodes and edges (no script) is served instead, so the UI keeps
+working.
+
+Examples
+--------
+>>> from kg.viz.sample import sample_graph
+>>> page = render_graph(sample_graph(), title="sample")
+>>> page.startswith("<!DOCTYPE html>")
+True
+>>> "frame-ancestors 'self'" in page_policy(page)
+True
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from typing import Any
+
+import networkx as nx
+
+__all__ = ["render_graph", "neighbourhood_page", "paths_page", "results_page", "message_page",
+           "page_policy", "FALLBACK_POLICY"]
+
+log = logging.getLogger("kg.web")
+
+#: Policy of pages without a policy of their own (messages, the fallback view).
+FALLBACK_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                   "form-action 'none'; frame-ancestors 'self'")
+_META_CSP = re.compile(r'<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"', re.I)
+
+
+def page_policy(page: str) -> str:
+    """The Content-Security-Policy header for a graph page: the page's own ``<meta>`` policy
+    (scripts by hash) with ``frame-ancestors 'self'``, or :data:`FALLBACK_POLICY`."""
+    match = _META_CSP.search(page[:4096])
+    if not match:
+        return FALLBACK_POLICY
+    return html.unescape(match.group(1)).rstrip("; ") + "; frame-ancestors 'self'"
+
+
+def _render(graph: nx.MultiDiGraph, *, title: str, mode: str = "graph", description: str = "",
+            emphasis: Any = None) -> str:
+    # ---- integration point with the visualisation renderer (kg.viz) ----
+    try:
+        import kg.viz as viz
+    except ImportError as exc:  # pragma: no cover - kg.viz ships with the package
+        log.warning("kg.viz is not available (%s): serving the plain graph listing", exc)
+        return _plain(graph, title, description)
+    view = viz.build_view(graph, title=title, mode=mode, description=description, emphasis=emphasis)
+    return viz.render_html(view)
+
+
+def render_graph(graph: nx.MultiDiGraph, *, title: str, description: str = "") -> str:
+    """A graph page for any subgraph of the knowledge graph."""
+    return _render(graph, title=title, description=description)
+
+
+def _draw(selection, title: str) -> str:
+    return _render(selection.graph, title=title, mode=selection.mode,
+                   description=selection.description, emphasis=selection.emphasis)
+
+
+def neighbourhood_page(sub: nx.MultiDiGraph, center: str, depth: int, title: str) -> str:
+    """The page of an entity's neighbourhood (``sub`` from :meth:`KnowledgeGraph.neighbors`)."""
+    from kg.viz import neighbourhood_selection
+
+    return _draw(neighbourhood_selection(sub, center, depth), title)
+
+
+def paths_page(paths: list, title: str) -> str:
+    """The page of paths (from :meth:`KnowledgeGraph.path`), with one hop of context."""
+    from kg.viz import path_selection
+
+    return _draw(path_selection(paths), title)
+
+
+def results_page(result: Any, graph: nx.MultiDiGraph, title: str = "query result") -> str:
+    """The page of a query result (ResultTable or GraphResult) drawn over the full graph.
+
+    Raises
+    ------
+    KGError
+        For an ASK result or a result that names nothing to draw.
+    """
+    from kg.viz import result_selection
+
+    return _draw(result_selection(result, graph, "query"), title)
+
+
+def message_page(title: str, message: str) -> str:
+    """A small page with a message (no script), for when there is nothing to draw.
+
+    Examples
+    --------
+    >>> "&lt;b&gt;" in message_page("t", "<b>")
+    True
+    """
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(title)}</title><link rel=\"stylesheet\" href=\"/static/style.css\">"
+            f"</head><body class=\"message\"><p>{html.escape(message)}</p></body></html>")
+
+
+def _plain(graph: nx.MultiDiGraph, title: str, description: str) -> str:
+    nodes = "".join(f"<li>{html.escape(str(d.get('label') or n))}</li>"
+                    for n, d in sorted(graph.nodes(data=True), key=lambda nd: str(nd[1].get("label"))))
+    edges = "".join(
+        f"<li>{html.escape(str(graph.nodes[s].get('label') or s))} "
+        f"<em>{html.escape(str(d.get('label') or d.get('predicate') or ''))}</em> "
+        f"{html.escape(str(graph.nodes[o].get('label') or o))}</li>"
+        for s, o, d in graph.edges(data=True))
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(title)}</title><link rel=\"stylesheet\" href=\"/static/style.css\">"
+            f"</head><body class=\"message\"><h1>{html.escape(title)}</h1>"
+            f"<p>{html.escape(description)}</p><h2>Nodes</h2><ul>{nodes}</ul>"
+            f"<h2>Edges</h2><ul>{edges}</ul></body></html>")

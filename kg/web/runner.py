@@ -1,0 +1,247 @@
+"""What a query worker does with one job: run the query on the store, serialise the answer.
+
+This module runs inside the worker processes of :mod:`kg.web.workers` (and, in tests, in
+the calling process). It opens the store read-only, applies the safety check again, caps
+the rows, and returns the response body already serialised, so the web process only copies
+bytes.
+
+Examples
+--------
+>>> runner = QueryRunner("build/store")                              # doctest: +SKIP
+>>> out = runner.run(Job("ASK { mk:clonazepam mkv:treats mk:action_myoclonus }"))  # doctest: +SKIP
+>>> out.status, out.body                                            # doctest: +SKIP
+(200, b'{"head": {}, "boolean": true}')
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError, UnsafeQueryError
+from kg.namespace import PREFIXES
+from kg.query.engine import GRAPHS
+from kg.query.results import AskResult, materialize
+from kg.query.safety import check_query_safety
+from kg.web.protocol import CONTENT_TYPES, has_dataset_clause
+
+__all__ = ["Job", "Outcome", "QueryRunner", "check_dataset"]
+
+_RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+_RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+#: Fewest bytes a row takes in each format: an answer this short cannot exceed the cap.
+_MIN_ROW_BYTES = {"json": 3, "xml": 17, "csv": 2, "tsv": 1}
+#: An answer longer than this many bytes per allowed row is cut the slow way.
+_HARD_CAP_PER_ROW = 2048
+_TEXT = "text/plain; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query to run.
+
+    Attributes
+    ----------
+    query : str
+        The SPARQL text (our prefixes are predeclared).
+    default_graphs, named_graphs : tuple of str or None
+        The protocol dataset (graph IRIs), or ``None`` for the query's own ``FROM`` clauses or,
+        without them, the union of the store's graphs as the default graph.
+    tabular, graph : str or None
+        Format names (:data:`kg.web.protocol.CONTENT_TYPES`) for a SELECT/ASK answer and for a
+        CONSTRUCT/DESCRIBE answer; ``None`` when the client accepts none (406).
+    max_rows : int
+        Row (or triple) cap; the outcome says when it cut.
+    """
+
+    query: str
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    tabular: str | None = "json"
+    graph: str | None = "turtle"
+    max_rows: int = 10000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished job: an HTTP status, the ``Content-Type``, the body, the truncation flag."""
+
+    status: int
+    content_type: str
+    body: bytes
+    truncated: bool = False
+
+    @classmethod
+    def error(cls, status: int, message: str) -> "Outcome":
+        return cls(status, _TEXT, (message.rstrip("\n") + "\n").encode("utf-8"))
+
+
+def check_dataset(default_graphs, named_graphs, graph_iris) -> None:
+    """Refuse protocol graphs that are not the store's own.
+
+    Raises
+    ------
+    UnsafeQueryError
+        Naming the first graph that is not in the store.
+
+    Examples
+    --------
+    >>> check_dataset(("file:///etc/passwd",), (), {"urn:g"})
+    Traceback (most recent call last):
+    ...
+    kg.errors.UnsafeQueryError: graph <file:///etc/passwd> is not in this store; its graphs are <urn:g>
+    """
+    for iri in tuple(default_graphs or ()) + tuple(named_graphs or ()):
+        if iri not in graph_iris:
+            known = ", ".join(f"<{g}>" for g in sorted(graph_iris)) or "none"
+            raise UnsafeQueryError(f"graph <{iri}> is not in this store; its graphs are {known}")
+
+
+class QueryRunner:
+    """Runs jobs against a read-only store.
+
+    Parameters
+    ----------
+    store_path : path
+        The build's ``store`` directory.
+
+    Raises
+    ------
+    OSError
+        If the store cannot be opened.
+    """
+
+    def __init__(self, store_path: Path | str) -> None:
+        self.store = ox.Store.read_only(str(store_path))
+        self.graph_iris = {g.value for g in self.store.named_graphs()}
+        # The project's graphs may be named even when this build lacks one (no HPO import):
+        # it is then simply empty. Anything else is refused.
+        self.allowed = self.graph_iris | set(GRAPHS.values())
+        self.union = [ox.NamedNode(iri) for iri in GRAPHS.values() if iri in self.graph_iris]
+        # The union of every graph of the store is cheaper to ask for as such.
+        self.union_is_all = {g.value for g in self.union} == self.graph_iris
+
+    def run(self, job: Job) -> Outcome:
+        """Run one job; errors become 4xx outcomes, never exceptions."""
+        try:
+            check_query_safety(job.query, self.allowed)
+            check_dataset(job.default_graphs, job.named_graphs, self.allowed)
+            result = self.store.query(job.query, prefixes=PREFIXES, **self._dataset(job))
+            return self._serialize(result, job)
+        except QueryError as exc:
+            return Outcome.error(400, str(exc))
+        except SyntaxError as exc:
+            return Outcome.error(400, _syntax_message(exc))
+        except (OSError, RuntimeError, ValueError, TypeError) as exc:
+            return Outcome.error(400, f"query failed: {exc}")
+
+    def _dataset(self, job: Job) -> dict:
+        if job.default_graphs is not None or job.named_graphs is not None:
+            return {"default_graph": [ox.NamedNode(g) for g in job.default_graphs or ()],
+                    "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()]}
+        if has_dataset_clause(job.query):
+            return {}  # FROM / FROM NAMED of the query itself (checked to be our graphs)
+        if self.union_is_all:
+            return {"use_default_graph_as_union": True}
+        return {"default_graph": self.union}
+
+    def _serialize(self, result, job: Job) -> Outcome:
+        if isinstance(result, ox.QueryTriples):
+            if job.graph is None:
+                return Outcome.error(406, "none of the accepted media types can carry a "
+                                          "CONSTRUCT/DESCRIBE result; ask for text/turtle, "
+                                          "application/n-triples, application/ld+json or "
+                                          "application/rdf+xml")
+            triples, truncated = [], False
+            for triple in result:
+                if len(triples) >= job.max_rows:
+                    truncated = True
+                    break
+                triples.append(triple)
+            options = {} if job.graph == "ntriples" else {"prefixes": PREFIXES}
+            body = ox.serialize(triples, format=_RDF_FORMATS[job.graph], **options)
+            return Outcome(200, CONTENT_TYPES[job.graph], body, truncated)
+        if job.tabular is None:
+            return Outcome.error(406, "none of the accepted media types can carry a SELECT/ASK "
+                                      "result; ask for application/sparql-results+json, "
+                                      "application/sparql-results+xml, text/csv or "
+                                      "text/tab-separated-values")
+        if isinstance(result, ox.QueryBoolean):
+            answer = AskResult(bool(result))
+            text = answer.text() + "\n" if job.tabular in ("csv", "tsv") else answer.serialize(job.tabular)
+            return Outcome(200, CONTENT_TYPES[job.tabular], text.encode("utf-8"))
+        fast = self._native(result, job)
+        if fast is not None:
+            return fast
+        # The native answer would exceed the cap: run again and stop after max_rows rows.
+        answer = materialize(self.store.query(job.query, prefixes=PREFIXES, **self._dataset(job)),
+                             limit=job.max_rows)
+        return Outcome(200, CONTENT_TYPES[job.tabular], answer.serialize(job.tabular).encode("utf-8"),
+                       answer.truncated)
+
+    def _native(self, result: ox.QuerySolutions, job: Job) -> Outcome | None:
+        """Serialise in Rust; ``None`` if the answer may hold more than ``max_rows`` rows and
+        cannot be cut here (then the caller takes the row-by-row path)."""
+        sink = _CappedSink(_HARD_CAP_PER_ROW * job.max_rows + 1024 * 1024)
+        try:
+            result.serialize(sink, format=_RESULT_FORMATS[job.tabular])
+        except _SinkFull:
+            return None
+        body = sink.getvalue()
+        content_type = CONTENT_TYPES[job.tabular]
+        if len(body) <= _MIN_ROW_BYTES[job.tabular] * job.max_rows:
+            return Outcome(200, content_type, body)  # too small to hold more rows than the cap
+        if job.tabular == "json":
+            data = json.loads(body)
+            rows = data.get("results", {}).get("bindings", [])
+            if len(rows) <= job.max_rows:
+                return Outcome(200, content_type, body)
+            data["results"]["bindings"] = rows[:job.max_rows]
+            return Outcome(200, content_type, json.dumps(data, ensure_ascii=False).encode("utf-8"), True)
+        if job.tabular == "tsv":  # one line per row (TSV escapes newlines in terms)
+            lines = body.split(b"\n")
+            if len(lines) - 2 <= job.max_rows:
+                return Outcome(200, content_type, body)
+            return Outcome(200, content_type, b"\n".join(lines[:job.max_rows + 1]) + b"\n", True)
+        return None
+
+
+class _SinkFull(Exception):
+    pass
+
+
+class _CappedSink(io.RawIOBase):
+    """A bytes sink that refuses to grow past ``cap`` (raising :class:`_SinkFull`)."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap = cap
+        self.size = 0
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.cap:
+            raise _SinkFull()
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _syntax_message(exc: SyntaxError) -> str:
+    message = str(exc)
+    match = re.search(r"error at (\d+):(\d+)", message)
+    where = f" (line {match.group(1)}, column {match.group(2)})" if match else ""
+    return f"malformed SPARQL{where}: {message}"
