@@ -71,6 +71,7 @@ class MKV(DefinedNamespace):
     occursIn: URIRef
     impairs: URIRef
     causalGeneFor: URIRef
+    geneAssociatedWith: URIRef
     hasInheritance: URIRef
     hasOnset: URIRef
     hasCourse: URIRef

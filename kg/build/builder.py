@@ -132,32 +132,36 @@ def build(directory: Path | str | None = None, *, hpo: str = "none", force: bool
     report = validate_quads(curated, shacl=validate)
     if not report.conforms:
         raise BuildError("the curated graph does not validate; nothing was written\n" + report.text())
-    imported: list[ox.Quad] = []
-    if hpo != "none":
-        from kg.hpo.importer import import_hpo
-
-        imported = import_hpo(mode=hpo, curated=curated, progress=say)
     ontology = _ontology_quads()
-    all_quads = curated + ontology + imported
     tables = make_tables(curated, schema)
 
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
     try:
-        say(f"writing {len(curated)} curated + {len(imported)} imported triples")
-        write_rdf(tmp, curated, all_quads)
+        say(f"writing {len(curated)} curated triples")
+        write_rdf(tmp, curated, curated + ontology)
         write_graphml(tmp, tables, schema)
         write_kgx(tmp, tables, schema)
         say("loading the query store")
         store = ox.Store(str(tmp / STORE_DIR))
-        store.bulk_extend(all_quads)
+        store.bulk_extend(curated + ontology)
+        import_stats = None
+        if hpo != "none":
+            from kg.hpo.importer import stream_hpo
+
+            # Streamed in batches into kg.nq and the store: the import is never held whole
+            # in memory (a full import is about 3 million triples).
+            with (tmp / "kg.nq").open("a", encoding="utf-8") as nq:
+                import_stats = stream_hpo(hpo, curated, say, consumers=[
+                    nq.write, lambda text: store.bulk_load(input=text.encode("utf-8"),
+                                                           format=ox.RdfFormat.N_QUADS)])
         store.flush()
         store.optimize()
         del store
         counts = {
             "triples_curated": len(curated),
             "triples_ontology": len(ontology),
-            "triples_imported": len(imported),
+            "triples_imported": import_stats.triples if import_stats else 0,
             "entities": len(tables.nodes),
             "edges": len(tables.edges),
             "facts": len(compiled.curation.facts),
@@ -176,6 +180,7 @@ def build(directory: Path | str | None = None, *, hpo: str = "none", force: bool
             "source_sha256": compiled.article_sha256,
             "counts": counts,
             "entities_per_class": dict(sorted(per_category.items())),
+            "hpo_import": _import_summary(import_stats),
             "files": {name: _sha256(tmp / name) for name in sorted(os.listdir(tmp))
                       if (tmp / name).is_file()},
         }
@@ -192,6 +197,18 @@ def build(directory: Path | str | None = None, *, hpo: str = "none", force: bool
         raise BuildError(f"writing the build to {directory} failed: {exc}") from exc
     say(f"built {directory}")
     return BuildResult(directory, False, counts, fingerprint)
+
+
+def _import_summary(stats) -> dict | None:
+    """What the HPO import read and skipped, for the manifest (no timings: deterministic)."""
+    if stats is None:
+        return None
+    from kg.hpo.files import hpo_release
+
+    return {"release": hpo_release(), "terms": stats.terms, "diseases": stats.diseases,
+            "genes": stats.genes, "edges": dict(sorted(stats.edges.items())), "triples": stats.triples,
+            "not_qualified_rows_skipped": stats.not_rows, "skipped_rows": dict(sorted(stats.skipped_rows.items())),
+            "pme_name_rule": [list(p) for p in stats.pme_rule]}
 
 
 def _swap_into_place(tmp: Path, directory: Path) -> None:

@@ -9,6 +9,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from kg.errors import EntityNotFoundError
+from kg.namespace import ENTITY
 from kg.schema import Schema
 from kg.tables import curie, make_tables
 
@@ -94,10 +95,11 @@ class EntityIndex:
         """
         found = self.candidates(name)
         if found:
-            # Prefer an exact label match when a synonym is shared.
+            # Prefer an exact label match when a synonym is shared, and a curated entity
+            # over an imported one (HP:0001336 and mk:myoclonus are both "myoclonus").
             exact = [iri for iri in found if self.graph.nodes[iri].get("label", "").casefold()
                      == name.strip().casefold()]
-            return (exact or found)[0]
+            return min(exact or found, key=lambda iri: (not iri.startswith(ENTITY), iri))
         raise EntityNotFoundError(name, self.suggest(name))
 
     def suggest(self, name: str, n: int = 5) -> list[str]:

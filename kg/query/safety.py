@@ -8,6 +8,7 @@ word "service" is not mistaken for the keyword.
 Examples
 --------
 >>> check_query_safety("SELECT * WHERE { ?s ?p 'SERVICE' }")
+False
 >>> check_query_safety("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
 Traceback (most recent call last):
 ...
