@@ -307,9 +307,6 @@ def test_include_category(real_build, real_graph, yaml_graph, article):
     assert none.exit_code == 1 and clean_exit(none)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: kg.paths.finder.PathFilter.node_ok compares the asserted "
-                   "types only, ignoring subclasses: --exclude-category Phenotype still routes through "
-                   "MyoclonusType nodes (MyoclonusType rdfs:subClassOf Phenotype)")
 def test_exclude_category_counts_subclasses(real_graph, yaml_graph, subclasses):
     banned = subclasses["Phenotype"]
     assert "MyoclonusType" in banned
@@ -325,9 +322,6 @@ def test_exclude_category_counts_subclasses(real_graph, yaml_graph, subclasses):
         assert not any(yaml_graph.nodes[n]["types"] & banned for n in p.nodes[1:-1]), p.labels
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: kg.paths.finder.PathFilter.node_ok ignores subclasses: "
-                   "--category Phenotype finds no path although the MyoclonusType nodes on the way are "
-                   "Phenotypes (MyoclonusType rdfs:subClassOf Phenotype)")
 def test_include_category_counts_subclasses(real_graph, yaml_graph, subclasses):
     allowed = subclasses["Phenotype"]
     node_ok = lambda n: bool(yaml_graph.nodes[n]["types"] & allowed)  # noqa: E731

@@ -608,9 +608,6 @@ def test_an_injection_in_a_param_never_adds_rows(real_build, value):
     assert len(json_rows(again.stdout)[1]) == n
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: kg.query.library.to_term (and KnowledgeGraph._bind) let "
-                   "pyoxigraph's ValueError('Invalid IRI code point') escape for a CURIE/<IRI> param "
-                   "with illegal characters: a traceback instead of a clean KGError")
 @pytest.mark.parametrize("value", INJECTIONS[:3])
 def test_an_injection_in_a_param_is_a_clean_error(real_build, value):
     result = cli(real_build, "query", "--name", "first-line-drug", "--param", f"type={value}")
@@ -619,8 +616,6 @@ def test_an_injection_in_a_param_is_a_clean_error(real_build, value):
     assert result.stderr.startswith("error:")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: KnowledgeGraph.sparql params: a CURIE-looking string with "
-                   "illegal IRI characters raises a bare ValueError, not KGError")
 def test_api_param_with_illegal_iri_raises_kgerror(real_graph):
     with pytest.raises(KGError):
         real_graph.sparql("SELECT ?d WHERE { ?d mkv:treats ?t }", {"t": "mk:x> } ; DROP ALL ; #"})
@@ -650,9 +645,6 @@ def test_api_params_of_every_type(real_graph, cur):
     assert len(real_graph.sparql(first, {"b": True})) == n_first
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: KnowledgeGraph.sparql/SparqlEngine.query pass params as "
-                   "pyoxigraph substitutions, which only accept projected variables: binding a variable "
-                   "that is not in the SELECT clause (or under an aggregate) fails with QueryError")
 def test_api_param_for_a_variable_not_in_the_select_clause(real_graph, cur):
     q = "SELECT ?d WHERE { ?d mkv:treats ?t }"
     want = {E(f.subject) for f in facts(cur, "treats", obj="action_myoclonus")}
@@ -721,8 +713,6 @@ def test_unsafe_queries_are_refused(real_build, real_graph, text, word):
         real_graph.sparql(text)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: kg.query.safety._FROM requires whitespace after FROM, so "
-                   "'FROM<file:///etc/passwd>' (valid SPARQL) passes the safety check and runs")
 def test_from_without_a_space_is_refused_too(real_build):
     result = cli(real_build, "query", "SELECT * FROM<file:///etc/passwd> WHERE { ?s ?p ?o } LIMIT 1")
     assert result.exit_code == 2 and "not allowed" in result.stderr
@@ -735,14 +725,16 @@ def test_from_our_own_graph_is_accepted(real_build):
     assert int(csv_rows(result.stdout)[1][0][0]) > 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: SparqlEngine.query always passes default_graph to "
-                   "pyoxigraph, which overrides the query's own FROM: 'FROM <.../graph/curated>' is "
-                   "accepted but silently ignored (the ontology triples are counted too)")
 def test_from_our_own_graph_restricts_the_default_graph(real_graph):
     curated = real_graph.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", graphs=["curated"]).column("n")
+    everything = real_graph.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").column("n")
+    assert curated[0] < everything[0]
     via_from = real_graph.sparql(
         f"SELECT (COUNT(*) AS ?n) FROM <{GRAPH_CURATED}> WHERE {{ ?s ?p ?o }}").column("n")
     assert via_from == curated
+    named = real_graph.sparql(f"SELECT ?g (COUNT(*) AS ?n) FROM NAMED <{GRAPH_CURATED}> "
+                              "WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").to_records()
+    assert named == [(GRAPH_CURATED, curated[0])]
 
 
 @pytest.mark.parametrize("text", [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import itertools
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -113,6 +114,14 @@ class Path:
         return f"<p><b>{title}</b></p><ol>{''.join(items)}</ol>"
 
 
+@lru_cache(maxsize=1024)
+def _with_superclasses(types: tuple[str, ...]) -> frozenset[str]:
+    from kg.schema import load_schema
+
+    schema = load_schema()
+    return frozenset().union(*(schema.ancestors(t) | {t} for t in types)) if types else frozenset()
+
+
 @dataclass(frozen=True)
 class PathFilter:
     """Which edges and nodes a path may use."""
@@ -132,7 +141,9 @@ class PathFilter:
     def node_ok(self, graph: nx.MultiDiGraph, node: str, endpoints: set[str]) -> bool:
         if node in endpoints:
             return True
-        types = set(graph.nodes[node].get("types", ())) | {graph.nodes[node].get("category", "")}
+        data = graph.nodes[node]
+        # A class filter covers its subclasses: excluding Phenotype excludes MyoclonusType too.
+        types = set(_with_superclasses(tuple(data.get("types", ())))) | {data.get("category", "")}
         if self.include_categories and not types & self.include_categories:
             return False
         return not types & self.exclude_categories
@@ -178,6 +189,40 @@ def _hop(graph: nx.MultiDiGraph, a: str, b: str, flt: PathFilter) -> Hop:
     return Hop(a, b, edges)
 
 
+def _all_shortest_paths(simple: nx.Graph, source: str, target: str) -> list[list[str]]:
+    """All shortest paths, exploring only the nodes that can lie on one.
+
+    ``nx.all_shortest_paths`` walks the whole component of ``source`` on every call; on the
+    full-HPO graph that is most of 300k edges. Here a bidirectional search finds the
+    distance, then breadth-first searches bounded by it keep only the nodes on some
+    shortest path.
+    """
+    if source not in simple or target not in simple:
+        raise nx.NodeNotFound(f"{source} or {target} not in the graph")
+    length = len(nx.bidirectional_shortest_path(simple, source, target)) - 1
+    directed = simple.is_directed()
+    from_source = nx.single_source_shortest_path_length(simple, source, cutoff=length)
+    reverse = simple.reverse(copy=False) if directed else simple
+    to_target = nx.single_source_shortest_path_length(reverse, target, cutoff=length)
+    on_path = {n for n, d in from_source.items() if d + to_target.get(n, length + 1) == length}
+    paths: list[list[str]] = []
+
+    def extend(path: list[str]) -> None:
+        node = path[-1]
+        if node == target:
+            paths.append(list(path))
+            return
+        step = len(path)
+        for nxt in simple.successors(node) if directed else simple.neighbors(node):
+            if nxt in on_path and from_source[nxt] == step:
+                path.append(nxt)
+                extend(path)
+                path.pop()
+
+    extend([source])
+    return paths
+
+
 def find_paths(graph: nx.MultiDiGraph, source: str, target: str, *, k: int | None = None,
                flt: PathFilter = PathFilter(), max_length: int | None = None,
                cache: PathCache | None = None) -> list[Path]:
@@ -208,7 +253,7 @@ def find_paths(graph: nx.MultiDiGraph, source: str, target: str, *, k: int | Non
     names = f"{graph.nodes[source]['label']!r} and {graph.nodes[target]['label']!r}"
     try:
         if k is None:
-            node_paths = list(nx.all_shortest_paths(simple, source, target))
+            node_paths = _all_shortest_paths(simple, source, target)
         else:
             node_paths = list(itertools.islice(nx.shortest_simple_paths(simple, source, target), k))
     except nx.NetworkXNoPath:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from kg.errors import KGError, QueryError
 from kg.namespace import GRAPH_CURATED, GRAPH_HPO, GRAPH_ONTOLOGY, PREFIXES
+from kg.query.binding import bind_values
 from kg.query.results import materialize
 from kg.query.safety import check_query_safety
 
@@ -17,6 +19,12 @@ __all__ = ["SparqlEngine", "GRAPHS"]
 #: Short names of the store's named graphs.
 GRAPHS = {"curated": GRAPH_CURATED, "ontology": GRAPH_ONTOLOGY, "hpo": GRAPH_HPO}
 _POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+@lru_cache(maxsize=512)
+def _checked(text: str, graph_iris: frozenset[str]) -> bool:
+    # The safety scan is pure: cache it for repeated queries.
+    return check_query_safety(text, graph_iris)
 
 
 class SparqlEngine:
@@ -71,7 +79,7 @@ class SparqlEngine:
         text : str
             SPARQL 1.1 query (prefixes mk, mkv, rdfs, skos, ... are predeclared).
         bindings : dict, optional
-            ``{variable: RDF term}`` substituted before evaluation.
+            ``{variable: RDF term}``, bound by a ``VALUES`` block (see :mod:`kg.query.binding`).
         graphs : tuple of str, optional
             Which named graphs form the default graph (``curated``, ``ontology``, ``hpo``);
             all by default. A query with its own FROM / FROM NAMED keeps its dataset.
@@ -87,8 +95,8 @@ class SparqlEngine:
         QueryError
             The query is malformed (with line and column) or fails.
         """
-        own_dataset = check_query_safety(text, self.graph_iris)
-        substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        own_dataset = _checked(text, frozenset(self.graph_iris))
+        text = bind_values(text, bindings or {})
         if own_dataset:
             dataset: dict = {}  # the query's FROM / FROM NAMED decide (checked above)
         elif graphs is None:
@@ -96,7 +104,7 @@ class SparqlEngine:
         else:
             dataset = {"default_graph": self.default_graphs(graphs)}
         try:
-            result = self.store.query(text, prefixes=PREFIXES, substitutions=substitutions or None, **dataset)
+            result = self.store.query(text, prefixes=PREFIXES, **dataset)
         except SyntaxError as exc:
             message = str(exc)
             match = _POSITION.search(message)

@@ -13,6 +13,7 @@ A parameter is a SPARQL variable of the query; its value is bound as an RDF term
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -89,13 +90,20 @@ def to_term(raw: str, kind: str, resolve=None) -> ox.NamedNode | ox.Literal:
     if kind == "string":
         return ox.Literal(raw)
     if raw.startswith("<") and raw.endswith(">"):
-        return ox.NamedNode(raw[1:-1])
+        return _iri(raw[1:-1], raw)
     prefix, sep, local = raw.partition(":")
     if sep and prefix in PREFIXES and not local.startswith("//"):
-        return ox.NamedNode(PREFIXES[prefix] + local)
+        return _iri(PREFIXES[prefix] + local, raw)
     if resolve is not None:
-        return ox.NamedNode(resolve(raw))
+        return _iri(resolve(raw), raw)
     raise KGError(f"parameter value {raw!r} is not an IRI or CURIE")
+
+
+def _iri(iri: str, raw: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise KGError(f"parameter value {raw!r} is not a valid IRI: {exc}") from None
 
 
 def query_dir() -> Path:
@@ -104,6 +112,11 @@ def query_dir() -> Path:
 
 
 def _parse(path: Path) -> NamedQuery:
+    return _parse_cached(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=256)
+def _parse_cached(path: Path, mtime_ns: int) -> NamedQuery:
     text = path.read_text(encoding="utf-8")
     meta: dict[str, str] = {}
     params: list[QueryParam] = []

@@ -35,7 +35,8 @@ _STRING_OR_COMMENT = re.compile(
 _UPDATE = re.compile(
     r"\b(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE)
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
-_FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?(<[^>]*>|[A-Za-z_][\w.-]*:[\w.-]*)", re.IGNORECASE)
+# SPARQL needs no space between FROM and an IRI: "FROM<file:///etc/passwd>" is valid.
+_FROM = re.compile(r"\bFROM(?:\s+NAMED\b)?\s*(<[^>]*>|[A-Za-z_][\w.-]*:[\w.-]*)", re.IGNORECASE)
 
 
 def strip_strings_and_comments(query: str) -> str:
