@@ -20,7 +20,8 @@ __all__ = ["KnowledgeGraph", "load"]
 from kg.build.inputs import STORE_DIR  # noqa: E402
 
 
-def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None = None) -> "KnowledgeGraph":
+def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None = None,
+         endpoint: str | None = None) -> "KnowledgeGraph":
     """Open a built graph, building it first if it is missing or its inputs changed.
 
     Parameters
@@ -32,11 +33,16 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
     hpo : {"none", "subset", "full"}, optional
         HPO import to include; by default an existing build keeps its own mode and a new
         build has none. A build with another mode is rebuilt.
+    endpoint : str, optional
+        A remote SPARQL server (its base URL, or its query endpoint) to query instead of a
+        local build: see :class:`kg.remote.engine.RemoteEngine` and ``docs/remote.md``.
+        Excludes ``path``.
 
     Raises
     ------
     KGError
-        If there is no build and ``build`` is false, or the build fails.
+        If there is no build and ``build`` is false, or the build fails; if both ``path``
+        and ``endpoint`` are given.
 
     Examples
     --------
@@ -45,6 +51,12 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
     >>> graph.sparql("ASK { mk:clonazepam mkv:treats mk:action_myoclonus }").value
     True
     """
+    if endpoint is not None:
+        if path is not None:
+            raise KGError("give a build directory or an endpoint, not both")
+        from kg.remote.engine import RemoteEngine
+
+        return KnowledgeGraph(None, engine=RemoteEngine(endpoint))
     from kg.build.inputs import STORE_DIR, default_build_dir, input_fingerprint
 
     directory = Path(path) if path is not None else default_build_dir()

@@ -28,14 +28,17 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--exclude-category", "exclude_categories", multiple=True,
               help="No inner node of these classes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the paths as JSON.")
+@click.option("--endpoint", default=None, metavar="URL",
+              help="Run against a remote SPARQL server (its base URL or query endpoint; "
+                   "see docs/remote.md) instead of the local build.")
 @build_dir_option
 @reports_errors
 def path_command(source, target, k, directed, max_length, include_predicates, exclude_predicates,
-                 include_categories, exclude_categories, as_json, out) -> None:
+                 include_categories, exclude_categories, as_json, endpoint, out) -> None:
     """Shortest path(s) from SOURCE to TARGET, each hop as a sentence with its evidence."""
     import kg
 
-    paths = kg.load(out).path(
+    paths = kg.load(out, endpoint=endpoint).path(
         source, target, k=k, directed=directed, max_length=max_length,
         include_predicates=_split(include_predicates), exclude_predicates=_split(exclude_predicates),
         include_categories=_split(include_categories), exclude_categories=_split(exclude_categories))
@@ -54,16 +57,20 @@ def path_command(source, target, k, directed, max_length, include_predicates, ex
 @click.option("--directed", is_flag=True, help="Follow outgoing edges only.")
 @click.option("--predicate", "include_predicates", multiple=True, help="Use only these predicates.")
 @click.option("--exclude-predicate", "exclude_predicates", multiple=True, help="Never use these predicates.")
+@click.option("--endpoint", default=None, metavar="URL",
+              help="Run against a remote SPARQL server (its base URL or query endpoint; "
+                   "see docs/remote.md) instead of the local build.")
 @build_dir_option
 @reports_errors
-def neighbors_command(entity, depth, directed, include_predicates, exclude_predicates, out) -> None:
+def neighbors_command(entity, depth, directed, include_predicates, exclude_predicates, endpoint,
+                      out) -> None:
     """Entities within --depth hops of ENTITY, with the edges that join them."""
     import kg
     from kg.paths.finder import edge_sentence
 
-    sub = kg.load(out).neighbors(entity, depth, directed=directed,
-                                 include_predicates=_split(include_predicates),
-                                 exclude_predicates=_split(exclude_predicates))
+    sub = kg.load(out, endpoint=endpoint).neighbors(entity, depth, directed=directed,
+                                                    include_predicates=_split(include_predicates),
+                                                    exclude_predicates=_split(exclude_predicates))
     by_distance: dict[int, list[str]] = {}
     for node, data in sub.nodes(data=True):
         by_distance.setdefault(data["distance"], []).append(data["label"])

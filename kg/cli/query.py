@@ -34,9 +34,12 @@ def _graphs(include_hpo: bool | None):
 @click.option("--limit", type=int, default=None, help="Cap the number of rows.")
 @click.option("--hpo/--no-hpo", "include_hpo", default=None,
               help="Include or exclude the imported HPO graph (default: everything built).")
+@click.option("--endpoint", default=None, metavar="URL",
+              help="Run against a remote SPARQL server (its base URL or query endpoint; "
+                   "see docs/remote.md) instead of the local build.")
 @build_dir_option
 @reports_errors
-def query_command(query, query_file, name, param, fmt, limit, include_hpo, out) -> None:
+def query_command(query, query_file, name, param, fmt, limit, include_hpo, endpoint, out) -> None:
     """Run a SPARQL query: QUERY as an argument, '-' for stdin, --file, or --name.
 
     Prefixes mk, mkv, mks, rdf, rdfs, owl, skos, dcterms, biolink, HP, ... are predeclared.
@@ -46,7 +49,7 @@ def query_command(query, query_file, name, param, fmt, limit, include_hpo, out) 
     sources = [s for s in (query, query_file, name) if s]
     if len(sources) != 1:
         raise click.UsageError("give exactly one of QUERY, --file or --name")
-    graph = kg.load(out)
+    graph = kg.load(out, endpoint=endpoint)
     if name:
         params = {}
         for item in param:

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from kg.errors import KGError, QueryError
 from kg.namespace import GRAPH_CURATED, GRAPH_HPO, GRAPH_ONTOLOGY, PREFIXES
-from kg.query.binding import bind_values
+from kg.query.binding import inject_values
 from kg.query.results import materialize
 from kg.query.safety import check_query_safety
 
@@ -96,7 +96,7 @@ class SparqlEngine:
             The query is malformed (with line and column) or fails.
         """
         own_dataset = _checked(text, frozenset(self.graph_iris))
-        text = bind_values(text, bindings or {})
+        text = inject_values(text, bindings or {})
         if own_dataset:
             dataset: dict = {}  # the query's FROM / FROM NAMED decide (checked above)
         elif graphs is None:

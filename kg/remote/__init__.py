@@ -1,0 +1,30 @@
+"""Beyond one machine: push the built graph to a SPARQL server, and query it there.
+
+* :func:`kg.remote.gsp.push` (``kg push``) uploads the build's named graphs with the SPARQL
+  1.1 Graph Store HTTP Protocol, in batches, atomically (a temporary graph, then a swap),
+  and verifies the triple counts.
+* :class:`kg.remote.engine.RemoteEngine` answers SPARQL, named queries, paths and
+  neighbourhoods from the server (``kg.load(endpoint=URL)``, ``kg query --endpoint URL``).
+
+See ``docs/remote.md`` for Oxigraph server, Apache Jena Fuseki and QLever.
+"""
+
+from __future__ import annotations
+
+from kg.remote.errors import RemoteError, RemoteQueryError
+from kg.remote.http import Endpoints
+
+__all__ = ["RemoteError", "RemoteQueryError", "Endpoints", "RemoteEngine", "push", "PushReport"]
+
+
+def __getattr__(name: str):
+    # The engine and the uploader are imported on first use.
+    if name == "RemoteEngine":
+        from kg.remote.engine import RemoteEngine
+
+        return RemoteEngine
+    if name in ("push", "PushReport"):
+        from kg.remote import gsp
+
+        return getattr(gsp, name)
+    raise AttributeError(f"module 'kg.remote' has no attribute {name!r}")

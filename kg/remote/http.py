@@ -1,0 +1,340 @@
+"""HTTP for the remote backend: endpoint URLs, credentials, requests and their errors.
+
+Only the standard library is used (:mod:`urllib.request`), so the remote backend needs no
+extra dependency.
+
+**Endpoints.** A server has three URLs: the SPARQL query endpoint, the SPARQL update
+endpoint and the Graph Store Protocol (GSP) endpoint. :class:`Endpoints` derives them from
+one base URL with Oxigraph's layout (``/query``, ``/update``, ``/store``); each can be given
+explicitly for other servers (Fuseki: ``/ds/query``, ``/ds/update``, ``/ds/data``). A base
+URL whose last path segment is ``query`` or ``sparql`` is taken to be the query endpoint
+itself, so ``http://host:3030/ds/sparql`` works for ``kg query --endpoint``.
+
+**Credentials** never come from the command line (they would land in the shell history and
+the process list) nor from the URL: a URL with ``user:password@`` is refused. They are read,
+in this order, from
+
+1. ``KG_ENDPOINT_TOKEN``: sent as ``Authorization: Bearer <token>`` (QLever's access token);
+2. ``KG_ENDPOINT_USER`` and ``KG_ENDPOINT_PASSWORD``: HTTP Basic;
+3. ``~/.netrc`` (or the file named by ``$NETRC``), the entry of the URL's host: HTTP Basic.
+
+The ``Authorization`` header is never forwarded on a redirect.
+
+Examples
+--------
+>>> e = Endpoints.from_url("http://127.0.0.1:7878")
+>>> e.query, e.update, e.store
+('http://127.0.0.1:7878/query', 'http://127.0.0.1:7878/update', 'http://127.0.0.1:7878/store')
+>>> Endpoints.from_url("http://host:3030/ds/sparql").query
+'http://host:3030/ds/sparql'
+>>> Endpoints.from_url("http://host:3030/ds", store_url="http://host:3030/ds/data").store
+'http://host:3030/ds/data'
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import netrc
+import os
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from kg import __version__
+from kg.remote.errors import RemoteError, RemoteQueryError
+
+__all__ = ["Endpoints", "HttpClient", "authorization", "reading", "TOKEN_VAR", "USER_VAR", "PASSWORD_VAR"]
+
+TOKEN_VAR = "KG_ENDPOINT_TOKEN"
+USER_VAR = "KG_ENDPOINT_USER"
+PASSWORD_VAR = "KG_ENDPOINT_PASSWORD"
+_QUERY_NAMES = ("query", "sparql")
+_BODY_SHOWN = 500  # characters of an error body quoted in the message
+
+
+def _check_url(url: str, what: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RemoteError(f"{what} {url!r} is not an http:// or https:// URL", url=url)
+    if parts.username is not None or parts.password is not None:
+        raise RemoteError(
+            f"{what} {parts.scheme}://…@{parts.hostname}: credentials may not be part of the URL; "
+            f"set {TOKEN_VAR}, or {USER_VAR} and {PASSWORD_VAR}, or use ~/.netrc", url=None)
+    return url
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """The three URLs of a SPARQL server.
+
+    Parameters
+    ----------
+    query : str
+        SPARQL 1.1 Protocol query endpoint.
+    update : str
+        SPARQL 1.1 Protocol update endpoint.
+    store : str
+        SPARQL 1.1 Graph Store HTTP Protocol endpoint (graphs addressed with ``?graph=IRI``).
+    """
+
+    query: str
+    update: str
+    store: str
+
+    @classmethod
+    def from_url(cls, base: str, *, query_url: str | None = None, update_url: str | None = None,
+                 store_url: str | None = None) -> "Endpoints":
+        """Derive the endpoints from a base URL (Oxigraph's layout), with overrides.
+
+        Parameters
+        ----------
+        base : str
+            The server's base URL (``http://host:7878``), or its query endpoint
+            (a URL ending in ``/query`` or ``/sparql``).
+        query_url, update_url, store_url : str, optional
+            Explicit endpoints, for servers with another layout.
+
+        Raises
+        ------
+        RemoteError
+            If a URL is not http(s) or carries credentials.
+
+        Examples
+        --------
+        >>> Endpoints.from_url("https://example.org/kg/").store
+        'https://example.org/kg/store'
+        >>> Endpoints.from_url("ftp://example.org")
+        Traceback (most recent call last):
+        ...
+        kg.remote.errors.RemoteError: endpoint 'ftp://example.org' is not an http:// or https:// URL
+        """
+        _check_url(base, "endpoint")
+        parts = urllib.parse.urlsplit(base)
+        path = parts.path.rstrip("/")
+        default_query = None
+        if path.rsplit("/", 1)[-1] in _QUERY_NAMES:
+            default_query = urllib.parse.urlunsplit(parts._replace(path=path, fragment=""))
+            path = path.rsplit("/", 1)[0]
+        root = urllib.parse.urlunsplit(parts._replace(path=path, query="", fragment=""))
+        query = query_url or default_query or root + "/query"
+        update = update_url or root + "/update"
+        store = store_url or root + "/store"
+        for url, what in ((query, "query URL"), (update, "update URL"), (store, "store URL")):
+            _check_url(url, what)
+        return cls(query, update, store)
+
+
+def _netrc_entry(host: str) -> tuple[str, str] | None:
+    named = os.environ.get("NETRC")
+    path = Path(named) if named else Path.home() / ".netrc"
+    if not path.is_file():
+        return None
+    try:
+        # ~/.netrc itself is read with file=None, so Python refuses it when others can read it.
+        entry = netrc.netrc(str(path) if named else None).authenticators(host)
+    except (netrc.NetrcParseError, OSError) as exc:
+        raise RemoteError(f"{path}: cannot read the credentials: {exc}") from None
+    if not entry:
+        return None
+    login, _account, password = entry
+    return login or "", password or ""
+
+
+def authorization(url: str) -> str | None:
+    """The ``Authorization`` header value for ``url``, from the environment or ``~/.netrc``.
+
+    Parameters
+    ----------
+    url : str
+        The request URL (its host selects the ``~/.netrc`` entry).
+
+    Returns
+    -------
+    str or None
+        ``"Bearer …"``, ``"Basic …"``, or ``None`` when no credentials are configured.
+
+    Raises
+    ------
+    RemoteError
+        If only one of user and password is set, or ``~/.netrc`` cannot be parsed.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["KG_ENDPOINT_TOKEN"] = "s3cret"
+    >>> authorization("http://127.0.0.1:7878/query")
+    'Bearer s3cret'
+    >>> del os.environ["KG_ENDPOINT_TOKEN"]
+    """
+    token = os.environ.get(TOKEN_VAR)
+    if token:
+        return "Bearer " + token
+    user, password = os.environ.get(USER_VAR), os.environ.get(PASSWORD_VAR)
+    if user or password:
+        if not (user and password is not None):
+            raise RemoteError(f"set both {USER_VAR} and {PASSWORD_VAR} (or {TOKEN_VAR})")
+        pair = (user, password)
+    else:
+        host = urllib.parse.urlsplit(url).hostname or ""
+        pair = _netrc_entry(host)
+        if pair is None:
+            return None
+    return "Basic " + base64.b64encode(f"{pair[0]}:{pair[1]}".encode("utf-8")).decode("ascii")
+
+
+def _hint(status: int) -> str:
+    if status in (401, 403):
+        return (f" (check the credentials: {TOKEN_VAR}, {USER_VAR}/{PASSWORD_VAR} or ~/.netrc; "
+                "write access may need to be enabled on the server)")
+    if status == 404:
+        return (" (no such endpoint: check the URL; Oxigraph serves /query, /update and /store, "
+                "Fuseki /<dataset>/query, /<dataset>/update and /<dataset>/data; "
+                "see --query-url, --update-url and --store-url)")
+    if status == 405:
+        return " (the endpoint does not allow this method: is it read-only, or the wrong endpoint?)"
+    return ""
+
+
+class HttpClient:
+    """Sends HTTP requests and turns every failure into a :class:`RemoteError`.
+
+    Parameters
+    ----------
+    timeout : float
+        Seconds to wait for the connection and for each read.
+
+    Examples
+    --------
+    >>> HttpClient(timeout=5).timeout
+    5.0
+    """
+
+    def __init__(self, timeout: float = 60.0) -> None:
+        self.timeout = float(timeout)
+        self._auth: dict[str, str | None] = {}
+
+    def _authorization(self, url: str) -> str | None:
+        parts = urllib.parse.urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key not in self._auth:
+            self._auth[key] = authorization(url)
+        return self._auth[key]
+
+    def request(self, method: str, url: str, *, params: Iterable[tuple[str, str]] = (),
+                body: bytes | None = None, content_type: str | None = None,
+                accept: str | None = None, what: str = "request",
+                query_error: bool = False) -> http.client.HTTPResponse:
+        """Send one request; return the open response (the caller reads and closes it).
+
+        Parameters
+        ----------
+        method : str
+            ``GET``, ``POST``, ``PUT`` or ``DELETE``.
+        url : str
+            The endpoint; ``params`` are appended as its query string.
+        params : iterable of (str, str)
+            URL query parameters (e.g. ``("graph", iri)``).
+        body : bytes, optional
+            The request body.
+        content_type, accept : str, optional
+            The ``Content-Type`` and ``Accept`` headers.
+        what : str
+            What the request does, for the error message ("upload batch 3 of <graph>").
+        query_error : bool
+            Raise :class:`RemoteQueryError` (a QueryError) for a 4xx answer other than
+            401/403/404/405: the server refused the query itself.
+
+        Returns
+        -------
+        http.client.HTTPResponse
+
+        Raises
+        ------
+        RemoteError
+            The server cannot be reached, does not answer in time, or answers with an
+            HTTP error status; the message names the URL and the status.
+        """
+        full = url
+        params = list(params)
+        if params:
+            full += ("&" if urllib.parse.urlsplit(url).query else "?") + urllib.parse.urlencode(params)
+        request = urllib.request.Request(full, data=body, method=method)
+        request.add_header("User-Agent", f"myoclonus-kg/{__version__}")
+        if content_type:
+            request.add_header("Content-Type", content_type)
+        if accept:
+            request.add_header("Accept", accept)
+        auth = self._authorization(url)
+        if auth:
+            request.add_unredirected_header("Authorization", auth)
+        try:
+            return urllib.request.urlopen(request, timeout=self.timeout)
+        except urllib.error.HTTPError as exc:
+            try:
+                text = exc.read().decode("utf-8", "replace").strip()
+            except (OSError, http.client.HTTPException):
+                text = ""
+            finally:
+                exc.close()
+            if len(text) > _BODY_SHOWN:
+                text = text[:_BODY_SHOWN] + "…"
+            status = exc.code
+            detail = f": {text}" if text else ""
+            message = f"{what} failed: {method} {full} answered HTTP {status} {exc.reason}{detail}"
+            if query_error and 400 <= status < 500 and status not in (401, 403, 404, 405):
+                raise RemoteQueryError(f"the server refused the query: {method} {url} answered "
+                                       f"HTTP {status}{detail}", url=url, status=status) from None
+            raise RemoteError(message + _hint(status), url=full, status=status) from None
+        except urllib.error.URLError as exc:
+            reason = exc.reason
+            if isinstance(reason, (socket.timeout, TimeoutError)):
+                raise RemoteError(f"{what} failed: no answer from {full} within {self.timeout:g} s",
+                                  url=full) from None
+            raise RemoteError(f"{what} failed: cannot reach {full}: {reason} "
+                              "(is the server running, and is the URL right?)", url=full) from None
+        except (socket.timeout, TimeoutError):
+            raise RemoteError(f"{what} failed: no answer from {full} within {self.timeout:g} s",
+                              url=full) from None
+        except (http.client.HTTPException, ConnectionError, OSError) as exc:
+            raise RemoteError(f"{what} failed: {method} {full}: the connection broke: "
+                              f"{exc.__class__.__name__}: {exc}", url=full) from None
+
+
+class reading:
+    """Context manager: turn a failure while reading a response body into a RemoteError.
+
+    Parameters
+    ----------
+    url : str
+        The URL the response came from.
+    what : str
+        What the request was for.
+
+    Examples
+    --------
+    >>> with reading("http://127.0.0.1:7878/query", "query"):
+    ...     pass
+    """
+
+    def __init__(self, url: str, what: str) -> None:
+        self.url = url
+        self.what = what
+
+    def __enter__(self) -> "reading":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if exc is None or isinstance(exc, RemoteError):
+            return False
+        if isinstance(exc, (socket.timeout, TimeoutError)):
+            raise RemoteError(f"{self.what} failed: {self.url} stopped answering mid-way",
+                              url=self.url) from None
+        if isinstance(exc, (http.client.HTTPException, ConnectionError, OSError)):
+            raise RemoteError(f"{self.what} failed: the answer of {self.url} broke off: "
+                              f"{exc.__class__.__name__}: {exc}", url=self.url) from None
+        return False

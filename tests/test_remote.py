@@ -1,0 +1,555 @@
+"""The remote backend against a real Oxigraph server: ``kg push`` and ``--endpoint``.
+
+The suite starts ``oxigraph serve`` (the ``oxigraph`` package's binary) on a free loopback
+port, pushes the real curated build, and checks that every named query, paths and
+neighbourhoods answer as the embedded store does. Failures are provoked with a small
+HTTP proxy (``http.server`` in a thread) in front of the server: a 5xx in the middle of
+an upload, an upload silently lost, a failing swap; the server's graphs must then be
+unchanged and no temporary graph left behind.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+import kg
+from kg.cli import main
+from kg.errors import KGError, QueryError, UnsafeQueryError
+from kg.query.engine import GRAPHS
+from kg.query.library import list_queries
+from kg.query.results import AskResult, GraphResult, ResultTable, term_to_python
+from kg.remote import Endpoints, RemoteError, push
+from kg.remote.engine import RemoteEngine
+from kg.remote.http import HttpClient, authorization
+
+CURATED = GRAPHS["curated"]
+ONTOLOGY = GRAPHS["ontology"]
+
+
+# --------------------------------------------------------------------------- the server
+def _oxigraph() -> str:
+    found = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(found).is_file():
+        if os.environ.get("CI"):
+            pytest.fail("the oxigraph server binary is missing: pip install oxigraph==0.5.13")
+        pytest.skip("the oxigraph server binary is not installed (pip install oxigraph==0.5.13)")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(url: str, proc: subprocess.Popen, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"oxigraph exited with {proc.returncode}: {proc.stderr.read().decode()}")
+        try:
+            with urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1) as r:
+                r.read()
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"oxigraph did not answer at {url} within {seconds} s")
+
+
+def _serve(tmp_path_factory, preload: Path | None = None):
+    binary = _oxigraph()
+    location = tmp_path_factory.mktemp("oxigraph")
+    if preload is not None:  # the offline bulk loader (docs/remote.md), then serve
+        subprocess.run([binary, "load", "--location", str(location), "--file", str(preload)],
+                       check=True, capture_output=True)
+    port = _free_port()
+    proc = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A running ``oxigraph serve`` on a free loopback port: its base URL."""
+    yield from _serve(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def hpo_pair(tmp_path_factory):
+    """A build with the HPO subset import, embedded and pushed to a server of its own."""
+    out = tmp_path_factory.mktemp("hpo") / "build"
+    try:
+        from kg.build import build
+
+        build(out, hpo="subset", validate=False)
+    except (ImportError, KGError) as exc:
+        pytest.skip(f"no HPO build here: {exc}")
+    for url in _serve(tmp_path_factory, preload=out / "kg.nq"):
+        yield kg.load(out, build=False), kg.load(endpoint=url)
+
+
+@pytest.fixture(scope="module")
+def pushed(server, real_build):
+    """The real build, pushed once; the push report."""
+    return push(real_build, Endpoints.from_url(server), batch_size=1000)
+
+
+@pytest.fixture(scope="module")
+def embedded(real_build):
+    return kg.load(real_build, build=False)
+
+
+@pytest.fixture(scope="module")
+def remote(server, pushed):
+    return kg.load(endpoint=server)
+
+
+def _select(url: str, query: str) -> list[tuple]:
+    engine = RemoteEngine(url)
+    return engine._select(query, what="test").to_records()
+
+
+def _server_graphs(url: str) -> dict[str, int]:
+    rows = _select(url, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    return {g: n for g, n in rows}
+
+
+def _graph_content(url: str, iri: str) -> set[str]:
+    engine = RemoteEngine(url)
+    triples = engine._post(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}",
+                           "application/n-triples", what="test", graph=True).triples
+    # Blank-node labels differ between answers: compare with them blanked out.
+    return {" ".join("_:b" if isinstance(t, ox.BlankNode) else str(t)
+                     for t in (x.subject, x.predicate, x.object)) for x in triples}
+
+
+def _local_counts(graph) -> dict[str, int]:
+    store = graph.engine.store
+    return {g.value: sum(1 for _ in store.quads_for_pattern(None, None, None, g))
+            for g in store.named_graphs()}
+
+
+def _plain(result, text: str = "") -> Counter:
+    """A result as a multiset of plain-value rows (blank nodes made comparable).
+
+    GROUP_CONCAT joins its values in no defined order (engines, and runs, differ), so the
+    parts of a GROUP_CONCAT column of ``text`` are compared sorted.
+    """
+    concat = {m.group(2): m.group(1) for m in re.finditer(
+        r'GROUP_CONCAT\(.*?separator\s*=\s*"([^"]*)"\s*\)\s+AS\s+\?(\w+)', text, re.I | re.S)}
+
+    def value(term, column=None):
+        if isinstance(term, ox.BlankNode):
+            return "_:b"
+        plain = term_to_python(term)
+        if column in concat and isinstance(plain, str):
+            return tuple(sorted(plain.split(concat[column])))
+        return plain
+
+    if isinstance(result, ResultTable):
+        return Counter(tuple(value(t, v) for t, v in zip(row, result.variables)) for row in result.rows)
+    if isinstance(result, GraphResult):
+        return Counter(tuple(value(t) for t in (x.subject, x.predicate, x.object)) for x in result.triples)
+    return Counter([bool(result)])
+
+
+# ---------------------------------------------------------------------------------- push
+def test_push_uploads_every_graph_and_counts_match(server, pushed, embedded):
+    local = _local_counts(embedded)
+    assert set(local) >= {CURATED, ONTOLOGY}
+    assert pushed.graphs == local
+    assert pushed.batches >= 4  # 1000 triples a batch: the curated graph took several
+    on_server = _server_graphs(server)
+    for iri, n in local.items():
+        assert on_server[iri] == n
+    assert not [g for g in on_server if "-upload-" in g]
+
+
+def test_repush_replaces_and_never_duplicates(server, pushed, real_build):
+    before = _server_graphs(server)
+    again = push(real_build, Endpoints.from_url(server), batch_size=700)
+    assert again.graphs == pushed.graphs
+    assert _server_graphs(server) == before
+
+
+def test_push_one_graph_only(server, pushed, real_build):
+    report = push(real_build, Endpoints.from_url(server), graphs=["ontology"], swap="insert")
+    assert list(report.graphs) == [ONTOLOGY]
+    assert _server_graphs(server)[ONTOLOGY] == pushed.graphs[ONTOLOGY]
+    with pytest.raises(KGError, match="has no graph"):
+        push(real_build, Endpoints.from_url(server), graphs=["http://example.org/absent"])
+
+
+def test_blank_nodes_survive_batching(server, pushed, real_build, embedded):
+    # The ontology's OWL restrictions are blank nodes: batches must not split them.
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?r a owl:Restriction ; owl:onProperty ?p }"
+    remote = kg.load(endpoint=server)
+    assert remote.sparql(query).to_records() == embedded.sparql(query).to_records()
+
+
+def test_cli_push(server, pushed, real_build):
+    result = CliRunner().invoke(main, ["push", "--endpoint", server, "--out", str(real_build),
+                                       "--batch-size", "2000"])
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split("\t") for line in result.stdout.splitlines())
+    assert {k: int(v) for k, v in lines.items()} == pushed.graphs
+    assert "verified" in result.stderr and "triples/s" in result.stderr
+
+
+# ------------------------------------------------------------------------------- queries
+@pytest.mark.parametrize("nq", list_queries(), ids=lambda q: q.name)
+def test_every_named_query_answers_as_embedded(nq, remote, embedded):
+    if nq.name.startswith("hpo-") and GRAPHS["hpo"] not in embedded.engine.graph_iris:
+        pytest.skip("the build has no HPO graph")
+    local = embedded.named(nq.name)
+    there = remote.named(nq.name)
+    assert type(there) is type(local)
+    assert there.variables == local.variables
+    assert len(local) > 0 or nq.name.startswith("hpo-")
+    assert _plain(there, nq.text) == _plain(local, nq.text)
+
+
+@pytest.mark.parametrize("nq", [q for q in list_queries() if q.name.startswith("hpo-")],
+                         ids=lambda q: q.name)
+def test_hpo_named_queries_answer_as_embedded(nq, hpo_pair):
+    embedded, remote = hpo_pair
+    local, there = embedded.named(nq.name), remote.named(nq.name)
+    assert len(local) > 0
+    assert there.variables == local.variables
+    assert _plain(there, nq.text) == _plain(local, nq.text)
+
+
+def test_named_query_with_a_label_parameter(remote, embedded):
+    params = {"type": "action myoclonus"}
+    assert _plain(remote.named("first-line-drug", params)) == _plain(embedded.named("first-line-drug", params))
+
+
+@pytest.mark.parametrize("query", [
+    "ASK { mk:clonazepam mkv:treats mk:action_myoclonus }",
+    "ASK { mk:clonazepam mkv:treats mk:epilepsy_absent_here }",
+    "CONSTRUCT WHERE { mk:clonazepam ?p ?o }",
+    "CONSTRUCT { ?d mkv:treats ?t } WHERE { ?d mkv:treats ?t }",
+    "DESCRIBE mk:clonazepam",
+    "SELECT ?c (COUNT(*) AS ?n) WHERE { ?x a ?c } GROUP BY ?c",
+    "SELECT * WHERE { ?x mkv:subtypeOf+ mk:myoclonus OPTIONAL { ?x rdfs:comment ?c } }",
+    "PREFIX mk: <http://example.org/other/> SELECT ?x WHERE { ?x ?p mk:myoclonus }",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+    "SELECT ?s WHERE { ?s rdfs:label \"clonazepam\" }",
+    "SELECT ?l WHERE { ?s rdfs:label ?l FILTER(CONTAINS(?l, \"é\") || LANG(?l) != \"\") }",
+])
+def test_sparql_answers_as_embedded(query, remote, embedded):
+    local, there = embedded.sparql(query), remote.sparql(query)
+    assert type(there) is type(local)
+    assert _plain(there) == _plain(local)
+
+
+@pytest.mark.parametrize("graphs", [("curated",), ("ontology",), ("curated", "ontology"), ()])
+def test_graph_choice_as_embedded(graphs, remote, embedded):
+    query = "SELECT ?c (COUNT(*) AS ?n) WHERE { ?s a ?c } GROUP BY ?c"
+    assert _plain(remote.sparql(query, graphs=graphs)) == _plain(embedded.sparql(query, graphs=graphs))
+
+
+def test_explicit_dataset_as_a_protocol_request_gives_it(server, pushed, remote, embedded):
+    engine = remote.engine
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    only_ontology = engine.query(query, default_graph_iris=[ONTOLOGY], named_graph_iris=[])
+    assert only_ontology.to_records() == embedded.sparql(query, graphs=("ontology",)).to_records()
+    own_from = engine.query(f"SELECT (COUNT(*) AS ?n) FROM <{CURATED}> WHERE {{ ?s ?p ?o }}",
+                            default_graph_iris=(), named_graph_iris=())
+    assert own_from.to_records() == embedded.sparql(query, graphs=("curated",)).to_records()
+    with pytest.raises(UnsafeQueryError):
+        engine.query(query, default_graph_iris=["http://example.org/other"])
+
+
+def test_limit_truncates_like_embedded(remote, embedded):
+    # (Blank-node labels are the server's own, so they would sort differently.)
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isIRI(?s)) } ORDER BY ?s ?p ?o"
+    local, there = embedded.sparql(query, limit=5), remote.sparql(query, limit=5)
+    assert there.truncated and local.truncated
+    assert there.to_records() == local.to_records()
+
+
+@pytest.mark.parametrize("value", [
+    'a"} . } ; DROP ALL #', "line\nbreak\r\ttab \\ backslash", "\u00e9t\u00e9 \u2028 \U0001F600",
+    "'''", '"""', "\x01control", "",
+])
+def test_parameters_are_bound_as_terms(value, server, remote, embedded):
+    # A parameter must be projected (pyoxigraph's substitutions refuse it otherwise).
+    query = "SELECT ?v (STRLEN(?v) AS ?n) WHERE { }"
+    there = remote.sparql(query, {"v": value})
+    assert there.to_records() == embedded.sparql(query, {"v": value}).to_records()
+    assert there.to_records()[0][0] == value
+    assert _server_graphs(server)[CURATED] > 0  # nothing was dropped
+
+
+def test_iri_and_typed_parameters(remote, embedded):
+    query = "SELECT ?d ?t ?k ?n WHERE { ?d mkv:treats ?t . BIND(?k + 1 AS ?n) }"
+    params = {"t": "mk:action_myoclonus", "k": 41}
+    assert _plain(remote.sparql(query, params)) == _plain(embedded.sparql(query, params))
+    assert {r[3] for r in remote.sparql(query, params).to_records()} == {42}
+
+
+def test_malformed_query_reports_the_same_position(remote, embedded):
+    query = "SELECT ?x WHERE {\n  ?x mkv:treats \n}"
+    with pytest.raises(QueryError) as local:
+        embedded.sparql(query)
+    with pytest.raises(QueryError) as there:
+        remote.sparql(query)
+    assert (there.value.line, there.value.column) == (local.value.line, local.value.column)
+    assert str(there.value) == str(local.value)
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+    "SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }",
+    "DROP ALL",
+])
+def test_unsafe_queries_are_refused_before_sending(query, remote):
+    with pytest.raises(UnsafeQueryError):
+        remote.sparql(query)
+
+
+def test_paths_and_neighbourhoods_as_embedded(remote, embedded):
+    for source, target in (("hypoxia", "clonazepam"), ("clonazepam", "drowsiness")):
+        local = [p.text() for p in embedded.path(source, target, k=3)]
+        assert [p.text() for p in remote.path(source, target, k=3)] == local
+    a, b = embedded.neighbors("clonazepam", 2), remote.neighbors("clonazepam", 2)
+    assert dict(a.nodes(data="distance")) == dict(b.nodes(data="distance"))
+    assert sorted(a.edges(keys=True)) == sorted(b.edges(keys=True))
+    assert remote.entity("clonazepam")["edges"] == embedded.entity("clonazepam")["edges"]
+
+
+def test_remote_graph_is_fetched_once(server, pushed, monkeypatch):
+    engine = RemoteEngine(server)
+    calls = []
+    original = engine._post
+
+    def counting(query, *args, **kwargs):
+        calls.append(query)
+        return original(query, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "_post", counting)
+    graph = kg.api.KnowledgeGraph(None, engine=engine)
+    graph.path("hypoxia", "clonazepam")
+    graph.path("clonazepam", "drowsiness")
+    graph.neighbors("myoclonus")
+    assert sum("CONSTRUCT" in q for q in calls) == 2  # curated and ontology, once each
+
+
+@pytest.mark.parametrize("command", [
+    ["query", "--name", "first-line-drug", "--format", "json"],
+    ["query", "SELECT ?d WHERE { ?d mkv:treats mk:action_myoclonus } ORDER BY ?d", "--format", "csv"],
+    ["path", "hypoxia", "clonazepam"],
+    ["neighbors", "clonazepam", "--depth", "1"],
+])
+def test_cli_endpoint_option_as_embedded(command, server, pushed, real_build):
+    runner = CliRunner()
+    local = runner.invoke(main, command + ["--out", str(real_build)])
+    there = runner.invoke(main, command + ["--endpoint", server])
+    assert local.exit_code == 0, local.output
+    assert there.exit_code == 0, there.output
+    assert there.stdout == local.stdout
+
+
+def test_endpoint_and_out_exclude_each_other(server, real_build):
+    with pytest.raises(KGError, match="not both"):
+        kg.load(real_build, endpoint=server)
+
+
+# ------------------------------------------------------------------------------ failures
+def _closed_port_url() -> str:
+    return f"http://127.0.0.1:{_free_port()}"
+
+
+def test_server_down_push(real_build):
+    url = _closed_port_url()
+    result = CliRunner().invoke(main, ["push", "--endpoint", url, "--out", str(real_build), "-q"])
+    assert result.exit_code == 1
+    assert f"{url}/query" in result.stderr and "cannot reach" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_server_down_query():
+    url = _closed_port_url()
+    result = CliRunner().invoke(main, ["query", "ASK {}", "--endpoint", url])
+    assert result.exit_code == 1
+    assert url in result.stderr and "cannot reach" in result.stderr
+
+
+def test_wrong_url_is_a_clear_404(server, pushed, real_build):
+    before = _server_graphs(server)
+    result = CliRunner().invoke(main, ["push", "--endpoint", server, "--store-url", server + "/nope",
+                                       "--out", str(real_build), "-q"])
+    assert result.exit_code == 1
+    assert "HTTP 404" in result.stderr and f"{server}/nope" in result.stderr
+    assert _server_graphs(server) == before
+    result = CliRunner().invoke(main, ["query", "ASK {}", "--endpoint", server + "/nothing/here"])
+    assert result.exit_code == 1 and "HTTP 404" in result.stderr
+
+
+class _Proxy:
+    """A loopback HTTP proxy in front of the server that can break one request.
+
+    ``fail``: ``(method, path, n)``: the n-th such request is answered ``status`` without
+    being forwarded (``status`` 204 loses it silently). Headers are recorded.
+    """
+
+    def __init__(self, upstream: str, fail: tuple[str, str, int] | None = None, status: int = 503):
+        self.upstream = urllib.parse.urlsplit(upstream)
+        self.fail = fail
+        self.status = status
+        self.seen: Counter = Counter()
+        self.headers: list[dict] = []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _handle(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path = urllib.parse.urlsplit(self.path).path
+                proxy.headers.append(dict(self.headers))
+                proxy.seen[(self.command, path)] += 1
+                if proxy.fail and (self.command, path) == proxy.fail[:2] and \
+                        proxy.seen[(self.command, path)] == proxy.fail[2]:
+                    self.send_response(proxy.status)
+                    self.send_header("Content-Length", "0" if proxy.status == 204 else "13")
+                    self.end_headers()
+                    if proxy.status != 204:
+                        self.wfile.write(b"server broke\n")
+                    return
+                conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                answer = conn.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for k, v in answer.getheaders():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                conn.close()
+
+            do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture()
+def changed_nq(real_build, tmp_path) -> Path:
+    """The build's N-Quads with one extra curated triple: a push that must not land."""
+    path = tmp_path / "changed.nq"
+    extra = (f"<https://w3id.org/myoclonus-kg/entity/clonazepam> <http://www.w3.org/2000/01/rdf-schema#comment> "
+             f"\"pushed by a failing test\" <{CURATED}> .\n")
+    path.write_text((real_build / "kg.nq").read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fail,status,message", [
+    (("POST", "/store", 3), 503, "HTTP 503"),       # a 5xx in the middle of the upload
+    (("PUT", "/store", 2), 500, "HTTP 500"),        # the first batch of the second graph
+    (("POST", "/store", 2), 204, "incomplete"),     # a batch silently lost: count mismatch
+    (("POST", "/update", 1), 500, "HTTP 500"),      # the swap itself fails
+])
+def test_failed_push_leaves_the_server_unchanged(fail, status, message, server, pushed, changed_nq):
+    before = _server_graphs(server)
+    content = _graph_content(server, CURATED)
+    with _Proxy(server, fail, status) as proxy:
+        with pytest.raises(RemoteError, match=message) as info:
+            push(changed_nq, Endpoints.from_url(proxy.url), batch_size=500)
+        assert proxy.seen[fail[:2]] >= fail[2]
+    assert "unchanged" in str(info.value) and proxy.url in str(info.value)
+    assert _server_graphs(server) == before  # no temporary graph left, counts as they were
+    assert _graph_content(server, CURATED) == content
+
+
+def test_push_of_changed_graph_lands_when_nothing_fails(server, pushed, changed_nq, real_build):
+    report = push(changed_nq, Endpoints.from_url(server), batch_size=500)
+    assert report.graphs[CURATED] == pushed.graphs[CURATED] + 1
+    push(real_build, Endpoints.from_url(server))  # put the build back
+    assert _server_graphs(server)[CURATED] == pushed.graphs[CURATED]
+
+
+def test_push_without_swap(server, pushed, changed_nq, real_build):
+    report = push(changed_nq, Endpoints.from_url(server), batch_size=800, swap="none")
+    assert report.graphs[CURATED] == pushed.graphs[CURATED] + 1
+    with _Proxy(server, ("POST", "/store", 2), 503) as proxy:
+        with pytest.raises(RemoteError, match="may now be incomplete"):
+            push(real_build, Endpoints.from_url(proxy.url), batch_size=800, swap="none")
+    push(real_build, Endpoints.from_url(server), swap="none")  # repaired by pushing again
+    assert {g: n for g, n in _server_graphs(server).items()} == pushed.graphs
+
+
+# --------------------------------------------------------------------------- credentials
+def test_credentials_come_from_the_environment_or_netrc(server, pushed, monkeypatch, tmp_path):
+    for var in ("KG_ENDPOINT_TOKEN", "KG_ENDPOINT_USER", "KG_ENDPOINT_PASSWORD"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NETRC", str(tmp_path / "absent"))
+    assert authorization("http://127.0.0.1:1/") is None
+    with _Proxy(server) as proxy:
+        monkeypatch.setenv("KG_ENDPOINT_TOKEN", "t0ken")
+        RemoteEngine(proxy.url).query("ASK {}")
+        assert proxy.headers[-1].get("Authorization") == "Bearer t0ken"
+        monkeypatch.delenv("KG_ENDPOINT_TOKEN")
+        netrc_file = tmp_path / "netrc"
+        netrc_file.write_text("machine 127.0.0.1 login alice password s3cr3t\n")
+        netrc_file.chmod(0o600)
+        monkeypatch.setenv("NETRC", str(netrc_file))
+        RemoteEngine(proxy.url).query("ASK {}")
+        assert proxy.headers[-1].get("Authorization") == "Basic YWxpY2U6czNjcjN0"
+        monkeypatch.setenv("KG_ENDPOINT_USER", "bob")
+        with pytest.raises(RemoteError, match="KG_ENDPOINT_PASSWORD"):
+            RemoteEngine(proxy.url).query("ASK {}")
+
+
+def test_credentials_in_the_url_are_refused():
+    with pytest.raises(RemoteError, match="may not be part of the URL") as info:
+        Endpoints.from_url("http://alice:s3cr3t@127.0.0.1:7878")
+    assert "s3cr3t" not in str(info.value)
+
+
+def test_push_has_no_credential_options():
+    result = CliRunner().invoke(main, ["push", "--help"])
+    assert result.exit_code == 0
+    assert "--password" not in result.output and "--token" not in result.output
+    assert "KG_ENDPOINT_TOKEN" in result.output
