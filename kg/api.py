@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from kg.errors import KGError
-from kg.namespace import GRAPH_CURATED, PREFIXES
+from kg.namespace import PREFIXES
 from kg.query.engine import GRAPHS, SparqlEngine
 from kg.query.library import NamedQuery, get_query, list_queries
 

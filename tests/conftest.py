@@ -46,3 +46,19 @@ def real_build(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def real_graph(real_build: Path) -> kg.api.KnowledgeGraph:
     return kg.load(real_build, build=False)
+
+
+@pytest.fixture(scope="session")
+def cur():
+    """The shipped curation records (entities, facts, exclusions)."""
+    from kg.curation import load_curation
+
+    return load_curation()
+
+
+@pytest.fixture(scope="session")
+def article() -> str:
+    """The vendored source article."""
+    from kg.resources import article_path
+
+    return article_path().read_text(encoding="utf-8")

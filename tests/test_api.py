@@ -12,27 +12,15 @@ import pytest
 
 import kg
 import kg.build.builder as builder
-from kg.curation import load_curation
 from kg.errors import KGError, QueryError
 from kg.namespace import ENTITY, GRAPH_CURATED, GRAPH_ONTOLOGY, VOCAB
 from kg.paths.finder import Hop, Path
 from kg.query.library import list_queries
 from kg.query.results import AskResult, GraphResult, ResultTable
-from kg.resources import article_path
 
 
 def E(local: str) -> str:
     return ENTITY + local
-
-
-@pytest.fixture(scope="module")
-def cur():
-    return load_curation()
-
-
-@pytest.fixture(scope="module")
-def article() -> str:
-    return article_path().read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------ kg.load

@@ -14,7 +14,7 @@ import pytest
 
 from kg.build import build
 from kg.curation import load_curation
-from kg.namespace import GRAPH_CURATED, VOCAB
+from kg.namespace import GRAPH_CURATED
 from kg.resources import article_path
 
 EXPORTS = ["kg.ttl", "kg.nt", "kg.jsonld", "kg.nq", "kg.graphml", "nodes.tsv", "edges.tsv", "manifest.json"]

@@ -13,24 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.curation import load_curation
 from kg.errors import EntityNotFoundError, KGError, NoPathError
 from kg.namespace import ENTITY
-from kg.resources import article_path
 
 
 def E(local: str) -> str:
     return ENTITY + local
-
-
-@pytest.fixture(scope="module")
-def cur():
-    return load_curation()
-
-
-@pytest.fixture(scope="module")
-def article() -> str:
-    return article_path().read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

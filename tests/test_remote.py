@@ -34,10 +34,10 @@ from kg.cli import main
 from kg.errors import KGError, QueryError, UnsafeQueryError
 from kg.query.engine import GRAPHS
 from kg.query.library import list_queries
-from kg.query.results import AskResult, GraphResult, ResultTable, term_to_python
+from kg.query.results import GraphResult, ResultTable, term_to_python
 from kg.remote import Endpoints, RemoteError, push
 from kg.remote.engine import RemoteEngine
-from kg.remote.http import HttpClient, authorization
+from kg.remote.http import authorization
 
 CURATED = GRAPHS["curated"]
 ONTOLOGY = GRAPHS["ontology"]

@@ -23,7 +23,7 @@ from kg.build.exporters import write_graphml, write_kgx, write_rdf
 from kg.build.inputs import HPO_MODES, STORE_DIR, default_build_dir, input_fingerprint
 from kg.curation.compiler import compile_curation, load_curation
 from kg.errors import BuildError, KGError
-from kg.namespace import GRAPH_CURATED, GRAPH_ONTOLOGY
+from kg.namespace import GRAPH_ONTOLOGY
 from kg.resources import data_dir, ontology_dir
 from kg.schema import load_schema
 from kg.tables import make_tables

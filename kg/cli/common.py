@@ -10,7 +10,7 @@ import click
 
 from kg.errors import KGError, QueryError
 
-__all__ = ["reports_errors", "build_dir_option", "echo_err"]
+__all__ = ["reports_errors", "build_dir_option", "echo_err", "parse_params"]
 
 
 def echo_err(message: str) -> None:
@@ -39,3 +39,20 @@ def build_dir_option(func):
     return click.option(
         "--out", "-o", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
         help="Build directory (default: $KG_BUILD_DIR or ~/.cache/myoclonus-kg/build).")(func)
+
+
+def parse_params(items) -> dict[str, str]:
+    """``("key=value", ...)`` from repeated ``--param`` options, as a dict.
+
+    Raises
+    ------
+    click.UsageError
+        If an item has no ``=``.
+    """
+    params = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.UsageError(f"--param wants KEY=VALUE, not {item!r}")
+        params[key] = value
+    return params

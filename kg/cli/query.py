@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli.common import build_dir_option, echo_err, reports_errors
+from kg.cli.common import build_dir_option, echo_err, parse_params, reports_errors
 from kg.errors import KGError
 
 __all__ = ["query_command", "queries_command"]
@@ -51,12 +51,7 @@ def query_command(query, query_file, name, param, fmt, limit, include_hpo, endpo
         raise click.UsageError("give exactly one of QUERY, --file or --name")
     graph = kg.load(out, endpoint=endpoint)
     if name:
-        params = {}
-        for item in param:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise click.UsageError(f"--param wants KEY=VALUE, not {item!r}")
-            params[key] = value
+        params = parse_params(param)
         result = graph.named(name, params, graphs=_graphs(include_hpo), limit=limit)
     else:
         if param:

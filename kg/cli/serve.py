@@ -25,13 +25,21 @@ __all__ = ["serve_command"]
               help="Query worker processes (default: the number of CPUs, at least 2, at most 8).")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="Log every request.")
+@click.option("--endpoint", default=None, metavar="URL",
+              help="Serve the graph on a remote SPARQL server (its base URL or query endpoint; "
+                   "see docs/remote.md) instead of a build.")
+@click.option("--query-url", default=None, metavar="URL",
+              help="With --endpoint: the SPARQL query endpoint, if not derived from ENDPOINT.")
 @build_dir_option
 @reports_errors
-def serve_command(host, port, timeout, max_rows, cors, workers, access_log, out) -> None:
+def serve_command(host, port, timeout, max_rows, cors, workers, access_log, endpoint, query_url,
+                  out) -> None:
     """Serve the graph: a read-only SPARQL 1.1 endpoint at /sparql and a browser UI at /.
 
     The graph is built first if it is missing or stale. Queries run in worker processes
-    and are stopped after --timeout seconds; answers are cached.
+    and are stopped after --timeout seconds; answers are cached. With --endpoint, queries
+    go to that SPARQL server instead (--workers at once; no answer within --timeout: 503;
+    a server that fails or is down: 502).
     """
     try:
         import uvicorn
@@ -41,11 +49,22 @@ def serve_command(host, port, timeout, max_rows, cors, workers, access_log, out)
     import kg
     from kg.web import create_app
 
-    graph = kg.load(out)
-    app = create_app(graph.directory, timeout=timeout, max_rows=max_rows, cors_origins=cors,
-                     workers=workers)
+    if endpoint is not None:
+        if out is not None:
+            raise click.UsageError("give --out or --endpoint, not both")
+        app = create_app(endpoint=endpoint, query_url=query_url, timeout=timeout, max_rows=max_rows,
+                         cors_origins=cors, workers=workers)
+        served = app.state.server.remote.url
+        app.state.server.remote.graph_iris  # a server that is down fails here, in one line
+    else:
+        if query_url is not None:
+            raise click.UsageError("--query-url needs --endpoint")
+        graph = kg.load(out)
+        app = create_app(graph.directory, timeout=timeout, max_rows=max_rows, cors_origins=cors,
+                         workers=workers)
+        served = graph.directory
     shown = f"[{host}]" if ":" in host else host
-    echo_err(f"serving {graph.directory} at http://{shown}:{port}/ (SPARQL endpoint /sparql); "
+    echo_err(f"serving {served} at http://{shown}:{port}/ (SPARQL endpoint /sparql); "
              "Ctrl+C stops")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=access_log,
                 timeout_graceful_shutdown=5)

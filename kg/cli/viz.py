@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli.common import build_dir_option, echo_err, reports_errors
+from kg.cli.common import build_dir_option, echo_err, parse_params, reports_errors
 from kg.errors import KGError
 
 __all__ = ["viz_command"]
@@ -72,12 +72,7 @@ def viz_command(output, focus, depth, path_ends, k, query_name, param, include_h
     elif path_ends:
         sel = path_selection(graph.path(*path_ends, k=k, graphs=graphs), context=depth)
     elif query_name:
-        params = {}
-        for item in param:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise click.UsageError(f"--param wants KEY=VALUE, not {item!r}")
-            params[key] = value
+        params = parse_params(param)
         result = graph.named(query_name, params, graphs=graphs)
         sel = result_selection(result, graph.to_networkx(graphs), query_name)
     else:

@@ -14,11 +14,23 @@ from kg.query.binding import inject_values
 from kg.query.results import materialize
 from kg.query.safety import check_query_safety
 
-__all__ = ["SparqlEngine", "GRAPHS"]
+__all__ = ["SparqlEngine", "GRAPHS", "query_error"]
 
 #: Short names of the store's named graphs.
 GRAPHS = {"curated": GRAPH_CURATED, "ontology": GRAPH_ONTOLOGY, "hpo": GRAPH_HPO}
 _POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+def query_error(exc: Exception) -> QueryError:
+    """The :class:`QueryError` for an exception raised by pyoxigraph's query parser or engine:
+    a syntax error gets its line and column."""
+    message = str(exc)
+    if not isinstance(exc, SyntaxError):
+        return QueryError(f"query failed: {message}")
+    match = _POSITION.search(message)
+    line, column = (int(match.group(1)), int(match.group(2))) if match else (None, None)
+    where = f" (line {line}, column {column})" if line else ""
+    return QueryError(f"malformed SPARQL{where}: {message}", line=line, column=column)
 
 
 @lru_cache(maxsize=512)
@@ -105,12 +117,6 @@ class SparqlEngine:
             dataset = {"default_graph": self.default_graphs(graphs)}
         try:
             result = self.store.query(text, prefixes=PREFIXES, **dataset)
-        except SyntaxError as exc:
-            message = str(exc)
-            match = _POSITION.search(message)
-            line, column = (int(match.group(1)), int(match.group(2))) if match else (None, None)
-            where = f" (line {line}, column {column})" if line else ""
-            raise QueryError(f"malformed SPARQL{where}: {message}", line=line, column=column) from None
-        except (OSError, RuntimeError, ValueError, TypeError) as exc:
-            raise QueryError(f"query failed: {exc}") from None
+        except (SyntaxError, OSError, RuntimeError, ValueError, TypeError) as exc:
+            raise query_error(exc) from None
         return result if raw else materialize(result, limit=limit)

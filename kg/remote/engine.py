@@ -49,9 +49,9 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from kg.errors import KGError, QueryError, UnsafeQueryError
+from kg.errors import KGError, UnsafeQueryError
 from kg.namespace import PREFIXES
-from kg.query.engine import GRAPHS
+from kg.query.engine import GRAPHS, query_error
 from kg.query.results import AskResult, GraphResult, materialize
 from kg.query.safety import check_query_safety, strip_strings_and_comments
 from kg.query.binding import inject_values
@@ -62,7 +62,6 @@ __all__ = ["RemoteEngine", "PREFIX_HEADER"]
 
 #: Our prefixes as SPARQL ``PREFIX`` declarations, all on one line.
 PREFIX_HEADER = " ".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items()) + " "
-_POSITION = re.compile(r"error at (\d+):(\d+)")
 _FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
 _RESULTS = "application/sparql-results+json"
 _ACCEPT_TABLE = ("application/sparql-results+json, application/sparql-results+xml;q=0.8, "
@@ -276,14 +275,8 @@ class RemoteEngine:
         substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
         try:
             result = self._parser.query(text, prefixes=PREFIXES, substitutions=substitutions or None)
-        except SyntaxError as exc:
-            message = str(exc)
-            match = _POSITION.search(message)
-            line, column = (int(match.group(1)), int(match.group(2))) if match else (None, None)
-            where = f" (line {line}, column {column})" if line else ""
-            raise QueryError(f"malformed SPARQL{where}: {message}", line=line, column=column) from None
-        except (OSError, RuntimeError, ValueError, TypeError) as exc:
-            raise QueryError(f"query failed: {exc}") from None
+        except (SyntaxError, OSError, RuntimeError, ValueError, TypeError) as exc:
+            raise query_error(exc) from None
         return type(result)
 
     def _select(self, query: str, *, what: str):

@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Iterable
@@ -40,6 +41,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from kg.errors import EntityNotFoundError, KGError
+from kg.query.engine import GRAPHS
+from kg.remote.errors import RemoteError
 from kg.web.cache import ResponseCache
 from kg.web.protocol import (GRAPH_TYPES, MAX_QUERY_BYTES, MEDIA_FORMATS, TABULAR_TYPES,
                              ProtocolError, SparqlRequest, negotiate, parse_request)
@@ -105,6 +108,22 @@ def _text(status: int, message: str, headers: dict[str, str] | None = None) -> R
                     headers={"content-type": _TEXT, **(headers or {})})
 
 
+def _upstream_status(exc: Exception) -> int:
+    """503 when the remote server did not answer in time, 502 for any other failure."""
+    text = str(exc)
+    timed_out = getattr(exc, "status", None) is None and ("no answer from" in text
+                                                          or "stopped answering" in text)
+    return 503 if timed_out else 502
+
+
+def _upstream_message(exc: Exception) -> str:
+    return f"the SPARQL server behind this endpoint failed: {exc}"
+
+
+def _upstream_error(exc: Exception) -> Response:
+    return _text(_upstream_status(exc), _upstream_message(exc))
+
+
 class WebServer:
     """The state behind the routes: the graph, the worker pool, the caches.
 
@@ -122,6 +141,10 @@ class WebServer:
         Size of the response cache.
     memory_limit : int
         Address-space limit of each worker, in bytes.
+    endpoint, query_url : str, optional
+        Serve a remote SPARQL server (its base URL, or its query endpoint) instead of a
+        build: queries go to :class:`~kg.remote.engine.RemoteEngine` from a pool of
+        ``workers`` threads, and ``graph_dir`` must be ``None``.
 
     Raises
     ------
@@ -129,30 +152,48 @@ class WebServer:
         If ``graph_dir`` holds no built graph, or an option is out of range.
     """
 
-    def __init__(self, graph_dir: Path | str, *, timeout: float = 10.0, max_rows: int = 10000,
+    def __init__(self, graph_dir: Path | str | None, *, timeout: float = 10.0, max_rows: int = 10000,
                  workers: int | None = None, cache_bytes: int = 64 * 1024 * 1024,
-                 memory_limit: int = 4 * 1024 ** 3) -> None:
+                 memory_limit: int = 4 * 1024 ** 3, endpoint: str | None = None,
+                 query_url: str | None = None) -> None:
         from kg.api import KnowledgeGraph
         from kg.build.inputs import STORE_DIR
 
-        self.directory = Path(graph_dir)
-        manifest = self.directory / "manifest.json"
-        if not manifest.is_file() or not (self.directory / STORE_DIR).is_dir():
-            raise KGError(f"{self.directory}: no built graph here; run `kg build --out {self.directory}`")
         if timeout <= 0:
             raise KGError("the query timeout must be positive")
         if max_rows < 1:
             raise KGError("max_rows must be at least 1")
-        self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
         self.timeout = float(timeout)
         self.max_rows = int(max_rows)
         size = workers if workers is not None else default_workers()
         if size < 1:
             raise KGError("at least one query worker is needed")
-        self.pool = WorkerPool(self.directory / STORE_DIR, size, memory_limit=memory_limit)
+        self.remote = None
+        self.pool = None
+        if endpoint is not None:
+            if graph_dir is not None:
+                raise KGError("serve a build directory or an endpoint, not both")
+            from kg.remote.engine import RemoteEngine
+
+            self.directory = None
+            self.manifest: dict = {}
+            # The remote server enforces its own limits; ours is the client-side timeout
+            # (per connection and read here, for the whole query in ``execute``).
+            self.remote = RemoteEngine(endpoint, query_url=query_url, timeout=self.timeout)
+            self.graph = KnowledgeGraph(None, engine=self.remote)
+            self.threads = ThreadPoolExecutor(size, thread_name_prefix="kg-remote")
+            self.remote_size = size
+            self.remote_stats = {"queries": 0, "timeouts": 0, "upstream_errors": 0}
+        else:
+            self.directory = Path(graph_dir)
+            manifest = self.directory / "manifest.json"
+            if not manifest.is_file() or not (self.directory / STORE_DIR).is_dir():
+                raise KGError(f"{self.directory}: no built graph here; run `kg build --out {self.directory}`")
+            self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+            self.pool = WorkerPool(self.directory / STORE_DIR, size, memory_limit=memory_limit)
+            self.graph = KnowledgeGraph(self.directory)
         self.cache = ResponseCache(cache_bytes)
         self.views = ResponseCache(cache_bytes)
-        self.graph = KnowledgeGraph(self.directory)
         self.graph_iris: set[str] = set()
         self.graph_counts: dict[str, int] = {}
         self._inflight: dict[Any, asyncio.Future] = {}
@@ -162,16 +203,27 @@ class WebServer:
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         """Start the workers and warm the in-process graph (NetworkX view, entity index)."""
-        await self.pool.start()
+        if self.pool is not None:
+            await self.pool.start()
         await run_in_threadpool(self._warm)
         self.started = True
 
     def _warm(self) -> None:
         engine = self.graph.engine
         self.graph_iris = set(engine.graph_iris)
-        for iri in sorted(self.graph_iris):
-            rows = engine.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
-            self.graph_counts[iri] = int(next(iter(rows))[0].value)
+        if self.remote is not None:
+            self.graph_counts.update(self.remote.counts(sorted(self.graph_iris)))
+            curated = self.graph.to_networkx(("curated",))
+            # No manifest: the page footer's counts, from the server's graphs.
+            self.manifest = {"counts": {
+                "entities": curated.number_of_nodes(), "edges": curated.number_of_edges(),
+                "triples_curated": self.graph_counts.get(GRAPHS["curated"], 0),
+                "triples_ontology": self.graph_counts.get(GRAPHS["ontology"], 0),
+                "triples_imported": self.graph_counts.get(GRAPHS["hpo"], 0)}}
+        else:
+            for iri in sorted(self.graph_iris):
+                rows = engine.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
+                self.graph_counts[iri] = int(next(iter(rows))[0].value)
         self.graph.to_networkx()
         try:
             self.graph.resolve("myoclonus")  # builds the entity index and the path cache
@@ -179,7 +231,10 @@ class WebServer:
             pass
 
     async def stop(self) -> None:
-        await self.pool.close()
+        if self.pool is not None:
+            await self.pool.close()
+        else:
+            self.threads.shutdown(wait=False, cancel_futures=True)
 
     def _locked(self, fn, *args, **kwargs):
         with self._lock:
@@ -205,7 +260,10 @@ class WebServer:
         future.add_done_callback(lambda f: f.cancelled() or f.exception())
         self._inflight[key] = future
         try:
-            outcome = await self.pool.run(job, self.timeout)
+            if self.pool is not None:
+                outcome = await self.pool.run(job, self.timeout)
+            else:
+                outcome = await self._run_remote(job)
         except BaseException as exc:
             if not future.done():
                 future.set_exception(exc if isinstance(exc, Exception) else QueryTimeout("cancelled"))
@@ -215,6 +273,32 @@ class WebServer:
             return outcome
         finally:
             self._inflight.pop(key, None)
+
+    async def _run_remote(self, job: Job) -> Outcome:
+        """Run a job on the remote server in a thread, within the time limit (waiting for a
+        free thread included); the thread itself ends by the HTTP client's timeout.
+
+        Raises
+        ------
+        QueryTimeout
+            No answer within the limit.
+        RemoteError
+            The server cannot be reached or failed (not a refusal of the query itself).
+        """
+        from kg.web.runner import run_remote
+
+        self.remote_stats["queries"] += 1
+        future = self.threads.submit(run_remote, self.remote, job, self.graph_iris)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
+        except asyncio.TimeoutError:
+            future.cancel()
+            self.remote_stats["timeouts"] += 1
+            raise QueryTimeout(f"the SPARQL server at {self.remote.url} gave no answer within the "
+                               f"{self.timeout:g} s limit; the query was abandoned") from None
+        except RemoteError:
+            self.remote_stats["upstream_errors"] += 1
+            raise
 
     async def answer(self, req: SparqlRequest, accept: str | None) -> tuple[Outcome, bool]:
         """The outcome of a protocol request (from the cache when possible) and whether it was
@@ -272,6 +356,9 @@ class WebServer:
         except (QueryTimeout, WorkerFailed) as exc:
             log.warning("query stopped: %s", exc)
             return _text(503, str(exc))
+        except RemoteError as exc:
+            log.warning("upstream failure: %s", exc)
+            return _upstream_error(exc)
         headers = {"content-type": outcome.content_type, "vary": "Accept",
                    "x-kg-cache": "hit" if hit else "miss"}
         if outcome.status == 200:
@@ -297,14 +384,19 @@ class WebServer:
 
     # ---------------------------------------------------------------- health
     async def health(self, request: Request) -> Response:
-        return JSONResponse({
+        body = {
             "status": "ok" if self.started else "starting",
             "counts": self.manifest.get("counts", {}),
             "graphs": self.graph_counts,
-            "workers": {"size": self.pool.size, "idle": self.pool.idle, **self.pool.stats},
             "cache": self.cache.stats(),
             "limits": {"timeout": self.timeout, "max_rows": self.max_rows},
-        })
+        }
+        if self.pool is not None:
+            body["workers"] = {"size": self.pool.size, "idle": self.pool.idle, **self.pool.stats}
+        else:  # never asks the server: /health answers even when it is down
+            body["endpoint"] = self.remote.url
+            body["workers"] = {"size": self.remote_size, "threads": True, **self.remote_stats}
+        return JSONResponse(body)
 
     async def queries(self, request: Request) -> Response:
         from kg.web.examples import editor_queries
@@ -476,6 +568,8 @@ class WebServer:
             outcome = await self.execute(Job(query, None, None, "json", "ntriples", min(self.max_rows, _VIEW_ROWS)))
         except (QueryTimeout, WorkerFailed) as exc:
             return self._view_message(503, str(exc))
+        except RemoteError as exc:
+            return self._view_message(_upstream_status(exc), _upstream_message(exc))
         if outcome.status != 200:
             return self._view_message(outcome.status, outcome.body.decode("utf-8", "replace"))
         if outcome.content_type.startswith("application/n-triples"):
@@ -493,6 +587,14 @@ class WebServer:
         self.views.put(key, page)
         return self._view_response(page)
 
+    async def upstream_failed(self, request: Request, exc: Exception) -> Response:
+        """A page whose graph call reached a remote server that failed (502/503)."""
+        log.warning("upstream failure: %s", exc)
+        if request.url.path.startswith(("/sparql", "/health", "/queries", "/view/")):
+            return _upstream_error(exc)
+        return self._error_page(_upstream_status(exc), "SPARQL server unavailable",
+                                _upstream_message(exc))
+
     async def not_found(self, request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
         if request.url.path.startswith(("/sparql", "/health", "/static", "/queries")):
@@ -501,15 +603,17 @@ class WebServer:
                                 f"nothing at {request.url.path}")
 
 
-def create_app(graph_dir: Path | str, *, timeout: float = 10.0, max_rows: int = 10000,
+def create_app(graph_dir: Path | str | None = None, *, timeout: float = 10.0, max_rows: int = 10000,
                cors_origins: Iterable[str] = (), workers: int | None = None,
-               cache_bytes: int = 64 * 1024 * 1024, memory_limit: int = 4 * 1024 ** 3) -> Starlette:
-    """The ASGI application serving the graph built in ``graph_dir``.
+               cache_bytes: int = 64 * 1024 * 1024, memory_limit: int = 4 * 1024 ** 3,
+               endpoint: str | None = None, query_url: str | None = None) -> Starlette:
+    """The ASGI application serving the graph built in ``graph_dir``, or the graph on the
+    SPARQL server at ``endpoint``.
 
     Parameters
     ----------
-    graph_dir : path
-        A build directory.
+    graph_dir : path, optional
+        A build directory (give it or ``endpoint``).
     timeout : float
         Per-query time limit in seconds; a query past it is stopped (its worker process is
         killed) and the client gets 503.
@@ -519,11 +623,19 @@ def create_app(graph_dir: Path | str, *, timeout: float = 10.0, max_rows: int = 
         Origins allowed to call the endpoint from a browser (``*`` for any); none by default,
         and then no CORS header is sent.
     workers : int, optional
-        Query worker processes (default: :func:`default_workers`).
+        Query worker processes (default: :func:`default_workers`); with ``endpoint``, the
+        number of queries sent to the server at once (threads).
     cache_bytes : int
         Size of the response cache (and of the graph-page cache).
     memory_limit : int
-        Address-space limit of each query worker, in bytes.
+        Address-space limit of each query worker, in bytes (not used with ``endpoint``).
+    endpoint : str, optional
+        A remote SPARQL server (base URL or query endpoint, see ``docs/remote.md``) to serve
+        instead of a build; its graph is taken to be read-only while the app runs (answers
+        are cached). ``timeout`` is then a client-side limit: the client gets 503 and the
+        request is abandoned; a server that fails or cannot be reached gives 502.
+    query_url : str, optional
+        The server's query endpoint, when it cannot be derived from ``endpoint``.
 
     Returns
     -------
@@ -543,8 +655,11 @@ def create_app(graph_dir: Path | str, *, timeout: float = 10.0, max_rows: int = 
     """
     from kg.web.pages import PAGE_POLICY, STATIC_DIR
 
+    if graph_dir is None and endpoint is None:
+        raise KGError("give a build directory or an endpoint")
     server = WebServer(graph_dir, timeout=timeout, max_rows=max_rows, workers=workers,
-                       cache_bytes=cache_bytes, memory_limit=memory_limit)
+                       cache_bytes=cache_bytes, memory_limit=memory_limit, endpoint=endpoint,
+                       query_url=query_url)
 
     @asynccontextmanager
     async def lifespan(app):
@@ -579,6 +694,7 @@ def create_app(graph_dir: Path | str, *, timeout: float = 10.0, max_rows: int = 
                                      max_age=600))
     middleware.append(Middleware(SecurityHeaders, policy=PAGE_POLICY))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
-                    exception_handlers={404: server.not_found, 405: server.not_found})
+                    exception_handlers={404: server.not_found, 405: server.not_found,
+                                        RemoteError: server.upstream_failed})
     app.state.server = server
     return app

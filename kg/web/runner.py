@@ -26,11 +26,11 @@ import pyoxigraph as ox
 from kg.errors import QueryError, UnsafeQueryError
 from kg.namespace import PREFIXES
 from kg.query.engine import GRAPHS
-from kg.query.results import AskResult, materialize
+from kg.query.results import AskResult, GraphResult, materialize
 from kg.query.safety import check_query_safety
 from kg.web.protocol import CONTENT_TYPES, has_dataset_clause
 
-__all__ = ["Job", "Outcome", "QueryRunner", "check_dataset"]
+__all__ = ["Job", "Outcome", "QueryRunner", "check_dataset", "run_remote"]
 
 _RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
                 "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
@@ -238,6 +238,59 @@ class _CappedSink(io.RawIOBase):
 
     def getvalue(self) -> bytes:
         return b"".join(self.parts)
+
+
+def run_remote(engine, job: Job, graph_iris=()) -> Outcome:
+    """Run one job on a :class:`~kg.remote.engine.RemoteEngine` (``kg serve --endpoint``):
+    the same checks, dataset rules, row cap and serialisations as :class:`QueryRunner`.
+
+    Refusals of the query (unsafe, malformed, refused by the server) become 4xx outcomes.
+
+    Raises
+    ------
+    kg.remote.errors.RemoteError
+        The server cannot be reached or failed (the caller answers 502/503).
+    """
+    from kg.errors import KGError
+    from kg.remote.errors import RemoteError, RemoteQueryError
+
+    try:
+        check_dataset(job.default_graphs, job.named_graphs, set(graph_iris) | set(GRAPHS.values()))
+        if job.default_graphs is not None or job.named_graphs is not None:
+            dataset = {"default_graph_iris": job.default_graphs or (),
+                       "named_graph_iris": job.named_graphs or ()}
+        elif has_dataset_clause(job.query):
+            # Both empty: no dataset is sent and the query keeps its own FROM (checked).
+            dataset = {"default_graph_iris": (), "named_graph_iris": ()}
+        else:
+            dataset = {}  # the union of our graphs, and our graphs as the named graphs
+        result = engine.query(job.query, limit=job.max_rows, **dataset)
+    except RemoteQueryError as exc:
+        return Outcome.error(400, str(exc))
+    except RemoteError:
+        raise
+    except KGError as exc:  # QueryError, UnsafeQueryError, and the like
+        return Outcome.error(400, str(exc))
+    if isinstance(result, GraphResult):
+        if job.graph is None:
+            return Outcome.error(406, "none of the accepted media types can carry a "
+                                      "CONSTRUCT/DESCRIBE result; ask for text/turtle, "
+                                      "application/n-triples, application/ld+json or "
+                                      "application/rdf+xml")
+        triples = result.triples[:job.max_rows]
+        options = {} if job.graph == "ntriples" else {"prefixes": PREFIXES}
+        body = ox.serialize(triples, format=_RDF_FORMATS[job.graph], **options)
+        return Outcome(200, CONTENT_TYPES[job.graph], body, len(result.triples) > job.max_rows)
+    if job.tabular is None:
+        return Outcome.error(406, "none of the accepted media types can carry a SELECT/ASK "
+                                  "result; ask for application/sparql-results+json, "
+                                  "application/sparql-results+xml, text/csv or "
+                                  "text/tab-separated-values")
+    if isinstance(result, AskResult):
+        text = result.text() + "\n" if job.tabular in ("csv", "tsv") else result.serialize(job.tabular)
+        return Outcome(200, CONTENT_TYPES[job.tabular], text.encode("utf-8"))
+    return Outcome(200, CONTENT_TYPES[job.tabular], result.serialize(job.tabular).encode("utf-8"),
+                   result.truncated)
 
 
 def _syntax_message(exc: SyntaxError) -> str:

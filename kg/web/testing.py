@@ -71,16 +71,18 @@ def wait_for(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = No
 
 
 @contextmanager
-def serve(graph_dir: Path | str, *, timeout: float = 10.0, max_rows: int = 10000,
+def serve(graph_dir: Path | str | None = None, *, timeout: float = 10.0, max_rows: int = 10000,
           workers: int | None = 2, cors: Iterable[str] = (), startup: float = 120.0,
-          log: Path | str | None = None) -> Iterator[ServerURL]:
+          log: Path | str | None = None, endpoint: str | None = None) -> Iterator[ServerURL]:
     """Start ``python -m kg serve`` on a free port, wait for ``/health``, yield the base URL
     (``http://127.0.0.1:PORT``, a :class:`ServerURL`), and stop the server afterwards.
 
     Parameters
     ----------
-    graph_dir : path
+    graph_dir : path, optional
         The build directory to serve.
+    endpoint : str, optional
+        Instead of ``graph_dir``: a remote SPARQL server to serve (``kg serve --endpoint``).
     timeout, max_rows, workers, cors
         The ``kg serve`` options of the same names.
     startup : float
@@ -94,7 +96,8 @@ def serve(graph_dir: Path | str, *, timeout: float = 10.0, max_rows: int = 10000
         If the server does not come up.
     """
     (port,) = free_ports(1)
-    cmd = [sys.executable, "-m", "kg", "serve", "--out", str(graph_dir), "--port", str(port),
+    source = ["--endpoint", endpoint] if endpoint is not None else ["--out", str(graph_dir)]
+    cmd = [sys.executable, "-m", "kg", "serve", *source, "--port", str(port),
            "--timeout", str(timeout), "--max-rows", str(max_rows)]
     if workers:
         cmd += ["--workers", str(workers)]
