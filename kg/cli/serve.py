@@ -54,8 +54,10 @@ def serve_command(host, port, timeout, max_rows, cors, workers, access_log, endp
             raise click.UsageError("give --out or --endpoint, not both")
         app = create_app(endpoint=endpoint, query_url=query_url, timeout=timeout, max_rows=max_rows,
                          cors_origins=cors, workers=workers)
-        served = app.state.server.remote.url
-        app.state.server.remote.graph_iris  # a server that is down fails here, in one line
+        remote = app.state.server.remote
+        served = remote.url
+        if not remote.graph_iris:  # a server that is down fails here, in one line
+            echo_err(f"warning: {served} holds none of our graphs; push a build first (kg push)")
     else:
         if query_url is not None:
             raise click.UsageError("--query-url needs --endpoint")
