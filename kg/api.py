@@ -297,8 +297,10 @@ class KnowledgeGraph:
     def _check_predicates(self, names: Iterable[str]) -> None:
         from kg.schema import load_schema
 
+        from kg.tables import MATCH_LABELS
+
         known = load_schema().properties
-        bad = sorted(n for n in names if n not in known)
+        bad = sorted(n for n in names if n not in known and n not in MATCH_LABELS)
         if bad:
             raise KGError(f"unknown predicate(s) {', '.join(bad)}; known: "
                           f"{', '.join(sorted(p for p, i in known.items() if i.kind == 'object'))}")

@@ -16,7 +16,12 @@ from kg.curation.identifiers import compress
 from kg.namespace import ENTITY, PREFIXES, SOURCE, STATEMENT, VOCAB
 from kg.schema import Schema
 
-__all__ = ["NodeRow", "EdgeRow", "Tables", "make_tables", "curie"]
+__all__ = ["NodeRow", "EdgeRow", "Tables", "make_tables", "curie", "MATCH_LABELS"]
+
+#: English labels of the SKOS mapping edges (between a curated and an imported entity).
+MATCH_LABELS = {"exactMatch": "is the same as", "closeMatch": "closely matches",
+                "broadMatch": "has the broader match", "narrowMatch": "has the narrower match",
+                "relatedMatch": "is related to"}
 
 RDF, RDFS, SKOS = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["skos"]
 _PROVENANCE_CLASSES = {"CuratedStatement", "MappingStatement", "ImportedStatement", "SourceDocument"}
@@ -120,6 +125,11 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
                 node.synonyms.append(o.value)
             elif p in _MATCHES:
                 node.xrefs.append(curie(o.value))
+                if o.value in nodes:
+                    # A mapping between two entities of the graph (a curated entity and an
+                    # imported one) is an edge too: the link between them, never a merge.
+                    for st in statements.get((s, p, o.value), [""]):
+                        edges.append(_edge(s, p, o.value, st, by_subject.get(st, []), p[len(SKOS):]))
             elif p == VOCAB + "characteristic":
                 node.characteristics.append(o.value)
             elif p.startswith(VOCAB) and isinstance(o, ox.Literal):
@@ -134,8 +144,9 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
     return Tables(dict(sorted(nodes.items())), edges)
 
 
-def _edge(s: str, p: str, o: str, statement: str, fields: list[tuple[str, object]]) -> EdgeRow:
-    row = EdgeRow(s, p[len(VOCAB):], o, statement)
+def _edge(s: str, p: str, o: str, statement: str, fields: list[tuple[str, object]],
+          name: str | None = None) -> EdgeRow:
+    row = EdgeRow(s, name or p[len(VOCAB):], o, statement)
     for fp, fo in fields:
         name = fp[len(VOCAB):] if fp.startswith(VOCAB) else None
         if name == "evidenceQuote":
@@ -154,6 +165,12 @@ def _edge(s: str, p: str, o: str, statement: str, fields: list[tuple[str, object
             row.claim = int(fo.value)
         elif name == "sourceDocument":
             row.source = fo.value
+        elif name == "verificationSource":
+            row.status, row.reference = "mapping", fo.value
+        elif name == "evidenceCode":  # imported statements: the source's own evidence
+            row.status = "imported " + "+".join(sorted(filter(None, {*row.status[9:].split("+"), fo.value})))
+        elif name == "publication":
+            row.reference = "; ".join(sorted(filter(None, {*row.reference.split("; "), fo.value})))
         elif name in ("firstLine", "certainty", "frequency"):
             row.qualifiers[name] = fo.value
         elif name == "inContext":

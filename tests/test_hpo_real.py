@@ -319,3 +319,26 @@ def test_crosscheck_markdown(build_dir):
     assert result.exit_code == 0
     assert "| F046a |" in result.output or "Lafora body disease — hasInheritance" in result.output
     assert "## Claims HPO cannot speak to" in result.output
+
+
+def test_curated_and_imported_entities_are_linked_not_merged(graph):
+    """The curated Lafora body disease and OMIM:254780 stay two nodes, joined by their mapping
+    edge, so a path can cross from the imported graph into the curated one."""
+    from kg.namespace import ENTITY
+
+    g = graph.to_networkx()
+    lafora, omim = ENTITY + "lafora_body_disease", "https://omim.org/entry/254780"
+    assert lafora in g and omim in g and lafora != omim
+    link = [d for d in g.get_edge_data(lafora, omim, default={}).values()]
+    assert [d["predicate"] for d in link] == ["narrowMatch"]
+    assert link[0]["status"] == "mapping" and "HPO release" in link[0]["reference"]
+    # the imported disease reaches a curated drug through the curated graph
+    assert graph.resolve("OMIM:254780") == omim
+    assert graph.resolve("Lafora body disease") == lafora
+    paths = graph.path("OMIM:254780", "clonazepam", k=5)
+    labels = [p.labels for p in paths]
+    assert all(path[0] == g.nodes[omim]["label"] for path in labels)
+    assert any("Lafora body disease" in path for path in labels), labels
+    # and the curated facts were not copied onto the imported node
+    assert not graph.sparql(f"ASK {{ <{omim}> mkv:hasInheritance ?x . ?st rdf:subject <{omim}> ; "
+                            "a mkv:CuratedStatement }").value

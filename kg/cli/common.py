@@ -10,7 +10,7 @@ import click
 
 from kg.errors import KGError, QueryError
 
-__all__ = ["reports_errors", "build_dir_option", "echo_err", "parse_params"]
+__all__ = ["reports_errors", "build_dir_option", "hpo_option", "graphs_for", "echo_err", "parse_params"]
 
 
 def echo_err(message: str) -> None:
@@ -56,3 +56,16 @@ def parse_params(items) -> dict[str, str]:
             raise click.UsageError(f"--param wants KEY=VALUE, not {item!r}")
         params[key] = value
     return params
+
+
+def hpo_option(func):
+    """``--hpo/--no-hpo``: include or exclude the imported HPO graph (default: everything built)."""
+    return click.option("--hpo/--no-hpo", "include_hpo", default=None,
+                        help="Include or exclude the imported HPO graph (default: everything built).")(func)
+
+
+def graphs_for(include_hpo: bool | None) -> tuple[str, ...] | None:
+    """The named graphs to query for a ``--hpo/--no-hpo`` choice (``None``: all)."""
+    if include_hpo is None:
+        return None
+    return ("curated", "ontology", "hpo") if include_hpo else ("curated", "ontology")

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from kg.cli.common import build_dir_option, reports_errors
+from kg.cli.common import build_dir_option, graphs_for, hpo_option, reports_errors
 
 __all__ = ["path_command", "neighbors_command"]
 
@@ -31,17 +31,19 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--endpoint", default=None, metavar="URL",
               help="Run against a remote SPARQL server (its base URL or query endpoint; "
                    "see docs/remote.md) instead of the local build.")
+@hpo_option
 @build_dir_option
 @reports_errors
 def path_command(source, target, k, directed, max_length, include_predicates, exclude_predicates,
-                 include_categories, exclude_categories, as_json, endpoint, out) -> None:
+                 include_categories, exclude_categories, as_json, endpoint, include_hpo, out) -> None:
     """Shortest path(s) from SOURCE to TARGET, each hop as a sentence with its evidence."""
     import kg
 
     paths = kg.load(out, endpoint=endpoint).path(
         source, target, k=k, directed=directed, max_length=max_length,
         include_predicates=_split(include_predicates), exclude_predicates=_split(exclude_predicates),
-        include_categories=_split(include_categories), exclude_categories=_split(exclude_categories))
+        include_categories=_split(include_categories), exclude_categories=_split(exclude_categories),
+        graphs=graphs_for(include_hpo))
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in paths], indent=2, ensure_ascii=False))
         return
@@ -60,17 +62,19 @@ def path_command(source, target, k, directed, max_length, include_predicates, ex
 @click.option("--endpoint", default=None, metavar="URL",
               help="Run against a remote SPARQL server (its base URL or query endpoint; "
                    "see docs/remote.md) instead of the local build.")
+@hpo_option
 @build_dir_option
 @reports_errors
 def neighbors_command(entity, depth, directed, include_predicates, exclude_predicates, endpoint,
-                      out) -> None:
+                      include_hpo, out) -> None:
     """Entities within --depth hops of ENTITY, with the edges that join them."""
     import kg
     from kg.paths.finder import edge_sentence
 
     sub = kg.load(out, endpoint=endpoint).neighbors(entity, depth, directed=directed,
                                                     include_predicates=_split(include_predicates),
-                                                    exclude_predicates=_split(exclude_predicates))
+                                                    exclude_predicates=_split(exclude_predicates),
+                                                    graphs=graphs_for(include_hpo))
     by_distance: dict[int, list[str]] = {}
     for node, data in sub.nodes(data=True):
         by_distance.setdefault(data["distance"], []).append(data["label"])
@@ -78,4 +82,6 @@ def neighbors_command(entity, depth, directed, include_predicates, exclude_predi
         click.echo(f"distance {d}: {', '.join(sorted(by_distance[d], key=str.casefold))}")
     click.echo(f"edges ({sub.number_of_edges()}):")
     for s, o, data in sorted(sub.edges(data=True), key=lambda e: edge_sentence(sub, *e)):
-        click.echo(f"  {edge_sentence(sub, s, o, data)}  \u201c{data.get('quote', '')}\u201d")
+        evidence = f"\u201c{data['quote']}\u201d" if data.get("quote") else \
+            f"[{data.get('status') or 'imported'}: {data.get('reference') or 'no reference'}]"
+        click.echo(f"  {edge_sentence(sub, s, o, data)}  {evidence}")

@@ -7,18 +7,12 @@ from pathlib import Path
 
 import click
 
-from kg.cli.common import build_dir_option, echo_err, parse_params, reports_errors
+from kg.cli.common import build_dir_option, echo_err, graphs_for, hpo_option, parse_params, reports_errors
 from kg.errors import KGError
 
 __all__ = ["query_command", "queries_command"]
 
 _FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"]
-
-
-def _graphs(include_hpo: bool | None):
-    if include_hpo is None:
-        return None
-    return ("curated", "ontology", "hpo") if include_hpo else ("curated", "ontology")
 
 
 @click.command("query")
@@ -32,8 +26,7 @@ def _graphs(include_hpo: bool | None):
               help="Output format (default: table on a terminal, json otherwise for SELECT/ASK; "
                    "turtle for CONSTRUCT/DESCRIBE).")
 @click.option("--limit", type=int, default=None, help="Cap the number of rows.")
-@click.option("--hpo/--no-hpo", "include_hpo", default=None,
-              help="Include or exclude the imported HPO graph (default: everything built).")
+@hpo_option
 @click.option("--endpoint", default=None, metavar="URL",
               help="Run against a remote SPARQL server (its base URL or query endpoint; "
                    "see docs/remote.md) instead of the local build.")
@@ -52,7 +45,7 @@ def query_command(query, query_file, name, param, fmt, limit, include_hpo, endpo
     graph = kg.load(out, endpoint=endpoint)
     if name:
         params = parse_params(param)
-        result = graph.named(name, params, graphs=_graphs(include_hpo), limit=limit)
+        result = graph.named(name, params, graphs=graphs_for(include_hpo), limit=limit)
     else:
         if param:
             raise click.UsageError("--param applies to --name queries only")
@@ -65,7 +58,7 @@ def query_command(query, query_file, name, param, fmt, limit, include_hpo, endpo
             text = sys.stdin.read()
         else:
             text = query
-        result = graph.sparql(text, graphs=_graphs(include_hpo), limit=limit)
+        result = graph.sparql(text, graphs=graphs_for(include_hpo), limit=limit)
     _emit(result, fmt)
 
 

@@ -7,16 +7,10 @@ from pathlib import Path
 
 import click
 
-from kg.cli.common import build_dir_option, echo_err, parse_params, reports_errors
+from kg.cli.common import build_dir_option, echo_err, graphs_for, hpo_option, parse_params, reports_errors
 from kg.errors import KGError
 
 __all__ = ["viz_command"]
-
-
-def _graphs(include_hpo: bool | None):
-    if include_hpo is None:
-        return None
-    return ("curated", "ontology", "hpo") if include_hpo else ("curated", "ontology")
 
 
 @click.command("viz")
@@ -34,8 +28,7 @@ def _graphs(include_hpo: bool | None):
               help="Draw the result of a named query (see `kg queries`).")
 @click.option("--param", "-p", multiple=True, metavar="KEY=VALUE",
               help="Parameter of the --query query; repeatable.")
-@click.option("--hpo/--no-hpo", "include_hpo", default=None,
-              help="Include or exclude the imported HPO graph (default: everything built).")
+@hpo_option
 @click.option("--title", default=None, help="Page title (default: myoclonus-kg).")
 @click.option("--layout-threshold", type=int, default=None, metavar="N",
               help="Above N nodes, lay out in Python with physics off (default 1500).")
@@ -63,7 +56,7 @@ def viz_command(output, focus, depth, path_ends, k, query_name, param, include_h
         raise click.UsageError("--k applies to --path only")
     if param and not query_name:
         raise click.UsageError("--param applies to --query only")
-    graphs = _graphs(include_hpo)
+    graphs = graphs_for(include_hpo)
     graph = kg.load(out)
     depth = 1 if depth is None else depth
     if focus:

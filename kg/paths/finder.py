@@ -15,7 +15,8 @@ from kg.errors import KGError, NoPathError
 __all__ = ["Hop", "Path", "PathFilter", "find_paths", "neighbourhood", "edge_sentence", "verb_phrase"]
 
 
-_VERBS = ("has", "may", "treats", "causes", "affects", "impairs", "originates", "occurs", "co-occurs")
+_VERBS = ("has", "is", "may", "treats", "causes", "affects", "impairs", "originates", "occurs",
+          "co-occurs", "closely")
 
 
 def verb_phrase(label: str) -> str:
@@ -88,6 +89,11 @@ class Path:
                     where = (f" [{d['quote_start']}:{d['quote_end']}]"
                              if d.get("quote_start") is not None else "")
                     lines.append(f"     evidence{where}: \u201c{d['quote']}\u201d")
+                elif d.get("reference"):
+                    # No quote: an identifier mapping, or an edge imported with its source's evidence.
+                    kind = "mapping verified in" if d.get("status") == "mapping" else \
+                        f"evidence ({d.get('status') or 'imported'})"
+                    lines.append(f"     {kind}: {d['reference']}")
                 if d.get("correction"):
                     lines.append(f"     correction: {d['correction']}")
         return "\n".join(lines)

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from kg.errors import EntityNotFoundError
 from kg.namespace import ENTITY
 from kg.schema import Schema
-from kg.tables import curie, make_tables
+from kg.tables import MATCH_LABELS, curie, make_tables
 
 __all__ = ["to_networkx", "EntityIndex"]
 
@@ -41,8 +41,9 @@ def to_networkx(quads: Iterable[ox.Quad], schema: Schema) -> nx.MultiDiGraph:
                        characteristics=list(node.characteristics), values=dict(node.values))
     for e in tables.edges:
         info = schema.properties.get(e.predicate)
+        label = info.label if info and info.label else MATCH_LABELS.get(e.predicate, e.predicate)
         graph.add_edge(e.subject, e.object, key=curie(e.statement) if e.statement else e.predicate,
-                       predicate=e.predicate, label=info.label if info and info.label else e.predicate,
+                       predicate=e.predicate, label=label,
                        biolink=schema.predicate(e.predicate), quote=e.quote, quote_start=e.quote_start,
                        quote_end=e.quote_end, status=e.status, correction=e.correction,
                        reference=e.reference, qualifiers=dict(e.qualifiers), statement=e.statement,
@@ -95,11 +96,14 @@ class EntityIndex:
         """
         found = self.candidates(name)
         if found:
-            # Prefer an exact label match when a synonym is shared, and a curated entity
+            # The node that *is* the identifier first (OMIM:254780 itself, not the curated
+            # entity mapped to it); then an exact label over a synonym; then a curated entity
             # over an imported one (HP:0001336 and mk:myoclonus are both "myoclonus").
-            exact = [iri for iri in found if self.graph.nodes[iri].get("label", "").casefold()
-                     == name.strip().casefold()]
-            return min(exact or found, key=lambda iri: (not iri.startswith(ENTITY), iri))
+            key = name.strip().casefold().strip("<>")
+            itself = [iri for iri in found
+                      if key in (iri.casefold(), self.graph.nodes[iri].get("curie", "").casefold())]
+            exact = [iri for iri in found if self.graph.nodes[iri].get("label", "").casefold() == key]
+            return min(itself or exact or found, key=lambda iri: (not iri.startswith(ENTITY), iri))
         raise EntityNotFoundError(name, self.suggest(name))
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
