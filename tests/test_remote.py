@@ -73,7 +73,8 @@ def _wait_for(url: str, proc: subprocess.Popen, seconds: float = 30.0) -> None:
     raise RuntimeError(f"oxigraph did not answer at {url} within {seconds} s")
 
 
-def _serve(tmp_path_factory, preload: Path | None = None):
+def _start_oxigraph(tmp_path_factory, preload: Path | None = None) -> tuple[str, subprocess.Popen]:
+    """``oxigraph serve`` on a free loopback port, optionally bulk-loaded first: (URL, process)."""
     binary = _oxigraph()
     location = tmp_path_factory.mktemp("oxigraph")
     if preload is not None:  # the offline bulk loader (docs/remote.md), then serve
@@ -85,14 +86,27 @@ def _serve(tmp_path_factory, preload: Path | None = None):
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_for(url, proc)
+    except BaseException:
+        _stop(proc)
+        raise
+    return url, proc
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _serve(tmp_path_factory, preload: Path | None = None):
+    url, proc = _start_oxigraph(tmp_path_factory, preload)
+    try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,6 @@ are the embedded app's; a server that stops answers makes ``/sparql`` say 502 wh
 from __future__ import annotations
 
 import html
-import http.client
-import json
-import subprocess
 import urllib.parse
 
 import pyoxigraph as ox
@@ -24,36 +21,12 @@ from kg.query.results import GraphResult, materialize
 from kg.remote import Endpoints, push
 from kg.web.examples import editor_queries
 from kg.web.testing import serve
-from tests.test_remote import _free_port, _oxigraph, _plain, _wait_for
+from tests.test_remote import _free_port, _plain, _start_oxigraph, _stop
+from tests.test_web import call, q
 
 MAX_ROWS = 500
 FORM = "application/x-www-form-urlencoded"
 NAMED = [x for x in editor_queries() if not x["name"].startswith("hpo-")]
-
-
-def _start_oxigraph(tmp_path_factory):
-    """``oxigraph serve`` on a free loopback port: (base URL, process)."""
-    binary = _oxigraph()
-    location = tmp_path_factory.mktemp("oxigraph-web")
-    port = _free_port()
-    proc = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(url, proc)
-    except BaseException:
-        _stop(proc)
-        raise
-    return url, proc
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -76,38 +49,6 @@ def web(upstream, tmp_path_factory):
 @pytest.fixture(scope="module")
 def embedded(real_build):
     return kg.load(real_build, build=False)
-
-
-class Answer:
-    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.status, self.headers, self.body = status, headers, body
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8")
-
-    def json(self):
-        return json.loads(self.body)
-
-
-def call(base: str, method: str, path: str, body: bytes | str | None = None,
-         headers: dict[str, str] | None = None, timeout: float = 30) -> Answer:
-    """One raw HTTP request (as in tests/test_web.py)."""
-    url = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
-    try:
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()},
-                      response.read())
-    finally:
-        conn.close()
-
-
-def q(text: str, **extra: str) -> str:
-    return "/sparql?" + urllib.parse.urlencode({"query": text, **extra})
 
 
 def _table(body: bytes):
