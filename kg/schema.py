@@ -109,7 +109,7 @@ def load_schema(path: Path | None = None) -> Schema:
     def rows(query: str):
         return list(store.query(_Q_PREFIXES + query))
 
-    def members(prop: str, subject_var: str = "?x") -> dict[str, set[str]]:
+    def members(prop: str) -> dict[str, set[str]]:
         # Domain/range as a named class or an owl:unionOf list of classes.
         result: dict[str, set[str]] = {}
         for row in rows(f"""

@@ -67,6 +67,7 @@ class EdgeRow:
     claim: int | None = None
     qualifiers: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    evidence_codes: list[str] = field(default_factory=list)  # imported statements only
 
 
 @dataclass
@@ -147,6 +148,7 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
 def _edge(s: str, p: str, o: str, statement: str, fields: list[tuple[str, object]],
           name: str | None = None) -> EdgeRow:
     row = EdgeRow(s, name or p[len(VOCAB):], o, statement)
+    publications: list[str] = []
     for fp, fo in fields:
         name = fp[len(VOCAB):] if fp.startswith(VOCAB) else None
         if name == "evidenceQuote":
@@ -168,11 +170,15 @@ def _edge(s: str, p: str, o: str, statement: str, fields: list[tuple[str, object
         elif name == "verificationSource":
             row.status, row.reference = "mapping", fo.value
         elif name == "evidenceCode":  # imported statements: the source's own evidence
-            row.status = "imported " + "+".join(sorted(filter(None, {*row.status[9:].split("+"), fo.value})))
+            row.evidence_codes.append(fo.value)
         elif name == "publication":
-            row.reference = "; ".join(sorted(filter(None, {*row.reference.split("; "), fo.value})))
+            publications.append(fo.value)
         elif name in ("firstLine", "certainty", "frequency"):
             row.qualifiers[name] = fo.value
         elif name == "inContext":
             row.qualifiers[name] = fo.value
+    if row.evidence_codes:
+        row.evidence_codes.sort()
+        row.status = "imported " + "+".join(row.evidence_codes)
+        row.reference = "; ".join(sorted(publications))
     return row

@@ -155,11 +155,6 @@ class QuadSink:
         """Add ``<s> <p> o_term`` (``o_term`` already formatted with :func:`iri`/:func:`literal`)."""
         self._push("<" + s + "> <" + p + "> " + o_term + self._tail, 1)
 
-    def add_literals(self, s: str, p: str, values: Iterable[str]) -> None:
-        """Add ``<s> <p> "value"`` for each value."""
-        for value in values:
-            self._push("<" + s + "> <" + p + "> " + self._lit(value) + self._tail, 1)
-
     def node(self, s: str, types: Iterable[str], label: str | None = None) -> None:
         """Type a node with our classes (local names) and give it a label."""
         for t in types:

@@ -27,7 +27,7 @@ __all__ = ["NamedQuery", "QueryParam", "list_queries", "get_query", "query_dir",
 
 PARAM_TYPES = ("iri", "string", "integer")
 _META = re.compile(r"^#\s*(title|description|param|graphs)\s*:\s*(.*)$")
-_PARAM = re.compile(r"^(\w+)\s+(iri|string|integer)(?:\s+(\S+))?(?:\s+--\s*(.*))?$")
+_PARAM = re.compile(rf"^(\w+)\s+({'|'.join(PARAM_TYPES)})(?:\s+(\S+))?(?:\s+--\s*(.*))?$")
 
 
 @dataclass(frozen=True)

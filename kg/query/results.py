@@ -11,7 +11,7 @@ import html
 import io
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
@@ -242,7 +242,7 @@ class GraphResult:
         return f"<pre>{html.escape(self.text())}</pre>"
 
 
-def materialize(result: Any, variables: Iterable[str] | None = None, limit: int | None = None):
+def materialize(result: Any, limit: int | None = None):
     """Turn a pyoxigraph query result into a :class:`ResultTable`, :class:`AskResult` or
     :class:`GraphResult`; ``limit`` caps SELECT rows and marks the table truncated."""
     if isinstance(result, ox.QueryBoolean):
