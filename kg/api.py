@@ -6,7 +6,6 @@ rdflib is imported only by :meth:`KnowledgeGraph.to_rdflib`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -57,20 +56,20 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
         from kg.remote.engine import RemoteEngine
 
         return KnowledgeGraph(None, engine=RemoteEngine(endpoint))
-    from kg.build.inputs import STORE_DIR, default_build_dir, input_fingerprint
+    from kg.build.directory import read_manifest
+    from kg.build.inputs import HPO_MODES, STORE_DIR, default_build_dir, input_fingerprint
 
     directory = Path(path) if path is not None else default_build_dir()
-    manifest = directory / "manifest.json"
+    try:
+        recorded = read_manifest(directory)
+        damage = None
+    except KGError as exc:  # a damaged manifest: rebuilt below (a build replaces only builds)
+        recorded, damage = None, exc
     if build:
-        recorded: dict = {}
-        if manifest.is_file():
-            try:
-                recorded = json.loads(manifest.read_text(encoding="utf-8"))
-            except ValueError:
-                recorded = {}
+        recorded = recorded or {}
         # A stale build is rebuilt from the same inputs it was made from (HPO mode, data dir).
-        mode = hpo or recorded.get("hpo", "none")
-        data = Path(recorded["data"]) if recorded.get("data") else None
+        mode = hpo or (recorded.get("hpo") if recorded.get("hpo") in HPO_MODES else "none")
+        data = Path(recorded["data"]) if isinstance(recorded.get("data"), str) and recorded["data"] else None
         if data is not None and not data.is_dir():
             data = None  # its curation directory is gone: keep the build as it is
             stale = False
@@ -80,7 +79,9 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
             from kg.build.builder import build as run_build
 
             run_build(directory, hpo=mode, data=data)
-    elif not manifest.is_file():
+    elif damage is not None:
+        raise KGError(f"{damage}; rebuild it: kg build --out {directory}")
+    elif recorded is None:
         raise KGError(f"{directory}: no built graph here; run `kg build --out {directory}`")
     return KnowledgeGraph(directory)
 
@@ -115,8 +116,19 @@ class KnowledgeGraph:
 
     @property
     def manifest(self) -> dict:
-        """The build's manifest: version, fingerprint, counts, file checksums."""
-        return json.loads((self.directory / "manifest.json").read_text(encoding="utf-8"))
+        """The build's manifest: version, fingerprint, counts, file checksums.
+
+        Raises
+        ------
+        KGError
+            If the manifest is missing or damaged (naming the file).
+        """
+        from kg.build.directory import read_manifest
+
+        manifest = read_manifest(self.directory) if self.directory is not None else None
+        if manifest is None:
+            raise KGError(f"{self.directory}: no manifest.json; run `kg build --out {self.directory}`")
+        return manifest
 
     def sparql(self, query: str, params: dict[str, Any] | None = None, *,
                graphs: Iterable[str] | None = None, limit: int | None = None):

@@ -2,7 +2,13 @@
 
 The output directory is replaced in one step: everything is written into a temporary
 sibling directory first, and only a complete, valid build is renamed into place. A failed
-build leaves the previous output exactly as it was.
+build leaves the previous output exactly as it was. A directory that is not a build is
+never replaced, and only what a build writes is ever deleted (:mod:`kg.build.directory`).
+
+A build is skipped when its inputs are unchanged *and* the existing build is intact: its
+manifest parses, every output file and every file of the query store has the checksum the
+manifest records, and the store opens and holds the quads it was loaded with. A damaged
+build is rebuilt.
 """
 
 from __future__ import annotations
@@ -10,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -19,6 +23,8 @@ from typing import Callable
 import pyoxigraph as ox
 
 from kg import __version__
+from kg.build.directory import (MARKER, PROJECT, build_lock, check_replaceable, collect_stale,
+                                make_temporary, read_manifest, remove_build, swap_into_place)
 from kg.build.exporters import write_graphml, write_kgx, write_rdf
 from kg.build.inputs import HPO_MODES, STORE_DIR, default_build_dir, input_fingerprint
 from kg.curation.compiler import compile_curation, load_curation
@@ -29,7 +35,7 @@ from kg.schema import load_schema
 from kg.tables import make_tables
 from kg.validation import validate_quads
 
-__all__ = ["BuildResult", "build", "default_build_dir", "input_fingerprint", "HPO_MODES"]
+__all__ = ["BuildResult", "build", "build_damage", "default_build_dir", "input_fingerprint", "HPO_MODES"]
 
 
 @dataclass
@@ -114,17 +120,96 @@ def build(directory: Path | str | None = None, *, hpo: str = "none", force: bool
     say = progress or (lambda message: None)
     directory = Path(directory) if directory is not None else default_build_dir()
     data = Path(data) if data is not None else data_dir()
+    # Refuse a foreign directory before any work; checked again (under the lock) at the swap.
+    check_replaceable(directory)
     fingerprint = input_fingerprint(hpo, data)
-    manifest_path = directory / "manifest.json"
-    if not force and manifest_path.is_file():
-        try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            manifest = {}
-        if manifest.get("fingerprint") == fingerprint and (directory / STORE_DIR).is_dir():
-            say(f"inputs unchanged; {directory} is up to date")
-            return BuildResult(directory, True, manifest.get("counts", {}), fingerprint)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with build_lock(directory, say) as locked:
+        if locked:  # no other build of this parent runs: what a killed build left is stale
+            for stale in collect_stale(directory, say):
+                say(f"removed {stale.name}, left by an interrupted build")
+        if not force:
+            manifest = _intact_build(directory, fingerprint, say)
+            if manifest is not None:
+                say(f"inputs unchanged; {directory} is up to date")
+                return BuildResult(directory, True, manifest.get("counts", {}), fingerprint)
+        check_replaceable(directory)
+        counts = _build_into(directory, hpo, data, fingerprint, validate, say)
+    say(f"built {directory}")
+    return BuildResult(directory, False, counts, fingerprint)
 
+
+def _intact_build(directory: Path, fingerprint: str, say: Callable[[str], None]) -> dict | None:
+    """The manifest of ``directory`` if it is an intact build of these inputs, else ``None``
+    (and the reason said, when the build is there but damaged)."""
+    try:
+        manifest = read_manifest(directory)
+    except BuildError as exc:
+        say(f"{exc}; rebuilding")
+        return None
+    if manifest is None or manifest.get("fingerprint") != fingerprint:
+        return None
+    problem = build_damage(directory, manifest)
+    if problem is not None:
+        say(f"{problem}; rebuilding")
+        return None
+    return manifest
+
+
+def build_damage(directory: Path, manifest: dict) -> str | None:
+    """What is wrong with a build, in one line, or ``None`` if it is intact.
+
+    Checks every output file and every file of the store against the manifest's checksums,
+    then opens the store and counts its quads per graph against the recorded counts.
+    """
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        return f"{directory / 'manifest.json'}: damaged (no file checksums)"
+    for name, digest in sorted(files.items()):
+        path = directory / str(name)
+        try:
+            if _sha256(path) != digest:
+                return f"{path}: damaged (its checksum differs from the manifest's)"
+        except OSError as exc:
+            return f"{path}: missing or unreadable ({exc.strerror or exc})"
+    store_dir = directory / STORE_DIR
+    recorded = manifest.get("store_files")
+    if isinstance(recorded, dict):
+        for name, digest in sorted(recorded.items()):
+            path = store_dir / str(name)
+            try:
+                if _sha256(path) != digest:
+                    return f"{path}: the query store is damaged (its checksum differs from the manifest's)"
+            except OSError:
+                return f"{path}: missing from the query store"
+    try:
+        quads = _store_counts(ox.Store.read_only(str(store_dir)))
+    except Exception as exc:  # noqa: BLE001 - whatever RocksDB reports, the store is unusable
+        return f"{store_dir}: the query store is damaged ({_first_line(exc)})"
+    expected = manifest.get("store_quads")
+    if isinstance(expected, dict) and quads != expected:
+        return f"{store_dir}: the query store is damaged (it holds other quads than it was built with)"
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().partition("\n")[0]
+    return text[:200] if text else exc.__class__.__name__
+
+
+def _store_checksums(store_dir: Path) -> dict[str, str]:
+    # RocksDB's info log (LOG, LOG.old.*) is not data: left out.
+    return {p.name: _sha256(p) for p in sorted(store_dir.iterdir())
+            if p.is_file() and not p.name.startswith("LOG")}
+
+
+def _store_counts(store: ox.Store) -> dict[str, int]:
+    rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    return {row[0].value: int(row[1].value) for row in rows}
+
+
+def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validate: bool,
+                say: Callable[[str], None]) -> dict[str, int]:
     say("compiling curation files")
     compiled = compile_curation(load_curation(data))
     curated = compiled.quads
@@ -135,8 +220,7 @@ def build(directory: Path | str | None = None, *, hpo: str = "none", force: bool
     ontology = _ontology_quads()
     tables = make_tables(curated, schema)
 
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+    tmp = make_temporary(directory)
     try:
         say(f"writing {len(curated)} curated triples")
         write_rdf(tmp, curated, curated + ontology)
@@ -157,6 +241,7 @@ def build(directory: Path | str | None = None, *, hpo: str = "none", force: bool
                                                            format=ox.RdfFormat.N_QUADS)])
         store.flush()
         store.optimize()
+        store_quads = _store_counts(store)
         del store
         counts = {
             "triples_curated": len(curated),
@@ -171,7 +256,7 @@ def build(directory: Path | str | None = None, *, hpo: str = "none", force: bool
             for t in node.types:
                 per_category[t] = per_category.get(t, 0) + 1
         manifest = {
-            "name": "myoclonus-kg",
+            "name": PROJECT,
             "version": __version__,
             "fingerprint": fingerprint,
             "hpo": hpo,
@@ -182,21 +267,24 @@ def build(directory: Path | str | None = None, *, hpo: str = "none", force: bool
             "entities_per_class": dict(sorted(per_category.items())),
             "hpo_import": _import_summary(import_stats),
             "files": {name: _sha256(tmp / name) for name in sorted(os.listdir(tmp))
-                      if (tmp / name).is_file()},
+                      if (tmp / name).is_file() and name != MARKER},
+            # For the integrity check of the next build (RocksDB's files differ between builds,
+            # and do not change after it: the store is only ever opened read-only).
+            "store_files": _store_checksums(tmp / STORE_DIR),
+            "store_quads": dict(sorted(store_quads.items())),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
                                            encoding="utf-8")
-        _swap_into_place(tmp, directory)
+        swap_into_place(tmp, directory, say)
     except KGError:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_build(tmp)
         raise
     except BaseException as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_build(tmp)
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise BuildError(f"writing the build to {directory} failed: {exc}") from exc
-    say(f"built {directory}")
-    return BuildResult(directory, False, counts, fingerprint)
+    return counts
 
 
 def _import_summary(stats) -> dict | None:
@@ -209,20 +297,3 @@ def _import_summary(stats) -> dict | None:
             "genes": stats.genes, "edges": dict(sorted(stats.edges.items())), "triples": stats.triples,
             "not_qualified_rows_skipped": stats.not_rows, "skipped_rows": dict(sorted(stats.skipped_rows.items())),
             "pme_name_rule": [list(p) for p in stats.pme_rule]}
-
-
-def _swap_into_place(tmp: Path, directory: Path) -> None:
-    # Two renames: the old build is moved aside only once the new one is complete.
-    old = None
-    if directory.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old-", dir=directory.parent))
-        old.rmdir()
-        os.replace(directory, old)
-    try:
-        os.replace(tmp, directory)
-    except OSError:
-        if old is not None:
-            os.replace(old, directory)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

@@ -36,9 +36,12 @@ def reports_errors(func):
 
 
 def build_dir_option(func):
+    """``--out DIR``: the build directory. It has no short form: ``-o`` means an output
+    *file* to users (it is ``kg viz``'s ``--output``), and a build replaces its directory."""
     return click.option(
-        "--out", "-o", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
-        help="Build directory (default: $KG_BUILD_DIR or ~/.cache/myoclonus-kg/build).")(func)
+        "--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Build directory (default: $KG_BUILD_DIR or ~/.cache/myoclonus-kg/build); "
+             "a build goes only into a new or empty directory or an earlier build.")(func)
 
 
 def parse_params(items) -> dict[str, str]:

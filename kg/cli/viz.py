@@ -14,7 +14,7 @@ __all__ = ["viz_command"]
 
 
 @click.command("viz")
-@click.option("--output", "output", default="kg.html", show_default=True, metavar="FILE",
+@click.option("--output", "-o", "output", default="kg.html", show_default=True, metavar="FILE",
               help="HTML file to write; '-' writes the page to stdout.")
 @click.option("--focus", metavar="ENTITY", help="Draw only the neighbourhood of ENTITY.")
 @click.option("--depth", type=int, default=None,
@@ -56,6 +56,9 @@ def viz_command(output, focus, depth, path_ends, k, query_name, param, include_h
         raise click.UsageError("--k applies to --path only")
     if param and not query_name:
         raise click.UsageError("--param applies to --query only")
+    if output != "-" and Path(output).is_dir():
+        raise KGError(f"{output}: is a directory; give a file name for --output/-o "
+                      f"(e.g. {Path(output) / 'kg.html'})")
     graphs = graphs_for(include_hpo)
     graph = kg.load(out)
     depth = 1 if depth is None else depth

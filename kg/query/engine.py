@@ -59,14 +59,19 @@ class SparqlEngine:
         Raises
         ------
         KGError
-            If the directory is not a store.
+            If the directory is not a store, or the store is damaged (one line naming the
+            directory and the command that rebuilds it).
         """
-        if not Path(path).is_dir():
-            raise KGError(f"{path}: no query store here; run `kg build` first")
+        path = Path(path)
+        if not path.is_dir():
+            raise KGError(f"{path}: no query store here; run `kg build --out {path.parent}` first")
         try:
             return cls(ox.Store.read_only(str(path)))
-        except OSError as exc:
-            raise KGError(f"{path}: cannot open the query store: {exc}") from None
+        except (OSError, RuntimeError, ValueError) as exc:
+            # RocksDB reports corruption as RuntimeError ("Corruption: ..."), on several lines.
+            reason = str(exc).strip().partition("\n")[0][:200] or exc.__class__.__name__
+            raise KGError(f"{path}: the query store is damaged or unreadable ({reason}); "
+                          f"rebuild it: kg build --out {path.parent}") from None
 
     def default_graphs(self, graphs: tuple[str, ...] | None) -> list[ox.NamedNode]:
         names = graphs if graphs is not None else tuple(GRAPHS)

@@ -189,9 +189,11 @@ class WebServer:
             manifest = self.directory / "manifest.json"
             if not manifest.is_file() or not (self.directory / STORE_DIR).is_dir():
                 raise KGError(f"{self.directory}: no built graph here; run `kg build --out {self.directory}`")
-            self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
-            self.pool = WorkerPool(self.directory / STORE_DIR, size, memory_limit=memory_limit)
             self.graph = KnowledgeGraph(self.directory)
+            # Both fail here, in one line naming the file, rather than in the workers.
+            self.manifest = self.graph.manifest
+            self.graph.engine  # noqa: B018 - opens the store
+            self.pool = WorkerPool(self.directory / STORE_DIR, size, memory_limit=memory_limit)
         self.cache = ResponseCache(cache_bytes)
         self.views = ResponseCache(cache_bytes)
         self.graph_iris: set[str] = set()
