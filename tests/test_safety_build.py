@@ -290,3 +290,40 @@ def test_malformed_manifest_without_marker_is_refused_not_replaced(mini_build):
     assert result.exit_code == 1
     assert REFUSAL in result.output and "manifest.json: damaged" in result.output
     assert (mini_build / "kg.nq").is_file()
+
+
+# ------------------------------------------------------------------ bad curation inputs
+@pytest.mark.parametrize("file", ["entities.yaml", "facts.yaml", "not_asserted.yaml"])
+@pytest.mark.parametrize("content", ["", "# all gone\n", "\n\n"], ids=["empty", "comment", "blank"])
+def test_an_emptied_curation_file_never_replaces_a_good_build(fixture_copy, tmp_path, file, content):
+    out = tmp_path / "build"
+    build(out, data=fixture_copy, validate=False)
+    before = (out / "kg.nq").read_bytes()
+    (fixture_copy / file).write_text(content, encoding="utf-8")
+    result = _run("build", "--out", out, "--data", fixture_copy, "--no-shacl")
+    assert result.exit_code == 1
+    errors = [line for line in result.output.split("\n") if line.startswith("error:")]
+    assert len(errors) == 1 and f"{file}: the file is empty" in errors[0]
+    assert (out / "kg.nq").read_bytes() == before
+
+
+@pytest.mark.parametrize("file", ["entities.yaml", "facts.yaml"])
+def test_a_curation_file_with_no_records_is_refused(fixture_copy, tmp_path, file):
+    out = tmp_path / "build"
+    build(out, data=fixture_copy, validate=False)
+    (fixture_copy / file).write_text("[]\n", encoding="utf-8")
+    with pytest.raises(KGError, match=rf"{file}: no records"):
+        build(out, data=fixture_copy, validate=False)
+    assert kg.load(out, build=False).sparql("ASK { ?s ?p ?o }").value is True
+
+
+@pytest.mark.parametrize("text", ["[" * 20000 + "]" * 20000, "- " * 20000 + "x\n",
+                                  "- {a: " + "[" * 5000 + "]" * 5000 + "}\n"],
+                         ids=["flow-list", "block-list", "in-a-record"])
+def test_deeply_nested_yaml_is_a_clean_error(fixture_copy, tmp_path, text):
+    (fixture_copy / "facts.yaml").write_text(text, encoding="utf-8")
+    result = _run("build", "--out", tmp_path / "o", "--data", fixture_copy, "--no-shacl")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    errors = [line for line in result.output.split("\n") if line.startswith("error:")]
+    assert len(errors) == 1 and "facts.yaml:1: invalid YAML: nested more than 32 levels deep" in errors[0]
+    assert not (tmp_path / "o").exists()

@@ -28,7 +28,7 @@ from kg.build.directory import (MARKER, PROJECT, build_lock, check_replaceable, 
 from kg.build.exporters import write_graphml, write_kgx, write_rdf
 from kg.build.inputs import HPO_MODES, STORE_DIR, default_build_dir, input_fingerprint
 from kg.curation.compiler import compile_curation, load_curation
-from kg.errors import BuildError, KGError
+from kg.errors import BuildError, CurationError, KGError
 from kg.namespace import GRAPH_ONTOLOGY
 from kg.resources import data_dir, ontology_dir
 from kg.schema import load_schema
@@ -211,7 +211,12 @@ def _store_counts(store: ox.Store) -> dict[str, int]:
 def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validate: bool,
                 say: Callable[[str], None]) -> dict[str, int]:
     say("compiling curation files")
-    compiled = compile_curation(load_curation(data))
+    curation = load_curation(data)
+    for records, file in ((curation.entities, "entities.yaml"), (curation.facts, "facts.yaml")):
+        if not records:  # an emptied file must not replace a good build with an empty graph
+            raise CurationError("no records: a build needs at least one; nothing was written",
+                                file=str(data / file))
+    compiled = compile_curation(curation)
     curated = compiled.quads
     schema = load_schema()
     report = validate_quads(curated, shacl=validate)

@@ -36,19 +36,31 @@ def _sorted_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
     return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
+def _sorted_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    # Sorted by the terms' N-Triples forms, compared as tuples: the order of the file's
+    # lines, without ever splitting serialized text into lines (a literal may hold
+    # U+2028, U+0085, ... which str.splitlines takes for line ends).
+    return sorted(set(quads), key=lambda q: (str(q.subject), str(q.predicate), str(q.object),
+                                             str(q.graph_name)))
+
+
 def write_rdf(directory: Path, curated: list[ox.Quad], all_quads: list[ox.Quad]) -> None:
-    """Write ``kg.ttl``, ``kg.nt``, ``kg.jsonld`` (curated graph) and ``kg.nq`` (all graphs)."""
+    """Write ``kg.ttl``, ``kg.nt``, ``kg.jsonld`` (curated graph) and ``kg.nq`` (all graphs).
+
+    Every file is written by pyoxigraph's serializer from sorted, de-duplicated terms.
+    """
     triples = _sorted_triples(curated)
     ox.serialize(triples, str(directory / "kg.ttl"), ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     ox.serialize(triples, str(directory / "kg.nt"), ox.RdfFormat.N_TRIPLES)
     ox.serialize(triples, str(directory / "kg.jsonld"), ox.RdfFormat.JSON_LD, prefixes=PREFIXES)
-    lines = ox.serialize(all_quads, format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines()
-    (directory / "kg.nq").write_text("".join(sorted(set(line + "\n" for line in lines))),
-                                     encoding="utf-8")
+    ox.serialize(_sorted_quads(all_quads), str(directory / "kg.nq"), ox.RdfFormat.N_QUADS)
 
 
 def write_graphml(directory: Path, tables: Tables, schema: Schema) -> None:
-    """Write ``kg.graphml``: one node per entity, one edge per evidence-carrying statement."""
+    """Write ``kg.graphml``: one node per entity, one edge per evidence-carrying statement.
+
+    Text must hold only characters XML 1.0 can carry (the curation reader makes sure).
+    """
     graph = nx.MultiDiGraph()
     for iri, node in tables.nodes.items():
         graph.add_node(curie(iri), label=node.label, category=schema.category(node.types),
@@ -60,15 +72,23 @@ def write_graphml(directory: Path, tables: Tables, schema: Schema) -> None:
                        quote=edge.quote, status=edge.status, correction=edge.correction)
     buffer = io.BytesIO()
     nx.write_graphml_xml(graph, buffer, encoding="utf-8")
-    (directory / "kg.graphml").write_bytes(buffer.getvalue())
+    # XML parsers read a raw CR in character data as LF (end-of-line normalisation), so a
+    # CR must be written as the reference &#13;. ElementTree escapes CR in attribute values
+    # and never writes one in markup, but leaves it raw in element text (where GraphML keeps
+    # its data): every raw CR in its output is a CR of the data.
+    (directory / "kg.graphml").write_bytes(buffer.getvalue().replace(b"\r", b"&#13;"))
 
 
 def _tsv(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    out = io.StringIO()
+    out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    # QUOTE_MINIMAL quotes a field holding a tab, a quote or LF, but not a lone CR, which
+    # readers take for a line end: a row with a CR anywhere is written fully quoted.
+    quoted = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(header)
-    writer.writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
+    for row in rows:
+        (quoted if any("\r" in field for field in row) else writer).writerow(row)
+    path.write_bytes(out.getvalue().encode("utf-8"))
 
 
 def write_kgx(directory: Path, tables: Tables, schema: Schema) -> None:

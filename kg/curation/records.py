@@ -77,6 +77,55 @@ class Curation:
     exclusions: list[Exclusion] = field(default_factory=list)
 
 
+#: Deepest nesting of lists and mappings accepted in a curation file (records are about 4
+#: deep); deeper input is refused before PyYAML's recursive composer can overflow the stack.
+MAX_DEPTH = 32
+
+
+def _unrepresentable(char: str) -> bool:
+    """Whether ``char`` cannot be written to every export format: XML 1.0 (GraphML) has no
+    way at all to carry C0 controls other than tab, LF and CR, U+FFFE, U+FFFF or a lone
+    surrogate (not even as a character reference)."""
+    code = ord(char)
+    return (code < 0x20 and char not in "\t\n\r") or code in (0xFFFE, 0xFFFF) or 0xD800 <= code <= 0xDFFF
+
+
+def _check_text(value: Any, name: str, line: int, record: str | None, where: str = "") -> None:
+    if isinstance(value, str):
+        bad = next((c for c in value if _unrepresentable(c)), None)
+        if bad is not None:
+            import unicodedata
+
+            what = unicodedata.name(bad, "a control character" if ord(bad) < 0x20 else "a non-character")
+            raise CurationError(f"character U+{ord(bad):04X} ({what}){where} cannot be written to every "
+                                "export format (XML 1.0, used by GraphML, forbids it); remove it",
+                                file=name, line=line, record=record)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, name, line, record, where)
+            _check_text(item, name, line, record, f" in field {key!r}" if not where else where)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item, name, line, record, where)
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with a nesting limit (:data:`MAX_DEPTH`)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.MarkedYAMLError(problem=f"nested more than {MAX_DEPTH} levels deep",
+                                           problem_mark=mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def read_records(path: Path, display_name: str | None = None) -> list[tuple[int, dict[str, Any]]]:
     """Read a YAML list of mappings, returning ``(line, record)`` pairs.
 
@@ -90,7 +139,23 @@ def read_records(path: Path, display_name: str | None = None) -> list[tuple[int,
     Raises
     ------
     CurationError
-        If the file is missing, is not valid YAML, or is not a list of mappings.
+        If the file is missing, is not valid YAML, is empty (no document at all: an emptied
+        file would silently replace a good build with an empty graph; write ``[]`` for a
+        file meant to hold no records), is nested more than :data:`MAX_DEPTH` levels deep,
+        is not a list of mappings, or holds a character no export format can carry.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "facts.yaml"
+    >>> _ = path.write_text("# nothing yet\n")
+    >>> read_records(path)
+    Traceback (most recent call last):
+    ...
+    kg.errors.CurationError: facts.yaml: the file is empty (no records, not even []); ...
+    >>> _ = path.write_text("[]\n")
+    >>> read_records(path)
+    []
     """
     name = display_name or path.name
     try:
@@ -99,11 +164,16 @@ def read_records(path: Path, display_name: str | None = None) -> list[tuple[int,
         raise CurationError("file not found", file=name) from None
     except UnicodeDecodeError as exc:
         raise CurationError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=name) from None
-    loader = yaml.SafeLoader(text)
+    except OSError as exc:
+        raise CurationError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
+    loader = None
     try:
+        loader = _Loader(text)  # its reader refuses raw control characters already here
         root = loader.get_single_node()
         if root is None:
-            return []
+            raise CurationError("the file is empty (no records, not even []); an empty file would "
+                                "replace the graph with an empty one: restore it, or write [] if "
+                                "it is meant to hold no records", file=name)
         if not isinstance(root, yaml.SequenceNode):
             raise CurationError("expected a list of records", file=name, line=root.start_mark.line + 1)
         records = []
@@ -111,11 +181,23 @@ def read_records(path: Path, display_name: str | None = None) -> list[tuple[int,
             line = node.start_mark.line + 1
             if not isinstance(node, yaml.MappingNode):
                 raise CurationError("expected a mapping (key: value) record", file=name, line=line)
-            records.append((line, loader.construct_object(node, deep=True)))
+            record = loader.construct_object(node, deep=True)
+            rid = record.get("id")
+            _check_text(record, name, line, str(rid) if isinstance(rid, (str, int)) else None)
+            records.append((line, record))
         return records
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise CurationError(f"invalid YAML: {exc.problem or exc}", file=name,
                             line=mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as exc:
+        # A raw control character in the text (PyYAML's reader refuses them): no mark.
+        line = text.count("\n", 0, exc.position) + 1
+        raise CurationError(f"invalid YAML: {exc.reason} #x{exc.character:04x} (write it as an "
+                            "escape in a double-quoted string, if it is meant)", file=name,
+                            line=line) from None
+    except yaml.YAMLError as exc:
+        raise CurationError(f"invalid YAML: {str(exc).strip().partition(chr(10))[0]}", file=name) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
