@@ -6,6 +6,7 @@ rdflib is imported only by :meth:`KnowledgeGraph.to_rdflib`.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -103,6 +104,9 @@ class KnowledgeGraph:
         self._nx = {}
         self._index = {}
         self._cache = {}
+        # The lazy views are built once, under this lock; after that they are only read,
+        # so threads (the web server's pages) share them without waiting for each other.
+        self._building = threading.RLock()
 
     def __repr__(self) -> str:
         return f"KnowledgeGraph({str(self.directory)!r})"
@@ -111,7 +115,9 @@ class KnowledgeGraph:
     @property
     def engine(self) -> SparqlEngine:
         if self._engine is None:
-            self._engine = SparqlEngine.open(self.directory / STORE_DIR)
+            with self._building:
+                if self._engine is None:
+                    self._engine = SparqlEngine.open(self.directory / STORE_DIR)
         return self._engine
 
     @property
@@ -198,7 +204,9 @@ class KnowledgeGraph:
             from kg.paths.graph import to_networkx
             from kg.schema import load_schema
 
-            self._nx[key] = to_networkx(self.engine.quads(key), load_schema())
+            with self._building:
+                if key not in self._nx:
+                    self._nx[key] = to_networkx(self.engine.quads(key), load_schema())
         return self._nx[key]
 
     def _graph_index(self, graphs: Iterable[str] | None = None):
@@ -206,10 +214,12 @@ class KnowledgeGraph:
         from kg.paths.graph import EntityIndex
 
         key = tuple(graphs) if graphs is not None else tuple(GRAPHS)
-        if key not in self._index:
-            g = self.to_networkx(key)
-            self._index[key] = EntityIndex(g)
-            self._cache[key] = PathCache(g)
+        if key not in self._cache:
+            with self._building:
+                if key not in self._cache:
+                    g = self.to_networkx(key)
+                    self._index[key] = EntityIndex(g)
+                    self._cache[key] = PathCache(g)  # set last: its presence means both are ready
         return self._index[key], self._cache[key]
 
     def resolve(self, name: str, graphs: Iterable[str] | None = None) -> str:

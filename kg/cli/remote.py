@@ -29,10 +29,13 @@ __all__ = ["push_command"]
 @click.option("--timeout", default=300.0, show_default=True, type=click.FloatRange(min=0.001),
               help="Seconds to wait for each request.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@click.option("--clean-uploads", is_flag=True,
+              help="Only remove the temporary <graph>-upload-<id> graphs that interrupted pushes left "
+                   "on the server (every push also does this first), and push nothing.")
 @build_dir_option
 @reports_errors
 def push_command(endpoint, query_url, update_url, store_url, graphs, batch_size, swap, timeout,
-                 quiet, out) -> None:
+                 quiet, clean_uploads, out) -> None:
     """Upload the built graph's named graphs to a SPARQL server, replacing them atomically.
 
     Each graph is uploaded (SPARQL 1.1 Graph Store Protocol, in batches) into a temporary
@@ -41,14 +44,26 @@ def push_command(endpoint, query_url, update_url, store_url, graphs, batch_size,
     Pushing again replaces, never duplicates.
 
     Credentials come from KG_ENDPOINT_TOKEN (a bearer token), KG_ENDPOINT_USER and
-    KG_ENDPOINT_PASSWORD, or ~/.netrc; never from the command line.
+    KG_ENDPOINT_PASSWORD, or ~/.netrc; never from the command line, and they are never sent
+    through a proxy in clear (loopback servers are always reached directly).
+
+    Temporary graphs left by an interrupted push are removed by the next push, or by
+    --clean-uploads alone.
     """
     import kg
-    from kg.remote.gsp import push
+    from kg.remote.gsp import clean_uploads as clean, push, resolve_graph
     from kg.remote.http import Endpoints
 
     endpoints = Endpoints.from_url(endpoint, query_url=query_url, update_url=update_url,
                                    store_url=store_url)
+    if clean_uploads:
+        dropped = clean(endpoints, graphs=[resolve_graph(g) for g in graphs], timeout=timeout)
+        for iri in dropped:
+            click.echo(iri)
+        if not quiet:
+            echo_err(f"removed {len(dropped)} leftover temporary graph{'s' if len(dropped) != 1 else ''} "
+                     f"from {endpoints.update}")
+        return
     graph = kg.load(out)
     report = push(graph.directory, endpoints, graphs=graphs or None, batch_size=batch_size,
                   progress=None if quiet else echo_err, swap=swap, timeout=timeout)

@@ -30,14 +30,26 @@ __all__ = ["serve_command"]
                    "see docs/remote.md) instead of a build.")
 @click.option("--query-url", default=None, metavar="URL",
               help="With --endpoint: the SPARQL query endpoint, if not derived from ENDPOINT.")
+@click.option("--allowed-host", "allowed_host", multiple=True, metavar="NAME",
+              help="Also answer requests for this host name (the Host header); repeatable. "
+                   "'*.example.org' allows its sub-domains, '*' any name (unsafe). Default: "
+                   "localhost, 127.0.0.1, ::1 and the --host address; other names get 400 "
+                   "(against DNS rebinding).")
+@click.option("--read-timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds a client has to send a request's headers, and its body; a slower "
+                   "connection is closed (body: 408).")
+@click.option("--view-budget", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds a graph view of the UI may take to draw before the client gets 503 "
+                   "(the view is still drawn and cached).")
 @build_dir_option
 @reports_errors
 def serve_command(host, port, timeout, max_rows, cors, workers, access_log, endpoint, query_url,
-                  out) -> None:
+                  allowed_host, read_timeout, view_budget, out) -> None:
     """Serve the graph: a read-only SPARQL 1.1 endpoint at /sparql and a browser UI at /.
 
     The graph is built first if it is missing or stale. Queries run in worker processes
-    and are stopped after --timeout seconds; answers are cached. With --endpoint, queries
+    and are stopped after --timeout seconds; answers are cached. Only requests for the
+    loopback names, the --host address and --allowed-host names are answered. With --endpoint, queries
     go to that SPARQL server instead (--workers at once; no answer within --timeout: 503;
     a server that fails or is down: 502).
     """
@@ -48,12 +60,15 @@ def serve_command(host, port, timeout, max_rows, cors, workers, access_log, endp
                                    "pip install 'myoclonus-kg[web]'") from None
     import kg
     from kg.web import create_app
+    from kg.web.hardening import allowed_hosts, uvicorn_settings
 
+    hosts = allowed_hosts(host, allowed_host)
+    limits = {"allowed_hosts": hosts, "read_timeout": read_timeout, "view_budget": view_budget}
     if endpoint is not None:
         if out is not None:
             raise click.UsageError("give --out or --endpoint, not both")
         app = create_app(endpoint=endpoint, query_url=query_url, timeout=timeout, max_rows=max_rows,
-                         cors_origins=cors, workers=workers)
+                         cors_origins=cors, workers=workers, **limits)
         remote = app.state.server.remote
         served = remote.url
         if not remote.graph_iris:  # a server that is down fails here, in one line
@@ -63,10 +78,13 @@ def serve_command(host, port, timeout, max_rows, cors, workers, access_log, endp
             raise click.UsageError("--query-url needs --endpoint")
         graph = kg.load(out)
         app = create_app(graph.directory, timeout=timeout, max_rows=max_rows, cors_origins=cors,
-                         workers=workers)
+                         workers=workers, **limits)
         served = graph.directory
     shown = f"[{host}]" if ":" in host else host
     echo_err(f"serving {served} at http://{shown}:{port}/ (SPARQL endpoint /sparql); "
              "Ctrl+C stops")
+    if "*" in hosts:
+        echo_err("warning: --allowed-host '*' answers any Host header: pages on other sites can "
+                 "read this server through DNS rebinding")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=access_log,
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, **uvicorn_settings(read_timeout))

@@ -32,6 +32,15 @@ On any failure in steps 2–4 (a 5xx in the middle of an upload, a count mismatc
 connection, Ctrl+C), the temporary graphs are dropped (``DROP SILENT GRAPH``) and the
 graphs already on the server are left exactly as they were.
 
+A push that could not clean up (killed by a signal, the server or the network gone) leaves
+its temporary graphs behind. Every push first removes such leftovers (step 1b), and
+:func:`clean_uploads` (``kg push --clean-uploads``) removes them on demand. Only graphs named
+exactly as this module names them are touched: ``<graph>-upload-<12 hex digits>``, where
+``<graph>`` is one of our graphs (:data:`~kg.query.engine.GRAPHS`) or a graph being pushed.
+Two pushes to one server at the same time are not supported: the second would remove the
+first one's temporary graphs, and the first then fails its count check (leaving the
+server's graphs unchanged).
+
 Examples
 --------
 >>> temporary_iri("https://w3id.org/myoclonus-kg/graph/curated", "ab12")
@@ -57,8 +66,8 @@ from kg.remote.engine import RemoteEngine
 from kg.remote.errors import RemoteError
 from kg.remote.http import Endpoints, HttpClient, reading
 
-__all__ = ["push", "PushReport", "temporary_iri", "resolve_graph", "DEFAULT_BATCH_SIZE", "SWAP_TIMEOUT",
-           "BIG_GRAPH"]
+__all__ = ["push", "PushReport", "temporary_iri", "resolve_graph", "upload_leftovers", "clean_uploads",
+           "DEFAULT_BATCH_SIZE", "SWAP_TIMEOUT", "BIG_GRAPH"]
 
 #: Triples per upload request.
 DEFAULT_BATCH_SIZE = 50_000
@@ -101,9 +110,71 @@ class PushReport:
         return self.triples / self.seconds if self.seconds > 0 else 0.0
 
 
+_UPLOAD = "-upload-"
+_TOKEN_LENGTH = 12  # secrets.token_hex(6)
+
+
 def temporary_iri(graph: str, token: str | None = None) -> str:
     """The temporary graph a graph is uploaded into before the swap."""
-    return f"{graph}-upload-{token or secrets.token_hex(6)}"
+    return f"{graph}{_UPLOAD}{token or secrets.token_hex(_TOKEN_LENGTH // 2)}"
+
+
+def _is_upload_of(iri: str, graphs: Iterable[str]) -> bool:
+    base, sep, token = iri.rpartition(_UPLOAD)
+    return (bool(sep) and base in graphs and len(token) == _TOKEN_LENGTH
+            and all(c in "0123456789abcdef" for c in token))
+
+
+def upload_leftovers(engine: RemoteEngine, graphs: Iterable[str] = ()) -> list[str]:
+    """The temporary upload graphs on the server, of our graphs and of ``graphs``.
+
+    Examples
+    --------
+    >>> _is_upload_of("https://w3id.org/myoclonus-kg/graph/curated-upload-0123456789ab", GRAPHS.values())
+    True
+    >>> _is_upload_of("https://w3id.org/myoclonus-kg/graph/curated-upload-mine", GRAPHS.values())
+    False
+    >>> _is_upload_of("http://example.org/g-upload-0123456789ab", GRAPHS.values())
+    False
+    """
+    ours = set(GRAPHS.values()) | set(graphs)
+    # GRAPH ?g {} binds ?g to every named graph without reading their triples.
+    table = engine._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }",
+                           what="listing the named graphs to find leftover uploads")
+    found = {row[0].value for row in table.rows if isinstance(row[0], ox.NamedNode)}
+    return sorted(g for g in found if _is_upload_of(g, ours))
+
+
+def clean_uploads(endpoints: Endpoints, *, graphs: Iterable[str] = (), client: HttpClient | None = None,
+                  timeout: float = 300.0) -> list[str]:
+    """Drop the temporary upload graphs that interrupted pushes left on the server.
+
+    Parameters
+    ----------
+    endpoints : Endpoints
+        The server's query and update endpoints.
+    graphs : iterable of str
+        Graph IRIs besides ours whose uploads are looked for.
+    client : HttpClient, optional
+        The HTTP client (default: one with ``timeout``).
+
+    Returns
+    -------
+    list of str
+        The graphs dropped.
+
+    Raises
+    ------
+    RemoteError
+        If the server cannot be reached or refuses the update.
+    """
+    client = client or HttpClient(timeout=timeout)
+    pusher = _Pusher(endpoints, client, DEFAULT_BATCH_SIZE, lambda message: None, {})
+    left = upload_leftovers(pusher.engine, graphs)
+    if left:
+        pusher.update(" ;\n".join(f"DROP SILENT GRAPH <{iri}>" for iri in left),
+                      "dropping leftover temporary graphs")
+    return left
 
 
 def resolve_graph(name: str) -> str:
@@ -313,6 +384,13 @@ def push(source: Path | str, endpoints: Endpoints, *, graphs: Iterable[str] | No
 
     # 1. Is the server there at all? (Nothing is written before this answers.)
     pusher.engine.query("ASK {}", graphs=())
+    # 1b. Temporary graphs an interrupted push left behind.
+    leftovers = upload_leftovers(pusher.engine, wanted or ())
+    if leftovers:
+        pusher.update(" ;\n".join(f"DROP SILENT GRAPH <{iri}>" for iri in leftovers),
+                      "dropping leftover temporary graphs")
+        say(f"removed {len(leftovers)} temporary graph(s) left by an interrupted push: "
+            + ", ".join(f"<{g}>" for g in leftovers))
     big = {g: n for g, n in pusher.totals.items() if n > BIG_GRAPH and (wanted is None or g in wanted)}
     if big and swap != "none":
         say(f"note: {', '.join(f'<{g}> has {n:,} triples' for g, n in big.items())}; the atomic swap "

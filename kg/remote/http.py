@@ -18,7 +18,15 @@ in this order, from
 2. ``KG_ENDPOINT_USER`` and ``KG_ENDPOINT_PASSWORD``: HTTP Basic;
 3. ``~/.netrc`` (or the file named by ``$NETRC``), the entry of the URL's host: HTTP Basic.
 
-The ``Authorization`` header is never forwarded on a redirect.
+The ``Authorization`` header is never forwarded on a redirect, and credentials are never
+printed, not even in part: a malformed ``~/.netrc`` is reported by file and line only, and
+an error body that echoes them is shown with them blanked out.
+
+**Proxies.** The usual ``http_proxy`` / ``https_proxy`` / ``no_proxy`` variables apply, with
+two exceptions: a loopback server (``localhost``, ``127.0.0.0/8``, ``::1``) is always
+reached directly, and a request carrying credentials to a plain ``http://`` URL never goes
+through a proxy (the proxy would read them); it is sent directly. Over ``https://`` a proxy
+only relays the encrypted stream (``CONNECT``), so it is used.
 
 Examples
 --------
@@ -35,6 +43,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import ipaddress
 import netrc
 import os
 import socket
@@ -48,7 +57,8 @@ from typing import Iterable
 from kg import __version__
 from kg.remote.errors import RemoteError, RemoteQueryError
 
-__all__ = ["Endpoints", "HttpClient", "authorization", "reading", "TOKEN_VAR", "USER_VAR", "PASSWORD_VAR"]
+__all__ = ["Endpoints", "HttpClient", "authorization", "is_loopback", "reading", "TOKEN_VAR", "USER_VAR",
+           "PASSWORD_VAR"]
 
 TOKEN_VAR = "KG_ENDPOINT_TOKEN"
 USER_VAR = "KG_ENDPOINT_USER"
@@ -137,8 +147,14 @@ def _netrc_entry(host: str) -> tuple[str, str] | None:
     try:
         # ~/.netrc itself is read with file=None, so Python refuses it when others can read it.
         entry = netrc.netrc(str(path) if named else None).authenticators(host)
-    except (netrc.NetrcParseError, OSError) as exc:
-        raise RemoteError(f"{path}: cannot read the credentials: {exc}") from None
+    except netrc.NetrcParseError as exc:
+        # The parser's message quotes the offending token, which may be part of a password
+        # (``password two words``): say only where, except for the permission check.
+        why = exc.msg if "access too permissive" in str(exc.msg) else "a syntax error (its text is not shown)"
+        where = f", line {exc.lineno}" if exc.lineno else ""
+        raise RemoteError(f"{path}{where}: cannot read the credentials: {why}") from None
+    except OSError as exc:
+        raise RemoteError(f"{path}: cannot read the credentials: {exc.strerror or exc.__class__.__name__}") from None
     if not entry:
         return None
     login, _account, password = entry
@@ -187,6 +203,43 @@ def authorization(url: str) -> str | None:
     return "Basic " + base64.b64encode(f"{pair[0]}:{pair[1]}".encode("utf-8")).decode("ascii")
 
 
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` names this machine's loopback interface.
+
+    Examples
+    --------
+    >>> [is_loopback(h) for h in ("localhost", "127.0.0.2", "::1", "api.localhost", "example.org")]
+    [True, True, True, True, False]
+    """
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _redact(text: str, authorization: str | None) -> str:
+    """``text`` with the credentials of ``authorization`` (and their parts) blanked out."""
+    if not authorization:
+        return text
+    scheme, _, secret = authorization.partition(" ")
+    secrets_ = {secret}
+    if scheme == "Basic":
+        try:
+            user, _, password = base64.b64decode(secret).decode("utf-8").partition(":")
+            secrets_ |= {password} if len(password) >= 4 else set()
+        except (ValueError, UnicodeDecodeError):
+            pass
+    for value in sorted(secrets_, key=len, reverse=True):
+        if value:
+            text = text.replace(value, "…")
+    return text
+
+
 def _hint(status: int) -> str:
     if status in (401, 403):
         return (f" (check the credentials: {TOKEN_VAR}, {USER_VAR}/{PASSWORD_VAR} or ~/.netrc; "
@@ -217,6 +270,18 @@ class HttpClient:
     def __init__(self, timeout: float = 60.0) -> None:
         self.timeout = float(timeout)
         self._auth: dict[str, str | None] = {}
+        # Built on first use (the environment's proxies are read then).
+        self._openers: dict[bool, urllib.request.OpenerDirector] = {}
+
+    def _opener(self, url: str, credentials: bool) -> urllib.request.OpenerDirector:
+        """A direct opener for loopback, and for credentials over plain http; else one that
+        uses the environment's proxies."""
+        parts = urllib.parse.urlsplit(url)
+        direct = is_loopback(parts.hostname) or (credentials and parts.scheme == "http")
+        if direct not in self._openers:
+            proxies = {} if direct else urllib.request.getproxies()
+            self._openers[direct] = urllib.request.build_opener(urllib.request.ProxyHandler(proxies))
+        return self._openers[direct]
 
     def _authorization(self, url: str) -> str | None:
         parts = urllib.parse.urlsplit(url)
@@ -273,10 +338,10 @@ class HttpClient:
         if auth:
             request.add_unredirected_header("Authorization", auth)
         try:
-            return urllib.request.urlopen(request, timeout=self.timeout)
+            return self._opener(full, bool(auth)).open(request, timeout=self.timeout)
         except urllib.error.HTTPError as exc:
             try:
-                text = exc.read().decode("utf-8", "replace").strip()
+                text = _redact(exc.read().decode("utf-8", "replace").strip(), auth)
             except (OSError, http.client.HTTPException):
                 text = ""
             finally:

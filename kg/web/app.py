@@ -25,7 +25,6 @@ import asyncio
 import json
 import logging
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -49,7 +48,8 @@ from kg.web.protocol import (GRAPH_TYPES, MAX_QUERY_BYTES, MEDIA_FORMATS, TABULA
 from kg.web.runner import Job, Outcome
 from kg.web.workers import QueryTimeout, WorkerFailed, WorkerPool
 
-__all__ = ["create_app", "SecurityHeaders", "WebServer", "default_workers"]
+__all__ = ["create_app", "SecurityHeaders", "WebServer", "default_workers", "ViewTooLarge", "VIEW_BUDGET",
+           "VIEW_MAX_NODES", "VIEW_MAX_EDGES", "VIEW_MAX_BYTES"]
 
 log = logging.getLogger("kg.web")
 
@@ -58,6 +58,18 @@ _TEXT = "text/plain; charset=utf-8"
 _MAX_K = 10
 _MAX_DEPTH = 3
 _VIEW_ROWS = 2000
+#: Graph views (``/view/...``): seconds a request waits for its page, entities and edges a
+#: neighbourhood view draws at most, and the largest page served, in bytes.
+VIEW_BUDGET = 10.0
+VIEW_MAX_NODES = 1000
+VIEW_MAX_EDGES = 4000
+VIEW_MAX_BYTES = 4 * 1024 * 1024
+#: Graph views drawn at once (each in a thread); more wait, within their budget.
+VIEW_RENDERS = 2
+
+
+class ViewTooLarge(KGError):
+    """A graph view would exceed the size caps (``VIEW_MAX_*``)."""
 
 
 class SecurityHeaders:
@@ -145,6 +157,13 @@ class WebServer:
         Serve a remote SPARQL server (its base URL, or its query endpoint) instead of a
         build: queries go to :class:`~kg.remote.engine.RemoteEngine` from a pool of
         ``workers`` threads, and ``graph_dir`` must be ``None``.
+    read_timeout : float
+        Seconds a client has to send a request body (408 after).
+    view_budget : float
+        Seconds a graph view request waits for its page (503 after; the page is still
+        drawn and cached for the next request).
+    view_max_nodes, view_max_edges, view_max_bytes : int
+        Size caps of graph views: a larger view is answered 422 with a message.
 
     Raises
     ------
@@ -155,7 +174,9 @@ class WebServer:
     def __init__(self, graph_dir: Path | str | None, *, timeout: float = 10.0, max_rows: int = 10000,
                  workers: int | None = None, cache_bytes: int = 64 * 1024 * 1024,
                  memory_limit: int = 4 * 1024 ** 3, endpoint: str | None = None,
-                 query_url: str | None = None) -> None:
+                 query_url: str | None = None, read_timeout: float = 10.0,
+                 view_budget: float = VIEW_BUDGET, view_max_nodes: int = VIEW_MAX_NODES,
+                 view_max_edges: int = VIEW_MAX_EDGES, view_max_bytes: int = VIEW_MAX_BYTES) -> None:
         from kg.api import KnowledgeGraph
         from kg.build.inputs import STORE_DIR
 
@@ -163,8 +184,14 @@ class WebServer:
             raise KGError("the query timeout must be positive")
         if max_rows < 1:
             raise KGError("max_rows must be at least 1")
+        if read_timeout <= 0 or view_budget <= 0:
+            raise KGError("the read timeout and the view budget must be positive")
         self.timeout = float(timeout)
         self.max_rows = int(max_rows)
+        self.read_timeout = float(read_timeout)
+        self.view_budget = float(view_budget)
+        self.view_max_nodes, self.view_max_edges = int(view_max_nodes), int(view_max_edges)
+        self.view_max_bytes = int(view_max_bytes)
         size = workers if workers is not None else default_workers()
         if size < 1:
             raise KGError("at least one query worker is needed")
@@ -199,7 +226,8 @@ class WebServer:
         self.graph_iris: set[str] = set()
         self.graph_counts: dict[str, int] = {}
         self._inflight: dict[Any, asyncio.Future] = {}
-        self._lock = threading.Lock()
+        self._drawing: dict[Any, asyncio.Future] = {}
+        self._draw_slots: asyncio.Semaphore | None = None
         self.started = False
 
     # ------------------------------------------------------------ lifecycle
@@ -238,13 +266,11 @@ class WebServer:
         else:
             self.threads.shutdown(wait=False, cancel_futures=True)
 
-    def _locked(self, fn, *args, **kwargs):
-        with self._lock:
-            return fn(*args, **kwargs)
-
     async def _graph_call(self, fn, *args, **kwargs):
-        """Run a KnowledgeGraph call in a thread (one at a time: its caches are not shared-safe)."""
-        return await run_in_threadpool(self._locked, fn, *args, **kwargs)
+        """Run a KnowledgeGraph call in a thread. Calls run concurrently: after :meth:`start`
+        the graph, its NetworkX view and indexes are only read (KnowledgeGraph builds its
+        lazy caches under a lock), so no page waits for another."""
+        return await run_in_threadpool(fn, *args, **kwargs)
 
     # ---------------------------------------------------------------- SPARQL
     async def execute(self, job: Job) -> Outcome:
@@ -338,13 +364,13 @@ class WebServer:
         """The SPARQL 1.1 Protocol endpoint."""
         body = b""
         if request.method == "POST":
-            chunks, size = [], 0
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > MAX_QUERY_BYTES:
-                    return _text(413, f"the request is larger than {MAX_QUERY_BYTES // 1024} KiB")
-                chunks.append(chunk)
-            body = b"".join(chunks)
+            try:
+                body = await asyncio.wait_for(self._read_body(request), self.read_timeout)
+            except asyncio.TimeoutError:
+                return _text(408, f"the request body did not arrive within {self.read_timeout:g} s",
+                             {"connection": "close"})
+            if body is None:
+                return _text(413, f"the request is larger than {MAX_QUERY_BYTES // 1024} KiB")
         accept = request.headers.get("accept")
         try:
             req = parse_request(request.method, request.scope.get("query_string", b"").decode("latin-1"),
@@ -368,6 +394,17 @@ class WebServer:
             if outcome.truncated:
                 headers["x-kg-max-rows"] = str(self.max_rows)
         return Response(outcome.body, status_code=outcome.status, headers=headers)
+
+    @staticmethod
+    async def _read_body(request: Request) -> bytes | None:
+        """The request body, or ``None`` if it is larger than ``MAX_QUERY_BYTES``."""
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_QUERY_BYTES:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def _service_description(self, request: Request, accept: str | None) -> Response:
         from kg.web.service import service_description
@@ -506,12 +543,71 @@ class WebServer:
 
         return self._view_response(message_page("Nothing to draw", message), status)
 
-    async def _cached_view(self, key, make) -> HTMLResponse:
+    def _check_view_size(self, graph, what: str) -> None:
+        """Raise :class:`ViewTooLarge` if ``graph`` is above the view's size caps."""
+        nodes, edges = graph.number_of_nodes(), graph.number_of_edges()
+        if nodes > self.view_max_nodes or edges > self.view_max_edges:
+            raise ViewTooLarge(f"{what} has {nodes:,} entities and {edges:,} edges; this view draws at most "
+                               f"{self.view_max_nodes:,} entities and {self.view_max_edges:,} edges. Choose "
+                               "a smaller depth, or draw it with `kg viz` (no limit).")
+
+    def _draw(self, make):
+        page = make()
+        size = len(page.encode("utf-8"))
+        if size > self.view_max_bytes:
+            raise ViewTooLarge(f"this view is {size / 1e6:.1f} MB, more than the {self.view_max_bytes / 1e6:.1f} "
+                               "MB served; choose a smaller depth, or draw it with `kg viz` (no limit).")
+        return page
+
+    async def _drawn(self, key, make) -> str:
+        """The page ``make()`` draws, from the cache or drawn in a thread, within the view
+        budget. Identical views in flight share one drawing; at most ``VIEW_RENDERS`` are
+        drawn at once. A drawing that outlives the budget goes on and fills the cache.
+
+        Raises
+        ------
+        asyncio.TimeoutError
+            The page was not ready within ``view_budget`` seconds.
+        ViewTooLarge, KGError
+            From ``make``.
+        """
         page = self.views.get(key)
-        if page is None:
-            page = await self._graph_call(make)
-            self.views.put(key, page)
+        if page is not None:
+            return page
+        if self._draw_slots is None:
+            self._draw_slots = asyncio.Semaphore(VIEW_RENDERS)
+        future = self._drawing.get(key)
+        if future is None:
+            async def draw() -> str:
+                async with self._draw_slots:
+                    drawn = await run_in_threadpool(self._draw, make)
+                self.views.put(key, drawn)
+                return drawn
+
+            future = asyncio.ensure_future(draw())
+            self._drawing[key] = future
+            # Retrieve the outcome even if every waiter gave up (no "never retrieved" noise).
+            future.add_done_callback(lambda f: (self._drawing.pop(key, None),
+                                                f.cancelled() or f.exception()))
+        return await asyncio.wait_for(asyncio.shield(future), self.view_budget)
+
+    async def _budgeted_view(self, key, make) -> HTMLResponse:
+        try:
+            page = await self._drawn(key, make)
+        except asyncio.TimeoutError:
+            return self._view_response(self._busy_page(), 503)
+        except ViewTooLarge as exc:
+            return self._view_message(422, str(exc))
         return self._view_response(page)
+
+    def _busy_page(self) -> str:
+        from kg.web.graphview import message_page
+
+        return message_page("Still drawing", f"This view takes longer than {self.view_budget:g} s to draw. "
+                            "It is still being drawn: reload in a moment, or choose a smaller depth.")
+
+    async def _cached_view(self, key, make) -> HTMLResponse:
+        return await self._budgeted_view(key, make)
 
     async def view_entity(self, request: Request) -> Response:
         from kg.web.graphview import neighbourhood_page
@@ -530,6 +626,7 @@ class WebServer:
         def make() -> str:
             label = self.graph.to_networkx().nodes[iri].get("label") or iri
             sub = self.graph.neighbors(iri, depth)
+            self._check_view_size(sub, f"The neighbourhood of {label} at depth {depth}")
             return neighbourhood_page(sub, iri, depth, f"Neighbourhood of {label}")
 
         return await self._cached_view(("entity", iri, depth), make)
@@ -583,10 +680,13 @@ class WebServer:
             return results_page(result, self.graph.to_networkx(), "Query result")
 
         try:
-            page = await self._graph_call(make)
+            page = await self._drawn(key, make)
+        except asyncio.TimeoutError:
+            return self._view_response(self._busy_page(), 503)
+        except ViewTooLarge as exc:
+            return self._view_message(422, str(exc))
         except KGError as exc:
             return self._view_message(200, str(exc))
-        self.views.put(key, page)
         return self._view_response(page)
 
     async def upstream_failed(self, request: Request, exc: Exception) -> Response:
@@ -608,7 +708,9 @@ class WebServer:
 def create_app(graph_dir: Path | str | None = None, *, timeout: float = 10.0, max_rows: int = 10000,
                cors_origins: Iterable[str] = (), workers: int | None = None,
                cache_bytes: int = 64 * 1024 * 1024, memory_limit: int = 4 * 1024 ** 3,
-               endpoint: str | None = None, query_url: str | None = None) -> Starlette:
+               endpoint: str | None = None, query_url: str | None = None,
+               allowed_hosts: Iterable[str] | None = None, read_timeout: float = 10.0,
+               view_budget: float = VIEW_BUDGET) -> Starlette:
     """The ASGI application serving the graph built in ``graph_dir``, or the graph on the
     SPARQL server at ``endpoint``.
 
@@ -638,6 +740,14 @@ def create_app(graph_dir: Path | str | None = None, *, timeout: float = 10.0, ma
         request is abandoned; a server that fails or cannot be reached gives 502.
     query_url : str, optional
         The server's query endpoint, when it cannot be derived from ``endpoint``.
+    allowed_hosts : iterable of str, optional
+        Host names the server answers to (``*.domain`` for sub-domains, ``*`` for any):
+        any other ``Host`` header gets 400, against DNS rebinding. Default: the loopback
+        names (see :mod:`kg.web.hardening`).
+    read_timeout : float
+        Seconds a client has to send a request body (408 after).
+    view_budget : float
+        Seconds a graph view waits for its page (503 after).
 
     Returns
     -------
@@ -659,9 +769,11 @@ def create_app(graph_dir: Path | str | None = None, *, timeout: float = 10.0, ma
 
     if graph_dir is None and endpoint is None:
         raise KGError("give a build directory or an endpoint")
+    from kg.web.hardening import TrustedHosts, allowed_hosts as default_hosts
+
     server = WebServer(graph_dir, timeout=timeout, max_rows=max_rows, workers=workers,
                        cache_bytes=cache_bytes, memory_limit=memory_limit, endpoint=endpoint,
-                       query_url=query_url)
+                       query_url=query_url, read_timeout=read_timeout, view_budget=view_budget)
 
     @asynccontextmanager
     async def lifespan(app):
@@ -685,7 +797,9 @@ def create_app(graph_dir: Path | str | None = None, *, timeout: float = 10.0, ma
         Route("/view/results", server.view_results, methods=["GET", "HEAD"]),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
-    middleware = []
+    # Outermost: a request for another host name gets nothing else.
+    hosts = tuple(allowed_hosts) if allowed_hosts is not None else default_hosts()
+    middleware = [Middleware(TrustedHosts, allowed=hosts)]
     origins = [o for o in cors_origins if o]
     if origins:
         from starlette.middleware.cors import CORSMiddleware
@@ -699,4 +813,5 @@ def create_app(graph_dir: Path | str | None = None, *, timeout: float = 10.0, ma
                     exception_handlers={404: server.not_found, 405: server.not_found,
                                         RemoteError: server.upstream_failed})
     app.state.server = server
+    app.state.allowed_hosts = hosts
     return app

@@ -73,7 +73,8 @@ def wait_for(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = No
 @contextmanager
 def serve(graph_dir: Path | str | None = None, *, timeout: float = 10.0, max_rows: int = 10000,
           workers: int | None = 2, cors: Iterable[str] = (), startup: float = 120.0,
-          log: Path | str | None = None, endpoint: str | None = None) -> Iterator[ServerURL]:
+          log: Path | str | None = None, endpoint: str | None = None,
+          args: Iterable[str] = ()) -> Iterator[ServerURL]:
     """Start ``python -m kg serve`` on a free port, wait for ``/health``, yield the base URL
     (``http://127.0.0.1:PORT``, a :class:`ServerURL`), and stop the server afterwards.
 
@@ -89,6 +90,8 @@ def serve(graph_dir: Path | str | None = None, *, timeout: float = 10.0, max_row
         Seconds to wait for the server to answer.
     log : path, optional
         File for the server's stderr (discarded otherwise).
+    args : iterable of str
+        More ``kg serve`` options (``--allowed-host``, ``--read-timeout``, ...).
 
     Raises
     ------
@@ -103,6 +106,7 @@ def serve(graph_dir: Path | str | None = None, *, timeout: float = 10.0, max_row
         cmd += ["--workers", str(workers)]
     for origin in cors:
         cmd += ["--cors", origin]
+    cmd += list(args)
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
