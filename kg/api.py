@@ -87,6 +87,75 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
     return KnowledgeGraph(directory)
 
 
+_XSD = PREFIXES["xsd"]
+_IRI_SCHEMES = ("http://", "https://", "urn:")
+
+
+def _looks_like_iri(text: str) -> bool:
+    if text.startswith("<") and text.endswith(">"):
+        return True
+    if text.lower().startswith(_IRI_SCHEMES):
+        return True
+    prefix, sep, local = text.partition(":")
+    return bool(sep) and prefix in PREFIXES and not any(c.isspace() for c in local)
+
+
+def _term(name: str, value: Any):
+    """The RDF term a parameter value is bound as (see :meth:`KnowledgeGraph.sparql`)."""
+    import datetime
+    import decimal
+    import sys
+
+    import pyoxigraph as ox
+
+    def typed(lexical: str, datatype: str) -> ox.Literal:
+        return ox.Literal(lexical, datatype=ox.NamedNode(_XSD + datatype))
+
+    if isinstance(value, (ox.NamedNode, ox.Literal)):
+        return value
+    rdflib = sys.modules.get("rdflib")  # an rdflib term implies rdflib is imported
+    if rdflib is not None and isinstance(value, rdflib.term.Identifier):
+        if isinstance(value, rdflib.URIRef):
+            return ox.NamedNode(str(value))
+        if isinstance(value, rdflib.Literal):
+            if value.language:
+                return ox.Literal(str(value), language=value.language)
+            if value.datatype is not None:
+                return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)))
+            return ox.Literal(str(value))
+        raise TypeError(f"parameter {name!r}: cannot bind {_article_type(value)} (only IRIs and literals "
+                        "can be bound)")
+    if isinstance(value, str):
+        if _looks_like_iri(value):
+            raise KGError(f"parameter {name!r}: the string {value!r} looks like an IRI or CURIE; pass "
+                          f"graph.iri({value!r}) for the IRI, or pyoxigraph.Literal({value!r}) for the string")
+        return ox.Literal(value)
+    if isinstance(value, bool):
+        return typed("true" if value else "false", "boolean")
+    if isinstance(value, int):
+        return typed(str(value), "integer")
+    if isinstance(value, float):
+        lexical = "NaN" if value != value else ("INF" if value == float("inf") else
+                                                 "-INF" if value == float("-inf") else repr(value))
+        return typed(lexical, "double")
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise KGError(f"parameter {name!r}: {value} has no xsd:decimal form")
+        return typed(format(value, "f"), "decimal")
+    if isinstance(value, datetime.datetime):
+        return typed(value.isoformat(), "dateTime")
+    if isinstance(value, datetime.date):
+        return typed(value.isoformat(), "date")
+    raise TypeError(f"parameter {name!r}: cannot bind {_article_type(value)}; give an RDF term "
+                    "(pyoxigraph NamedNode or Literal, rdflib URIRef or Literal) or a str, int, float, "
+                    "bool, decimal.Decimal, datetime.date or datetime.datetime")
+
+
+def _article_type(value: Any) -> str:
+    name = type(value).__name__
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+
+
 class KnowledgeGraph:
     """A built myoclonus-kg graph: SPARQL, named queries, paths, neighbourhoods, exports.
 
@@ -145,8 +214,19 @@ class KnowledgeGraph:
         query : str
             The query text.
         params : dict, optional
-            Values for variables, bound as RDF terms: strings that are CURIEs or ``<IRIs>``
-            become IRIs, other strings literals; pyoxigraph terms pass through.
+            Values for variables, each bound as one RDF term (in a ``VALUES`` block, never
+            pasted into the text). Accepted values, and the term each becomes:
+
+            * an RDF term: :class:`pyoxigraph.NamedNode` or :class:`pyoxigraph.Literal`
+              (as is), ``rdflib.URIRef`` or ``rdflib.Literal`` (the same term);
+            * ``str``: a plain literal (``xsd:string``). A string that looks like an IRI
+              (``<...>``, ``http://...``, ``https://...``, ``urn:...``) or a CURIE with one
+              of our prefixes (``mk:clonazepam``) is refused rather than guessed: pass
+              :meth:`iri` (``graph.iri("mk:clonazepam")``) for the IRI, or
+              ``pyoxigraph.Literal(text)`` for the string;
+            * ``bool``: ``xsd:boolean``; ``int``: ``xsd:integer``; ``float``: ``xsd:double``;
+              ``decimal.Decimal``: ``xsd:decimal``; ``datetime.datetime``: ``xsd:dateTime``;
+              ``datetime.date``: ``xsd:date``.
         graphs : iterable of str, optional
             Named graphs to query (``curated``, ``ontology``, ``hpo``); all by default.
         limit : int, optional
@@ -158,41 +238,82 @@ class KnowledgeGraph:
 
         Raises
         ------
+        TypeError
+            A parameter value of another type (a blank node, a list, ...), naming the
+            parameter and the type.
+        KGError
+            A string parameter that looks like an IRI or CURIE, or a value with no RDF form
+            (a NaN ``Decimal``).
         QueryError, UnsafeQueryError
+
+        Examples
+        --------
+        >>> graph = kg.load()                                              # doctest: +SKIP
+        >>> q = "SELECT ?d WHERE { ?d mkv:treats ?t }"
+        >>> graph.sparql(q, {"t": graph.iri("mk:action_myoclonus")})       # doctest: +SKIP
+
+        The parameters are checked before the store is opened:
+
+        >>> graph = KnowledgeGraph("/no/build/needed/for/this")
+        >>> graph.sparql(q, {"t": "mk:action_myoclonus"})
+        Traceback (most recent call last):
+        ...
+        kg.errors.KGError: parameter 't': the string 'mk:action_myoclonus' looks like an IRI or CURIE; ...
+        >>> graph.sparql(q, {"t": [1]})
+        Traceback (most recent call last):
+        ...
+        TypeError: parameter 't': cannot bind a list; ...
         """
-        return self.engine.query(query, bindings=self._bind(params), limit=limit,
+        bindings = self._bind(params)
+        return self.engine.query(query, bindings=bindings, limit=limit,
                                  graphs=tuple(graphs) if graphs is not None else None)
 
-    def _bind(self, params: dict[str, Any] | None) -> dict:
-        import pyoxigraph as ox
+    def iri(self, name: str):
+        """The IRI term for a CURIE with one of our prefixes (``mk:clonazepam``), an
+        ``<IRI>`` or an absolute IRI, to bind as a parameter (see :meth:`sparql`).
 
+        Raises
+        ------
+        KGError
+            If ``name`` is none of these, or not a valid IRI.
+
+        Examples
+        --------
+        >>> KnowledgeGraph(None).iri("mk:clonazepam")
+        <NamedNode value=https://w3id.org/myoclonus-kg/entity/clonazepam>
+        """
         from kg.query.library import to_term
 
-        bound = {}
-        for key, value in (params or {}).items():
-            if isinstance(value, (ox.NamedNode, ox.Literal, ox.BlankNode)):
-                bound[key] = value
-            elif isinstance(value, bool):
-                bound[key] = ox.Literal("true" if value else "false",
-                                        datatype=ox.NamedNode(PREFIXES["xsd"] + "boolean"))
-            elif isinstance(value, int):
-                bound[key] = to_term(str(value), "integer")
-            else:
-                text = str(value)
-                is_iri = (text.startswith("<") and text.endswith(">")) or \
-                    text.partition(":")[0] in PREFIXES
-                bound[key] = to_term(text, "iri") if is_iri else ox.Literal(text)
-        return bound
+        if not isinstance(name, str):
+            raise TypeError(f"an IRI is given as a str, not {type(name).__name__}")
+        return to_term(name, "iri") if name.startswith("<") or name.partition(":")[0] in PREFIXES \
+            else to_term(f"<{name}>", "iri")
+
+    def _bind(self, params: dict[str, Any] | None) -> dict:
+        return {key: _term(key, value) for key, value in (params or {}).items()}
 
     def queries(self) -> list[NamedQuery]:
         """The named query library."""
         return list_queries()
 
-    def named(self, name: str, params: dict[str, str] | None = None, *,
+    def named(self, name: str, params: dict[str, Any] | None = None, *,
               graphs: Iterable[str] | None = None, limit: int | None = None):
-        """Run a named query; parameter values may be CURIEs, ``<IRIs>`` or entity labels."""
+        """Run a named query.
+
+        A ``str`` value is read by the parameter's declared type: an IRI parameter takes a
+        CURIE, an ``<IRI>`` or an entity label, synonym or identifier; an integer parameter
+        its digits; a string parameter the text. Any other value is bound as in
+        :meth:`sparql` (RDF terms, ``int``, ``bool``, ...).
+
+        Raises
+        ------
+        KGError
+            An unknown parameter, a missing one, or a value that does not fit its type.
+        TypeError
+            A value of a type that cannot be bound.
+        """
         nq = get_query(name)
-        bindings = nq.bindings(params, resolve=self.resolve)
+        bindings = nq.bindings(params, resolve=self.resolve, convert=_term)
         return self.engine.query(nq.text, bindings=bindings, limit=limit,
                                  graphs=tuple(graphs) if graphs is not None else None)
 

@@ -74,7 +74,7 @@ def test_manifest_counts_match_the_curation(real_graph, cur):
 def test_sparql_with_params(real_graph, cur):
     q = "SELECT ?drug ?type WHERE { ?drug mkv:treats ?type }"
     want = {E(f.subject) for f in cur.facts if f.predicate == "treats" and f.object == "myoclonus"}
-    assert set(real_graph.sparql(q, {"type": "mk:myoclonus"}).column("drug")) == want
+    assert set(real_graph.sparql(q, {"type": real_graph.iri("mk:myoclonus")}).column("drug")) == want
     assert set(real_graph.sparql(q, {"type": ox.NamedNode(E("myoclonus"))}).column("drug")) == want
     assert set(real_graph.sparql(q).column("drug")) == {E(f.subject) for f in cur.facts if f.predicate == "treats"}
 

@@ -325,7 +325,7 @@ def test_parameters_are_bound_as_terms(value, server, remote, embedded):
 
 def test_iri_and_typed_parameters(remote, embedded):
     query = "SELECT ?d ?t ?k ?n WHERE { ?d mkv:treats ?t . BIND(?k + 1 AS ?n) }"
-    params = {"t": "mk:action_myoclonus", "k": 41}
+    params = {"t": embedded.iri("mk:action_myoclonus"), "k": 41}
     assert _plain(remote.sparql(query, params)) == _plain(embedded.sparql(query, params))
     assert {r[3] for r in remote.sparql(query, params).to_records()} == {42}
 

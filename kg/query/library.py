@@ -47,9 +47,12 @@ class NamedQuery:
     params: tuple[QueryParam, ...] = field(default_factory=tuple)
     path: Path | None = None
 
-    def bindings(self, values: dict[str, str] | None = None,
-                 resolve=None) -> dict[str, ox.NamedNode | ox.Literal]:
+    def bindings(self, values: dict | None = None, resolve=None,
+                 convert=None) -> dict[str, ox.NamedNode | ox.Literal]:
         """Bind parameters (given values over defaults) as RDF terms.
+
+        A ``str`` value is read by the parameter's type (:func:`to_term`); any other value
+        goes to ``convert(name, value)`` (see ``kg.api``), if given.
 
         Raises
         ------
@@ -67,7 +70,8 @@ class NamedQuery:
             raw = values.get(p.name, p.default)
             if raw is None:
                 raise KGError(f"query {self.name!r} needs parameter {p.name!r} ({p.description})")
-            bound[p.name] = to_term(raw, p.type, resolve)
+            bound[p.name] = (convert(p.name, raw) if convert is not None and not isinstance(raw, str)
+                             else to_term(raw, p.type, resolve))
         return bound
 
 
