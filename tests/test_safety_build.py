@@ -293,8 +293,9 @@ def test_malformed_manifest_without_marker_is_refused_not_replaced(mini_build):
 
 
 # ------------------------------------------------------------------ bad curation inputs
-@pytest.mark.parametrize("file", ["entities.yaml", "facts.yaml", "not_asserted.yaml"])
-@pytest.mark.parametrize("content", ["", "# all gone\n", "\n\n"], ids=["empty", "comment", "blank"])
+@pytest.mark.parametrize("file, content", [("entities.yaml", ""), ("facts.yaml", ""), ("not_asserted.yaml", ""),
+                                           ("facts.yaml", "# all gone\n"), ("facts.yaml", "\n\n")],
+                         ids=["entities", "facts", "not_asserted", "comment-only", "blank-lines"])
 def test_an_emptied_curation_file_never_replaces_a_good_build(fixture_copy, tmp_path, file, content):
     out = tmp_path / "build"
     build(out, data=fixture_copy, validate=False)
@@ -327,3 +328,11 @@ def test_deeply_nested_yaml_is_a_clean_error(fixture_copy, tmp_path, text):
     errors = [line for line in result.output.split("\n") if line.startswith("error:")]
     assert len(errors) == 1 and "facts.yaml:1: invalid YAML: nested more than 32 levels deep" in errors[0]
     assert not (tmp_path / "o").exists()
+
+
+def test_a_symlinked_build_directory_stays_a_link(tmp_path, mini_build):
+    link = tmp_path / "link"
+    link.symlink_to(mini_build, target_is_directory=True)
+    assert build(link, data=FIXTURE, validate=False, force=True).directory == link
+    assert link.is_symlink() and (link / "kg.nq").is_file() and (mini_build / "kg.nq").is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

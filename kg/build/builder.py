@@ -118,7 +118,9 @@ def build(directory: Path | str | None = None, *, hpo: str = "none", force: bool
     if hpo not in HPO_MODES:
         raise BuildError(f"unknown HPO mode {hpo!r}; choose one of {', '.join(HPO_MODES)}")
     say = progress or (lambda message: None)
-    directory = Path(directory) if directory is not None else default_build_dir()
+    given = Path(directory) if directory is not None else default_build_dir()
+    # A symbolic link stays: the build replaces the directory it points to.
+    directory = given.resolve() if given.is_symlink() else given
     data = Path(data) if data is not None else data_dir()
     # Refuse a foreign directory before any work; checked again (under the lock) at the swap.
     check_replaceable(directory)
@@ -131,12 +133,12 @@ def build(directory: Path | str | None = None, *, hpo: str = "none", force: bool
         if not force:
             manifest = _intact_build(directory, fingerprint, say)
             if manifest is not None:
-                say(f"inputs unchanged; {directory} is up to date")
-                return BuildResult(directory, True, manifest.get("counts", {}), fingerprint)
+                say(f"inputs unchanged; {given} is up to date")
+                return BuildResult(given, True, manifest.get("counts", {}), fingerprint)
         check_replaceable(directory)
         counts = _build_into(directory, hpo, data, fingerprint, validate, say)
-    say(f"built {directory}")
-    return BuildResult(directory, False, counts, fingerprint)
+    say(f"built {given}")
+    return BuildResult(given, False, counts, fingerprint)
 
 
 def _intact_build(directory: Path, fingerprint: str, say: Callable[[str], None]) -> dict | None:

@@ -148,12 +148,12 @@ def read_records(path: Path, display_name: str | None = None) -> list[tuple[int,
     --------
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "facts.yaml"
-    >>> _ = path.write_text("# nothing yet\n")
+    >>> _ = path.write_text("# nothing yet\\n")
     >>> read_records(path)
     Traceback (most recent call last):
     ...
     kg.errors.CurationError: facts.yaml: the file is empty (no records, not even []); ...
-    >>> _ = path.write_text("[]\n")
+    >>> _ = path.write_text("[]\\n")
     >>> read_records(path)
     []
     """
