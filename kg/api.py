@@ -200,7 +200,9 @@ class KnowledgeGraph:
         """
         from kg.build.directory import read_manifest
 
-        manifest = read_manifest(self.directory) if self.directory is not None else None
+        if self.directory is None:
+            raise KGError("a graph on a SPARQL server has no build manifest")
+        manifest = read_manifest(self.directory)
         if manifest is None:
             raise KGError(f"{self.directory}: no manifest.json; run `kg build --out {self.directory}`")
         return manifest
