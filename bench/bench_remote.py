@@ -10,12 +10,17 @@ curated graph), against an ``oxigraph serve`` started on a free loopback port:
 * ``oxigraph load --location DIR --file kg.nq`` of the same file (the offline bulk loader);
 * every named query, embedded store vs the server (median of ``--repeat`` runs), and whether
   the answers are the same multiset of rows;
-* a path: the first one on the server includes fetching the graph (once per process).
+* a path: the first one on the server includes fetching the graph (once per process);
+* **push vs bulk loader** (:func:`push_vs_bulk`), for each engine (Oxigraph, Virtuoso) and
+  each build (curated, and the HPO build): ``kg push`` (atomic, and ``--swap none``) against
+  the engine's own offline loader on the same ``kg.nq`` (``oxigraph load``; Virtuoso's
+  ``ld_dir`` + ``rdf_loader_run`` + ``checkpoint``), as a ratio of times.
 
 The Markdown table goes to ``bench/results/remote.md`` and is printed.
 
 Run with ``.venv/bin/python -m bench.bench_remote [--hpo full|subset|none] [--repeat 3]``;
-:func:`main` is what ``bench/run.py`` calls.
+``--push-vs-bulk-only`` measures only the last part and replaces that section of the
+results file. :func:`main` is what ``bench/run.py`` calls.
 
 Examples
 --------
@@ -153,6 +158,121 @@ def _size(path: Path) -> str:
     return f"{path.stat().st_size / 1e6:,.0f} MB"
 
 
+#: The section of the results file written by :func:`push_vs_bulk`.
+_SECTION = ("<!-- push-vs-bulk -->", "<!-- /push-vs-bulk -->")
+
+
+def _load_average() -> str:
+    try:
+        return ", ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def push_vs_bulk(builds: list[Path], work: Path, say, batch_size: int = 50_000) -> list[str]:
+    """Time ``kg push`` against each engine's own bulk loader on the same ``kg.nq``.
+
+    For Oxigraph every measurement gets a fresh server or directory; for Virtuoso one
+    private instance (``tests/servers.py``) whose graphs are cleared between measurements.
+
+    Returns
+    -------
+    list of str
+        The Markdown lines of the section.
+    """
+    sys.path.insert(0, str(HERE.parent))
+    from kg.query.engine import GRAPHS
+    from kg.remote import push
+    from tests.servers import Oxigraph, Target, Virtuoso, load
+
+    rows = []
+    version = "?"
+    for build_dir in builds:
+        nq = build_dir / "kg.nq"
+        triples = sum(1 for _ in open(nq, "rb"))
+        label = f"{build_dir.name} ({triples:,} triples, {_size(nq)})"
+        # ---- Oxigraph
+        timings = {}
+        for swap in ("move", "none"):
+            with Oxigraph(work / f"ox-{build_dir.name}-{swap}") as server:
+                say(f"oxigraph: kg push --swap {swap} of {build_dir.name}")
+                target = Target(server)
+                report = push(build_dir, target.endpoints, batch_size=batch_size, swap=swap,
+                              client=target.client())
+                timings[swap] = report.seconds
+            shutil.rmtree(work / f"ox-{build_dir.name}-{swap}")
+        say(f"oxigraph load of {build_dir.name}")
+        start = time.perf_counter()
+        load(_oxigraph(), work / f"ox-{build_dir.name}-load", nq)
+        timings["bulk"] = time.perf_counter() - start
+        shutil.rmtree(work / f"ox-{build_dir.name}-load")
+        rows.append(("Oxigraph", label, triples, timings))
+        # ---- Virtuoso
+        try:
+            virtuoso = Virtuoso(work / f"virtuoso-{build_dir.name}", max_seconds=3600)
+        except BaseException as exc:  # noqa: BLE001 - pytest.skip when it is not installed
+            say(f"Virtuoso not measured: {exc}")
+            continue
+        try:
+            version = virtuoso.sql("SELECT sys_stat ('st_dbms_ver');").split("\n")
+            version = next((line.strip() for line in version if line.strip()[:2].isdigit()), "?")
+            target = Target(virtuoso)
+            clear = "\n".join(f"SPARQL CLEAR GRAPH <{iri}>;" for iri in GRAPHS.values())
+            timings = {}
+            for swap in ("move", "none"):
+                say(f"virtuoso: kg push --swap {swap} of {build_dir.name}")
+                report = push(build_dir, target.endpoints, batch_size=batch_size, swap=swap,
+                              client=target.client(timeout=3600))
+                timings[swap] = report.seconds
+                virtuoso.sql(clear + "\ncheckpoint;")
+            say(f"virtuoso bulk load of {build_dir.name}")
+            timings["bulk"] = virtuoso.bulk_load(nq)
+            counted = target_counts(target)
+            if sum(counted.values()) != triples:
+                raise SystemExit(f"the Virtuoso bulk load holds {counted}, not {triples} triples")
+        finally:
+            virtuoso.stop()
+            shutil.rmtree(work / f"virtuoso-{build_dir.name}", ignore_errors=True)
+        rows.append(("Virtuoso", label, triples, timings))
+
+    lines = [_SECTION[0], "## Push at bulk speed? `kg push` against each engine's own bulk loader", "",
+             f"Measured on {platform.node() or 'this machine'} ({os.cpu_count()} CPU, shared with other "
+             f"jobs: load average {_load_average()} when the section was written); Oxigraph "
+             f"{subprocess.run([_oxigraph(), '--version'], capture_output=True, text=True).stdout.strip()}, "
+             f"Virtuoso {version} (Debian's virtuoso-opensource-7). Each server on loopback, fresh "
+             f"(Oxigraph: a new store per run; Virtuoso: one private instance, graphs cleared between "
+             f"runs). Push batches of {batch_size:,} triples; the bulk loaders read the same `kg.nq` "
+             "offline (`oxigraph load`; Virtuoso `ld_dir` + `rdf_loader_run` + `checkpoint`, over "
+             "its SQL port). Ratio = push time / bulk-load time (1× would be bulk speed).", "",
+             "| engine | build | kg push (atomic) s | ratio | kg push --swap none s | ratio | bulk loader s | bulk triples/s |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for engine, label, triples, t in rows:
+        lines.append(f"| {engine} | {label} | {t['move']:,.1f} | {t['move'] / t['bulk']:,.1f}× | "
+                     f"{t['none']:,.1f} | {t['none'] / t['bulk']:,.1f}× | {t['bulk']:,.1f} | "
+                     f"{triples / t['bulk']:,.0f} |")
+    lines += ["", _SECTION[1]]
+    return lines
+
+
+def target_counts(target) -> dict[str, int]:
+    from kg.remote.engine import RemoteEngine
+
+    return RemoteEngine(target.query_url).counts()
+
+
+def _replace_section(path: Path, lines: list[str]) -> str:
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Remote backend benchmark\n"
+    section = "\n".join(lines)
+    if _SECTION[0] in text and _SECTION[1] in text:
+        head, rest = text.split(_SECTION[0], 1)
+        tail = rest.split(_SECTION[1], 1)[1]
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
 def main(argv: list[str] | None = None) -> str:
     """Run the benchmark once; write and print the Markdown report, and return it.
 
@@ -183,10 +303,26 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--atomic-limit", type=int, default=1_000_000,
                         help="time the atomic push (temporary graph + MOVE) only up to this many "
                              "triples; --swap none is always timed")
+    parser.add_argument("--push-vs-bulk-only", action="store_true",
+                        help="measure only kg push against each engine's bulk loader (curated and "
+                             "--hpo builds) and replace that section of the results file")
     args = parser.parse_args(argv)
 
     def say(message: str) -> None:
         print(f"[bench_remote] {message}", file=sys.stderr, flush=True)
+
+    if args.push_vs_bulk_only:
+        args.work.mkdir(parents=True, exist_ok=True)
+        builds = [_build("none", args.work, say)[0]]
+        if args.hpo != "none":
+            built, mode, _ = _build(args.hpo, args.work, say)
+            if mode != "none":
+                builds.append(built)
+        with tempfile.TemporaryDirectory(prefix="bench-push-") as tmp:
+            section = push_vs_bulk(builds, Path(tmp), say, args.batch_size)
+        text = _replace_section(args.out, section)
+        print("\n".join(section))
+        return text
 
     import pyoxigraph
 
@@ -306,6 +442,9 @@ def main(argv: list[str] | None = None) -> str:
               f"| first path (builds the view; remotely, fetches every graph once) | "
               f"{t_first_local * 1e3:,.0f} | {t_first_remote * 1e3:,.0f} |",
               f"| next path (median) | {t_next_local * 1e3:,.1f} | {t_next_remote * 1e3:,.1f} |", ""]
+    builds = [_build("none", args.work, say)[0]] + ([build_dir] if mode != "none" else [])
+    with tempfile.TemporaryDirectory(prefix="bench-push-") as tmp:
+        lines += push_vs_bulk(builds, Path(tmp), say, args.batch_size)
     text = "\n".join(lines)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

@@ -62,3 +62,24 @@ def article() -> str:
     from kg.resources import article_path
 
     return article_path().read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------ SPARQL servers
+# One private instance of each server per session (tests/servers.py); a module that
+# changes a server's graphs puts them back or pushes its own before use.
+@pytest.fixture(scope="session")
+def oxigraph_target(tmp_path_factory):
+    """``oxigraph serve`` on a free loopback port (empty store)."""
+    from tests.servers import Oxigraph, Target
+
+    with Oxigraph(tmp_path_factory.mktemp("oxigraph") / "store") as server:
+        yield Target(server)
+
+
+@pytest.fixture(scope="session")
+def virtuoso_target(tmp_path_factory):
+    """A private Virtuoso instance (own directory, virtuoso.ini and loopback ports)."""
+    from tests.servers import Target, Virtuoso
+
+    with Virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield Target(server)

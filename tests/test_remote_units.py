@@ -186,3 +186,100 @@ def test_push_argument_checks(tmp_path):
 def test_push_cli_needs_an_endpoint():
     result = CliRunner().invoke(main, ["push"])
     assert result.exit_code == 2 and "--endpoint" in result.output
+
+
+# ---------------------------------------------------------------------- HTTP Digest
+class _DigestServer:
+    """A loopback server that wants HTTP Digest (as Virtuoso's write endpoints do): it
+    checks each answer to its challenge and records every Authorization header."""
+
+    def __init__(self, user: str, password: str):
+        import http.server
+        import threading
+
+        from kg.remote.digest import DigestSession
+
+        self.seen: list[str | None] = []
+        challenge = 'Digest realm="SPARQL", nonce="n0nce", opaque="op", qop="auth", algorithm="MD5"'
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _handle(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                header = self.headers.get("Authorization")
+                server.seen.append(header)
+                ok = False
+                if header and header.startswith("Digest "):
+                    fields = dict(part.strip().split("=", 1) for part in header[7:].split(", "))
+                    expected = DigestSession(user, password, challenge, cnonce=lambda: fields["cnonce"].strip('"'))
+                    expected._count = int(fields["nc"], 16) - 1
+                    ok = expected.authorization(self.command, self.path) == header
+                self.send_response(201 if ok else 401)
+                if not ok:
+                    self.send_header("WWW-Authenticate", challenge)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_PUT = do_POST = _handle
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/sparql-graph-crud-auth"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.parametrize("mode", ["digest", "basic"])
+def test_digest_challenge_is_answered_and_reused(mode, monkeypatch):
+    from kg.remote.http import HttpClient
+
+    for var in ("KG_ENDPOINT_TOKEN", "KG_ENDPOINT_USER", "KG_ENDPOINT_PASSWORD"):
+        monkeypatch.delenv(var, raising=False)
+    server = _DigestServer("kgpush", "s3cret")
+    try:
+        client = HttpClient(5, auth=mode, credentials=("kgpush", "s3cret"))
+        for method in ("PUT", "POST", "POST"):
+            answer = client.request(method, server.url, params=[("graph", "urn:g")], body=b"x" * 1000)
+            assert answer.status == 201
+            answer.close()
+    finally:
+        server.close()
+    basic = [h for h in server.seen if h and h.startswith("Basic ")]
+    digest = [h for h in server.seen if h and h.startswith("Digest ")]
+    assert len(digest) == 3  # one per request: the challenge is reused, nc counts up
+    assert [h.split("nc=")[1][:8] for h in digest] == ["00000001", "00000002", "00000003"]
+    assert "s3cret" not in " ".join(h or "" for h in server.seen)
+    if mode == "digest":
+        assert not basic  # the password never travels, not even base64
+        assert server.seen[0] is None  # the challenge was asked for without credentials
+    else:
+        assert basic
+
+
+def test_wrong_digest_password_is_a_clear_401(monkeypatch):
+    from kg.remote.http import HttpClient
+
+    server = _DigestServer("kgpush", "s3cret")
+    try:
+        client = HttpClient(5, auth="digest", credentials=("kgpush", "wrong"))
+        with pytest.raises(RemoteError, match="HTTP 401") as info:
+            client.request("PUT", server.url, body=b"x")
+    finally:
+        server.close()
+    assert "wrong" not in str(info.value)
+
+
+def test_virtuoso_profile_refuses_unbounded_paths_before_any_request():
+    from kg.remote.errors import RemoteQueryError
+
+    engine = RemoteEngine(_closed_url(), server="virtuoso")  # nothing listens there
+    assert engine.url.endswith("/sparql")
+    with pytest.raises(RemoteQueryError, match=r"property paths \(\* and \+\)"):
+        engine.query("SELECT ?x WHERE { ?x mkv:subtypeOf+ mk:myoclonus }")
+    with pytest.raises(RemoteError, match="cannot reach"):  # a ? path is sent
+        engine.query("SELECT ?x WHERE { ?x mkv:subtypeOf? mk:myoclonus }")

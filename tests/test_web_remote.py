@@ -1,7 +1,7 @@
-"""``kg serve --endpoint``: the web application over a real Oxigraph server.
+"""``kg serve --endpoint``: the web application over each real server (Oxigraph, Virtuoso).
 
-``oxigraph serve`` runs on a free loopback port with the real curated build pushed into
-it, and ``kg serve --endpoint`` runs for real on another port. Its answers must be the
+The session's server (tests/conftest.py) gets the real curated build pushed into it, and
+``kg serve --endpoint`` runs for real on another port in front of it. Its answers must be the
 embedded store's (compared as multisets of rows); refusals (update, SERVICE, malformed)
 are the embedded app's; a server that stops answers makes ``/sparql`` say 502 while
 ``/health`` still answers.
@@ -21,7 +21,8 @@ from kg.query.results import GraphResult, materialize
 from kg.remote import Endpoints, push
 from kg.web.examples import editor_queries
 from kg.web.testing import serve
-from tests.test_remote import _free_port, _plain, _start_oxigraph, _stop
+from tests.servers import ENGINES, Oxigraph, free_port
+from tests.test_remote import _plain, refused_on
 from tests.test_web import call, q
 
 MAX_ROWS = 500
@@ -29,20 +30,18 @@ FORM = "application/x-www-form-urlencoded"
 NAMED = [x for x in editor_queries() if not x["name"].startswith("hpo-")]
 
 
-@pytest.fixture(scope="module")
-def upstream(real_build, tmp_path_factory):
-    url, proc = _start_oxigraph(tmp_path_factory)
-    try:
-        push(real_build, Endpoints.from_url(url))
-        yield url
-    finally:
-        _stop(proc)
+@pytest.fixture(scope="module", params=ENGINES)
+def target(request, real_build):
+    """Each server in turn, holding the real build."""
+    target = request.getfixturevalue(f"{request.param}_target")
+    push(real_build, target.endpoints, client=target.client())
+    return target
 
 
 @pytest.fixture(scope="module")
-def web(upstream, tmp_path_factory):
+def web(target, tmp_path_factory):
     log = tmp_path_factory.mktemp("web-remote-log") / "server.log"
-    with serve(endpoint=upstream, timeout=10, max_rows=MAX_ROWS, workers=2, log=log) as base:
+    with serve(endpoint=target.query_url, timeout=10, max_rows=MAX_ROWS, workers=2, log=log) as base:
         yield base
 
 
@@ -56,12 +55,12 @@ def _table(body: bytes):
 
 
 # ------------------------------------------------------------------------------ tests
-def test_health(web, upstream, embedded):
+def test_health(web, target, embedded):
     answer = call(web, "GET", "/health")
     assert answer.status == 200
     data = answer.json()
     assert data["status"] == "ok"
-    assert data["endpoint"] == upstream + "/query"
+    assert data["endpoint"] == target.query_url
     store = embedded.engine.store
     local = {g.value: sum(1 for _ in store.quads_for_pattern(None, None, None, g))
              for g in store.named_graphs()}
@@ -71,8 +70,12 @@ def test_health(web, upstream, embedded):
 
 
 @pytest.mark.parametrize("named", NAMED, ids=lambda x: x["name"])
-def test_named_queries_answer_as_embedded(named, web, embedded):
+def test_named_queries_answer_as_embedded(named, target, web, embedded):
     text = named["query"]
+    if refused_on(target.name, text):  # Virtuoso answers * and + paths wrongly: 400, no answer
+        answer = call(web, "GET", q(text))
+        assert answer.status == 400 and "arbitrary-length property paths" in answer.text
+        return
     local = _plain(embedded.sparql(text), text)
     assert sum(local.values()) > 0
     get = call(web, "GET", q(text))
@@ -107,7 +110,7 @@ def test_construct(web, embedded):
 
 def test_row_cap(web):
     answer = call(web, "GET", q("SELECT * WHERE { ?s ?p ?o }"))
-    assert answer.status == 200
+    assert answer.status == 200, answer.text
     assert answer.headers["x-kg-truncated"] == "true"
     assert answer.headers["x-kg-max-rows"] == str(MAX_ROWS)
     assert len(answer.json()["results"]["bindings"]) == MAX_ROWS
@@ -154,14 +157,15 @@ def test_entity_and_path_pages(web, embedded):
 
 
 def test_server_down_gives_502_and_health_answers(real_build, tmp_path_factory):
-    url, proc = _start_oxigraph(tmp_path_factory)
+    server = Oxigraph(tmp_path_factory.mktemp("oxigraph-down") / "store")
+    url, proc = server.url, server.proc
     try:
         push(real_build, Endpoints.from_url(url))
         with serve(endpoint=url, timeout=1.5, max_rows=MAX_ROWS, workers=2) as base:
             # A runaway query: the client gets 503 after the limit (the thread gives up).
             runaway = call(base, "GET", q("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"))
             assert runaway.status == 503, runaway.text
-            _stop(proc)
+            server.stop()
             answer = call(base, "GET", q("SELECT * WHERE { ?s ?p ?o } LIMIT 3"))
             assert answer.status == 502
             assert url in answer.text and "SPARQL server" in answer.text
@@ -169,8 +173,7 @@ def test_server_down_gives_502_and_health_answers(real_build, tmp_path_factory):
             assert health.status == 200 and health.json()["status"] == "ok"
             assert call(base, "GET", "/entity/clonazepam").status == 200  # the graph is cached
     finally:
-        if proc.poll() is None:
-            _stop(proc)
+        server.stop()
 
 
 def test_serve_refuses_a_server_that_is_down(tmp_path):
@@ -178,7 +181,7 @@ def test_serve_refuses_a_server_that_is_down(tmp_path):
 
     from kg.cli import main
 
-    result = CliRunner().invoke(main, ["serve", "--endpoint", f"http://127.0.0.1:{_free_port()}",
-                                       "--port", str(_free_port())])
+    result = CliRunner().invoke(main, ["serve", "--endpoint", f"http://127.0.0.1:{free_port()}",
+                                       "--port", str(free_port())])
     assert result.exit_code == 1
     assert "cannot reach" in result.output + (result.stderr if result.stderr_bytes is not None else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kg.cli.common import build_dir_option, echo_err, reports_errors
+from kg.remote.dialects import SERVER_CHOICES
 
 __all__ = ["push_command"]
 
@@ -12,7 +13,13 @@ __all__ = ["push_command"]
 @click.command("push")
 @click.option("--endpoint", required=True, metavar="URL",
               help="The server's base URL (Oxigraph: http://host:7878, whose endpoints are "
-                   "/query, /update and /store).")
+                   "/query, /update and /store; Virtuoso with --server virtuoso: "
+                   "http://host:8890, whose endpoints are /sparql, /sparql-auth and "
+                   "/sparql-graph-crud-auth).")
+@click.option("--server", type=click.Choice(SERVER_CHOICES), default="auto", show_default=True,
+              help="The kind of server: sets the endpoint layout, how credentials are sent "
+                   "(Virtuoso: HTTP Digest only) and how graphs are swapped in. auto: the "
+                   "Oxigraph layout, and the rest recognised from the server's answers.")
 @click.option("--query-url", default=None, metavar="URL", help="SPARQL query endpoint, if not ENDPOINT/query.")
 @click.option("--update-url", default=None, metavar="URL", help="SPARQL update endpoint, if not ENDPOINT/update.")
 @click.option("--store-url", default=None, metavar="URL",
@@ -34,8 +41,8 @@ __all__ = ["push_command"]
                    "on the server (every push also does this first), and push nothing.")
 @build_dir_option
 @reports_errors
-def push_command(endpoint, query_url, update_url, store_url, graphs, batch_size, swap, timeout,
-                 quiet, clean_uploads, out) -> None:
+def push_command(endpoint, server, query_url, update_url, store_url, graphs, batch_size, swap,
+                 timeout, quiet, clean_uploads, out) -> None:
     """Upload the built graph's named graphs to a SPARQL server, replacing them atomically.
 
     Each graph is uploaded (SPARQL 1.1 Graph Store Protocol, in batches) into a temporary
@@ -51,13 +58,16 @@ def push_command(endpoint, query_url, update_url, store_url, graphs, batch_size,
     --clean-uploads alone.
     """
     import kg
+    from kg.remote.dialects import dialect
     from kg.remote.gsp import clean_uploads as clean, push, resolve_graph
     from kg.remote.http import Endpoints
 
-    endpoints = Endpoints.from_url(endpoint, query_url=query_url, update_url=update_url,
-                                   store_url=store_url)
+    layout = dialect(server) if server != "auto" else None
+    derive = layout.endpoints if layout else Endpoints.from_url
+    endpoints = derive(endpoint, query_url=query_url, update_url=update_url, store_url=store_url)
     if clean_uploads:
-        dropped = clean(endpoints, graphs=[resolve_graph(g) for g in graphs], timeout=timeout)
+        dropped = clean(endpoints, graphs=[resolve_graph(g) for g in graphs], timeout=timeout,
+                        server=layout or "auto")
         for iri in dropped:
             click.echo(iri)
         if not quiet:
@@ -66,7 +76,8 @@ def push_command(endpoint, query_url, update_url, store_url, graphs, batch_size,
         return
     graph = kg.load(out)
     report = push(graph.directory, endpoints, graphs=graphs or None, batch_size=batch_size,
-                  progress=None if quiet else echo_err, swap=swap, timeout=timeout)
+                  progress=None if quiet else echo_err, swap=swap, timeout=timeout,
+                  server=layout or "auto")
     for iri, count in sorted(report.graphs.items()):
         click.echo(f"{iri}\t{count}")
     if not quiet:

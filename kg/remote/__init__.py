@@ -6,15 +6,18 @@
 * :class:`kg.remote.engine.RemoteEngine` answers SPARQL, named queries, paths and
   neighbourhoods from the server (``kg.load(endpoint=URL)``, ``kg query --endpoint URL``).
 
-See ``docs/remote.md`` for Oxigraph server, Apache Jena Fuseki and QLever.
+What differs between servers is in :mod:`kg.remote.dialects` (one profile per server).
+See ``docs/remote.md`` for Oxigraph server and OpenLink Virtuoso (both tested), Apache Jena
+Fuseki and QLever.
 """
 
 from __future__ import annotations
 
-from kg.remote.errors import RemoteError, RemoteQueryError
+from kg.remote.errors import RemoteError, RemoteQueryError, RemoteTimeout
 from kg.remote.http import Endpoints
 
-__all__ = ["RemoteError", "RemoteQueryError", "Endpoints", "RemoteEngine", "push", "PushReport"]
+__all__ = ["RemoteError", "RemoteQueryError", "RemoteTimeout", "Endpoints", "RemoteEngine", "push",
+           "PushReport"]
 
 
 def __getattr__(name: str):

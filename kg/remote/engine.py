@@ -25,6 +25,13 @@ How a query is sent:
 6. the answer (SPARQL JSON results, or N-Triples) is parsed by pyoxigraph while it streams,
    and a ``limit`` stops reading early.
 
+**Servers differ** (endpoint layout, server-side time limits, row caps, partial answers):
+the engine's :class:`~kg.remote.dialects.Dialect` says how. By default it is recognised from
+the ``Server`` header of the server's answer to an ``ASK {}`` sent before the first query,
+so that even the first query carries the server-side time limit (Virtuoso's ``timeout``
+parameter, set to the client's timeout: the server stops what the client would give up
+on), and a partial answer (Virtuoso's "anytime" results) is refused rather than shown.
+
 **Paths and neighbourhoods** need the graph in memory (NetworkX). :meth:`RemoteEngine.quads`
 fetches each chosen graph once with ``CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <g> { ?s ?p ?o } }``
 and keeps it for the life of the engine (one ``kg path`` process, or one
@@ -52,10 +59,11 @@ import pyoxigraph as ox
 from kg.errors import KGError, UnsafeQueryError
 from kg.namespace import PREFIXES
 from kg.query.engine import GRAPHS, query_error
-from kg.query.results import AskResult, GraphResult, materialize
+from kg.query.results import AskResult, GraphResult, ResultTable, materialize
 from kg.query.safety import check_query_safety, strip_strings_and_comments
 from kg.query.binding import inject_values
-from kg.remote.errors import RemoteError
+from kg.remote.dialects import Dialect, dialect as named_dialect, has_arbitrary_length_path, recognise
+from kg.remote.errors import RemoteError, RemoteQueryError
 from kg.remote.http import Endpoints, HttpClient, reading
 
 __all__ = ["RemoteEngine", "PREFIX_HEADER"]
@@ -84,20 +92,37 @@ class RemoteEngine:
     query_url : str, optional
         The query endpoint, when it cannot be derived from ``endpoint``.
     timeout : float
-        Seconds to wait for the server (per connection and per read).
+        Seconds to wait for the server (per connection and per read); servers that take a
+        per-query time limit (Virtuoso) get this one, so they stop the query too.
     client : HttpClient, optional
         The HTTP client (tests pass their own).
+    server : str or Dialect
+        The server's profile (``oxigraph``, ``virtuoso``, ``fuseki``, ``qlever``,
+        ``generic``; see :mod:`kg.remote.dialects`), or ``auto``: recognised from its
+        ``Server`` header. A named profile also sets the endpoint layout
+        (``RemoteEngine("http://host:8890", server="virtuoso")`` queries ``/sparql``);
+        with ``auto`` the layout is Oxigraph's unless ``endpoint`` names the query
+        endpoint itself.
 
     Raises
     ------
     RemoteError
         If the URL is not http(s) or carries credentials.
+    KGError
+        If ``server`` names no known profile.
     """
 
     def __init__(self, endpoint: str, *, query_url: str | None = None, timeout: float = 60.0,
-                 client: HttpClient | None = None) -> None:
-        self.endpoints = Endpoints.from_url(endpoint, query_url=query_url)
-        self.client = client or HttpClient(timeout=timeout)
+                 client: HttpClient | None = None, server: str | Dialect = "auto") -> None:
+        if isinstance(server, str) and server != "auto":
+            server = named_dialect(server)
+        self._dialect: Dialect | None = server if isinstance(server, Dialect) else None
+        if self._dialect is not None:
+            self.endpoints = self._dialect.endpoints(endpoint, query_url=query_url)
+        else:
+            self.endpoints = Endpoints.from_url(endpoint, query_url=query_url)
+        self.client = client or HttpClient(timeout=timeout,
+                                           auth=self._dialect.auth if self._dialect else "basic")
         self._graph_iris: set[str] | None = None
         self._quads: dict[str, list[ox.Quad]] = {}
         self._parser = ox.Store()  # empty, in memory: only parses queries
@@ -109,6 +134,30 @@ class RemoteEngine:
     def url(self) -> str:
         """The query endpoint."""
         return self.endpoints.query
+
+    @property
+    def dialect(self) -> Dialect:
+        """The server's profile: given, or recognised from the ``Server`` header of its
+        answer to ``ASK {}`` (asked once).
+
+        Raises
+        ------
+        RemoteError
+            If the server cannot be reached.
+        """
+        if self._dialect is None:
+            what = "contacting the SPARQL server"
+            body = urllib.parse.urlencode([("query", "ASK {}")]).encode("utf-8")
+            response = self.client.request("POST", self.url, body=body,
+                                           content_type="application/x-www-form-urlencoded",
+                                           accept=_RESULTS, what=what)
+            with reading(self.url, what):
+                response.read()
+                response.close()
+            self._dialect = recognise(response.headers.get("Server"))
+            if self._dialect.auth == "digest":
+                self.client.auth = "digest"  # from now on, a password only as Digest
+        return self._dialect
 
     # ------------------------------------------------------------------ graphs
     @property
@@ -188,7 +237,13 @@ class RemoteEngine:
             if graph.value not in self._quads:
                 what = f"fetching the graph <{graph.value}>"
                 query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}"
-                triples = self._post(query, _ACCEPT_GRAPH, what=what, graph=True)
+                expected = self.counts([graph.value])[graph.value]
+                triples = self._post(query, _ACCEPT_GRAPH, what=what, graph=True, rows=expected)
+                if len(triples) != expected:
+                    # A row cap (Virtuoso's ResultSetMaxRows) or a proxy cut the answer.
+                    raise RemoteError(f"{what}: {self.url} sent {len(triples):,} of its {expected:,} "
+                                      "triples (is the answer cut at a row cap? Virtuoso: raise "
+                                      "ResultSetMaxRows in virtuoso.ini)", url=self.url)
                 self._quads[graph.value] = [ox.Quad(t.subject, t.predicate, t.object, graph)
                                             for t in triples]
             quads.extend(self._quads[graph.value])
@@ -253,7 +308,11 @@ class RemoteEngine:
         if _FROM.search(strip_strings_and_comments(text)):
             check_query_safety(text, self.graph_iris)
         form = self._form(text, bindings)
-        sent = PREFIX_HEADER + inject_values(text, bindings or {})
+        dialect = self.dialect
+        if dialect.path_defect and has_arbitrary_length_path(text):
+            raise RemoteQueryError(f"not sent to {self.url}: {dialect.path_defect}; run this query on "
+                                   "the embedded store or an Oxigraph server", url=self.url)
+        sent = dialect.prologue + PREFIX_HEADER + inject_values(text, bindings or {})
         if default_graph_iris is not None or named_graph_iris is not None:
             chosen = {"default-graph-uri": list(default_graph_iris or ()),
                       "named-graph-uri": list(named_graph_iris or ())}
@@ -268,8 +327,22 @@ class RemoteEngine:
             dataset += [("named-graph-uri", iri) for iri in GRAPHS.values()]
         is_graph = form is ox.QueryTriples
         answer = self._post(sent, _ACCEPT_GRAPH if is_graph else _ACCEPT_TABLE, dataset=dataset,
-                            what="the query", graph=is_graph, raw=raw, limit=limit, check=True)
+                            what="the query", graph=is_graph, raw=raw, limit=limit, check=True,
+                            rows=None if is_graph else limit)
+        if isinstance(answer, ResultTable):
+            answer = self._in_local_order(answer, text, bindings)
         return answer
+
+    def _in_local_order(self, table: ResultTable, text: str, bindings: dict | None) -> ResultTable:
+        # ``SELECT *`` leaves the column order to the engine (Virtuoso's differs from
+        # Oxigraph's): give the columns in the embedded store's order, as it would.
+        substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        local = [v.value for v in self._parser.query(text, prefixes=PREFIXES,
+                                                     substitutions=substitutions or None).variables]
+        if local == table.variables or sorted(local) != sorted(table.variables):
+            return table
+        where = [table.variables.index(v) for v in local]
+        return ResultTable(local, [tuple(row[i] for i in where) for row in table.rows], table.truncated)
 
     def _form(self, text: str, bindings: dict | None) -> type:
         substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
@@ -283,12 +356,19 @@ class RemoteEngine:
         return self._post(query, _RESULTS, what=what)
 
     def _post(self, query: str, accept: str, *, what: str, dataset=(), graph: bool = False,
-              raw: bool = False, limit: int | None = None, check: bool = False):
+              raw: bool = False, limit: int | None = None, check: bool = False, rows: int | None = None):
+        dialect = self.dialect
         params = [("query", query)] + list(dataset)
+        params += dialect.query_params(timeout=self.client.timeout, limit=rows)
         body = urllib.parse.urlencode(params).encode("utf-8")
         response = self.client.request("POST", self.url, body=body,
                                        content_type="application/x-www-form-urlencoded",
                                        accept=accept, what=what, query_error=check)
+        try:
+            dialect.check_answer(response.headers, self.url, what, limit=rows)
+        except RemoteError:
+            response.close()
+            raise
         media = _media_type(response)
         with reading(self.url, what):
             try:
@@ -308,7 +388,15 @@ class RemoteEngine:
                 if fmt is None:
                     raise RemoteError(f"{what}: {self.url} answered with {media or 'no media type'}, "
                                       "not SPARQL results", url=self.url)
-                result = ox.parse_query_results(response, format=fmt)
+                source = response
+                if dialect.bnode_scheme and fmt == ox.QueryResultsFormat.JSON:
+                    try:  # the server's blank-node labels are not valid ones: made valid
+                        source = dialect.normalise_results(response.read())
+                    except ValueError as exc:
+                        raise SyntaxError(str(exc)) from None
+                    finally:
+                        response.close()
+                result = ox.parse_query_results(source, format=fmt)
                 if raw:
                     return result
                 try:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from kg.errors import KGError, QueryError
 
-__all__ = ["RemoteError", "RemoteQueryError"]
+__all__ = ["RemoteError", "RemoteQueryError", "RemoteTimeout"]
 
 
 class RemoteError(KGError):
@@ -48,3 +48,9 @@ class RemoteQueryError(RemoteError, QueryError):
         RemoteError.__init__(self, message, url=url, status=status)
         self.line = None
         self.column = None
+
+
+class RemoteTimeout(RemoteError):
+    """The server stopped a query at its time limit (and may have sent a partial answer,
+    which is never used). ``status`` is None: as for a server that does not answer in time,
+    ``kg serve --endpoint`` answers 503."""

@@ -17,9 +17,11 @@ swaps it into place:
    (or, with ``swap="insert"``, for servers without MOVE: ``DROP SILENT GRAPH <graph>;
    INSERT { GRAPH <graph> { ?s ?p ?o } } WHERE { GRAPH <tmp> { ?s ?p ?o } }; DROP GRAPH
    <tmp>``). MOVE replaces the target graph, so pushing again replaces and never
-   duplicates. Oxigraph and Fuseki run one update request as one transaction (though at
-   millions of triples, Oxigraph 0.5's readers were seen to catch it half-way: see
-   ``docs/remote.md``).
+   duplicates. Oxigraph, Virtuoso and Fuseki run one update request as one transaction
+   (though at millions of triples, Oxigraph 0.5's readers were seen to catch it half-way;
+   a Virtuoso swap that exceeds ``MaxQueryExecutionTime`` is rolled back whole: see
+   ``docs/remote.md``). The request's text comes from the server's profile
+   (:meth:`kg.remote.dialects.Dialect.swap_text`).
 5. The graphs are counted again against ``kg.nq``.
 
 The swap copies the data once more on the server (MOVE is a drop, a copy and a drop in
@@ -51,6 +53,7 @@ PushReport(graphs={...}, seconds=..., batches=...)
 
 from __future__ import annotations
 
+import copy
 import json
 import secrets
 import time
@@ -62,6 +65,7 @@ import pyoxigraph as ox
 
 from kg.errors import KGError
 from kg.query.engine import GRAPHS
+from kg.remote.dialects import Dialect
 from kg.remote.engine import RemoteEngine
 from kg.remote.errors import RemoteError
 from kg.remote.http import Endpoints, HttpClient, reading
@@ -146,7 +150,7 @@ def upload_leftovers(engine: RemoteEngine, graphs: Iterable[str] = ()) -> list[s
 
 
 def clean_uploads(endpoints: Endpoints, *, graphs: Iterable[str] = (), client: HttpClient | None = None,
-                  timeout: float = 300.0) -> list[str]:
+                  timeout: float = 300.0, server: str | Dialect = "auto") -> list[str]:
     """Drop the temporary upload graphs that interrupted pushes left on the server.
 
     Parameters
@@ -157,6 +161,8 @@ def clean_uploads(endpoints: Endpoints, *, graphs: Iterable[str] = (), client: H
         Graph IRIs besides ours whose uploads are looked for.
     client : HttpClient, optional
         The HTTP client (default: one with ``timeout``).
+    server : str or Dialect
+        The server's profile (:mod:`kg.remote.dialects`), or ``auto``.
 
     Returns
     -------
@@ -169,7 +175,9 @@ def clean_uploads(endpoints: Endpoints, *, graphs: Iterable[str] = (), client: H
         If the server cannot be reached or refuses the update.
     """
     client = client or HttpClient(timeout=timeout)
-    pusher = _Pusher(endpoints, client, DEFAULT_BATCH_SIZE, lambda message: None, {})
+    pusher = _Pusher(endpoints, client, DEFAULT_BATCH_SIZE, lambda message: None, {}, server)
+    if pusher.engine.dialect.auth == "digest":
+        client.auth = "digest"
     left = upload_leftovers(pusher.engine, graphs)
     if left:
         pusher.update(" ;\n".join(f"DROP SILENT GRAPH <{iri}>" for iri in left),
@@ -258,7 +266,8 @@ class _Upload:
 
 class _Pusher:
     def __init__(self, endpoints: Endpoints, client: HttpClient, batch_size: int,
-                 progress: Callable[[str], None], totals: dict[str, int]) -> None:
+                 progress: Callable[[str], None], totals: dict[str, int],
+                 server: str | Dialect = "auto") -> None:
         self.endpoints = endpoints
         self.client = client
         self.batch_size = batch_size
@@ -268,7 +277,7 @@ class _Pusher:
         self.upload_seconds = 0.0
         self.batches = 0
         self.sent = 0
-        self.engine = RemoteEngine(endpoints.query, query_url=endpoints.query, client=client)
+        self.engine = RemoteEngine(endpoints.query, query_url=endpoints.query, client=client, server=server)
 
     def send(self, method: str, tmp: str, body: bytes, what: str) -> None:
         start = time.perf_counter()
@@ -310,21 +319,10 @@ class _Pusher:
         return []
 
 
-def _swap_text(pairs: list[tuple[str, str]], swap: str) -> str:
-    if swap == "move":
-        return " ;\n".join(f"MOVE <{tmp}> TO <{graph}>" for graph, tmp in pairs)
-    ops = []
-    for graph, tmp in pairs:
-        ops += [f"DROP SILENT GRAPH <{graph}>",
-                f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{tmp}> {{ ?s ?p ?o }} }}",
-                f"DROP GRAPH <{tmp}>"]
-    return " ;\n".join(ops)
-
-
 def push(source: Path | str, endpoints: Endpoints, *, graphs: Iterable[str] | None = None,
          batch_size: int = DEFAULT_BATCH_SIZE, client: HttpClient | None = None,
          progress: Callable[[str], None] | None = None, swap: str = "move",
-         timeout: float = 300.0) -> PushReport:
+         timeout: float = 300.0, server: str | Dialect = "auto") -> PushReport:
     """Upload a build's named graphs to a SPARQL server, atomically, and verify them.
 
     Parameters
@@ -347,6 +345,9 @@ def push(source: Path | str, endpoints: Endpoints, *, graphs: Iterable[str] | No
         straight into the graphs (not atomic).
     timeout : float
         Seconds to wait for each request.
+    server : str or Dialect
+        The server's profile (:mod:`kg.remote.dialects`), or ``auto``: recognised from its
+        ``Server`` header. Virtuoso's profile sends a user and password only as HTTP Digest.
 
     Returns
     -------
@@ -380,10 +381,13 @@ def push(source: Path | str, endpoints: Endpoints, *, graphs: Iterable[str] | No
     wanted = {resolve_graph(g) for g in graphs} if graphs else None
     say = progress or (lambda message: None)
     client = client or HttpClient(timeout=timeout)
-    pusher = _Pusher(endpoints, client, batch_size, say, _expected_totals(directory))
+    pusher = _Pusher(endpoints, client, batch_size, say, _expected_totals(directory), server)
 
     # 1. Is the server there at all? (Nothing is written before this answers.)
     pusher.engine.query("ASK {}", graphs=())
+    dialect = pusher.engine.dialect
+    if dialect.auth == "digest":
+        client.auth = "digest"  # never a password in the clear to a Digest server
     # 1b. Temporary graphs an interrupted push left behind.
     leftovers = upload_leftovers(pusher.engine, wanted or ())
     if leftovers:
@@ -440,9 +444,9 @@ def push(source: Path | str, endpoints: Endpoints, *, graphs: Iterable[str] | No
                 f"({'MOVE' if swap == 'move' else 'DROP + INSERT'})")
             swapping = True
             # The swap copies every triple once more: give it time (an hour at least).
-            patient = HttpClient(timeout=max(client.timeout, SWAP_TIMEOUT))
-            patient._auth = client._auth
-            pusher.update(_swap_text([(u.graph, u.tmp) for u in uploads.values()], swap),
+            patient = copy.copy(client)  # same credentials and Digest session
+            patient.timeout = max(client.timeout, SWAP_TIMEOUT)
+            pusher.update(dialect.swap_text([(u.graph, u.tmp) for u in uploads.values()], swap),
                           "replacing the graphs with the uploaded ones", client=patient)
     except BaseException as exc:
         if swapping and isinstance(exc, RemoteError) and exc.status is None:

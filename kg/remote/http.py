@@ -18,15 +18,20 @@ in this order, from
 2. ``KG_ENDPOINT_USER`` and ``KG_ENDPOINT_PASSWORD``: HTTP Basic;
 3. ``~/.netrc`` (or the file named by ``$NETRC``), the entry of the URL's host: HTTP Basic.
 
+A user and password are also answered to a server's HTTP Digest challenge (a 401 with
+``WWW-Authenticate: Digest``, :mod:`kg.remote.digest`); a client made with
+``auth="digest"`` (Virtuoso's profile) never sends them as Basic at all.
+
 The ``Authorization`` header is never forwarded on a redirect, and credentials are never
 printed, not even in part: a malformed ``~/.netrc`` is reported by file and line only, and
 an error body that echoes them is shown with them blanked out.
 
 **Proxies.** The usual ``http_proxy`` / ``https_proxy`` / ``no_proxy`` variables apply, with
 two exceptions: a loopback server (``localhost``, ``127.0.0.0/8``, ``::1``) is always
-reached directly, and a request carrying credentials to a plain ``http://`` URL never goes
-through a proxy (the proxy would read them); it is sent directly. Over ``https://`` a proxy
-only relays the encrypted stream (``CONNECT``), so it is used.
+reached directly, and a request carrying credentials (Basic or Digest) to a plain
+``http://`` URL never goes through a proxy (the proxy would read them); it is sent
+directly. Over ``https://`` a proxy only relays the encrypted stream (``CONNECT``), so it
+is used.
 
 Examples
 --------
@@ -55,10 +60,11 @@ from pathlib import Path
 from typing import Iterable
 
 from kg import __version__
+from kg.remote.digest import DigestSession, digest_challenge
 from kg.remote.errors import RemoteError, RemoteQueryError
 
-__all__ = ["Endpoints", "HttpClient", "authorization", "is_loopback", "reading", "TOKEN_VAR", "USER_VAR",
-           "PASSWORD_VAR"]
+__all__ = ["Endpoints", "HttpClient", "authorization", "credentials", "is_loopback", "reading", "TOKEN_VAR",
+           "USER_VAR", "PASSWORD_VAR"]
 
 TOKEN_VAR = "KG_ENDPOINT_TOKEN"
 USER_VAR = "KG_ENDPOINT_USER"
@@ -161,6 +167,23 @@ def _netrc_entry(host: str) -> tuple[str, str] | None:
     return login or "", password or ""
 
 
+def credentials(url: str) -> tuple[str, str] | None:
+    """The user and password for ``url``: from ``KG_ENDPOINT_USER``/``KG_ENDPOINT_PASSWORD``,
+    else from the ``~/.netrc`` entry of its host; ``None`` if neither is set.
+
+    Raises
+    ------
+    RemoteError
+        If only one of user and password is set, or ``~/.netrc`` cannot be parsed.
+    """
+    user, password = os.environ.get(USER_VAR), os.environ.get(PASSWORD_VAR)
+    if user or password:
+        if not (user and password is not None):
+            raise RemoteError(f"set both {USER_VAR} and {PASSWORD_VAR} (or {TOKEN_VAR})")
+        return user, password
+    return _netrc_entry(urllib.parse.urlsplit(url).hostname or "")
+
+
 def authorization(url: str) -> str | None:
     """The ``Authorization`` header value for ``url``, from the environment or ``~/.netrc``.
 
@@ -190,16 +213,9 @@ def authorization(url: str) -> str | None:
     token = os.environ.get(TOKEN_VAR)
     if token:
         return "Bearer " + token
-    user, password = os.environ.get(USER_VAR), os.environ.get(PASSWORD_VAR)
-    if user or password:
-        if not (user and password is not None):
-            raise RemoteError(f"set both {USER_VAR} and {PASSWORD_VAR} (or {TOKEN_VAR})")
-        pair = (user, password)
-    else:
-        host = urllib.parse.urlsplit(url).hostname or ""
-        pair = _netrc_entry(host)
-        if pair is None:
-            return None
+    pair = credentials(url)
+    if pair is None:
+        return None
     return "Basic " + base64.b64encode(f"{pair[0]}:{pair[1]}".encode("utf-8")).decode("ascii")
 
 
@@ -260,6 +276,13 @@ class HttpClient:
     ----------
     timeout : float
         Seconds to wait for the connection and for each read.
+    auth : {"basic", "digest"}
+        ``basic``: a user and password are sent as HTTP Basic with every request;
+        ``digest``: only in answer to the server's Digest challenge (never in the clear).
+        Either way a Digest challenge is answered, and its session reused.
+    credentials : (str, str), optional
+        A user and password for every server, instead of ``KG_ENDPOINT_USER`` /
+        ``KG_ENDPOINT_PASSWORD`` or ``~/.netrc`` (Python callers; never the command line).
 
     Examples
     --------
@@ -267,9 +290,13 @@ class HttpClient:
     5.0
     """
 
-    def __init__(self, timeout: float = 60.0) -> None:
+    def __init__(self, timeout: float = 60.0, *, auth: str = "basic",
+                 credentials: tuple[str, str] | None = None) -> None:
         self.timeout = float(timeout)
+        self.auth = auth
+        self._credentials = credentials
         self._auth: dict[str, str | None] = {}
+        self._digest: dict[str, DigestSession] = {}
         # Built on first use (the environment's proxies are read then).
         self._openers: dict[bool, urllib.request.OpenerDirector] = {}
 
@@ -287,13 +314,40 @@ class HttpClient:
         parts = urllib.parse.urlsplit(url)
         key = f"{parts.scheme}://{parts.netloc}"
         if key not in self._auth:
-            self._auth[key] = authorization(url)
+            if self._credentials is not None and not os.environ.get(TOKEN_VAR):
+                pair = ":".join(self._credentials).encode("utf-8")
+                self._auth[key] = "Basic " + base64.b64encode(pair).decode("ascii")
+            else:
+                self._auth[key] = authorization(url)
         return self._auth[key]
+
+    def _user_password(self, url: str) -> tuple[str, str] | None:
+        return self._credentials or credentials(url)
+
+    def _digest_session(self, url: str, origin: str) -> DigestSession | None:
+        pair = self._user_password(url)
+        if pair is None:
+            return None
+        probe = urllib.request.Request(url, method="GET")
+        probe.add_header("User-Agent", f"myoclonus-kg/{__version__}")
+        try:
+            self._opener(url, True).open(probe, timeout=self.timeout).close()
+        except urllib.error.HTTPError as exc:
+            challenge = digest_challenge(exc.headers) if exc.code == 401 else None
+            exc.close()
+            if challenge:
+                try:
+                    self._digest[origin] = DigestSession(pair[0], pair[1], challenge)
+                except ValueError:
+                    return None
+        except (urllib.error.URLError, http.client.HTTPException, OSError):
+            pass  # the request itself will say what is wrong
+        return self._digest.get(origin)
 
     def request(self, method: str, url: str, *, params: Iterable[tuple[str, str]] = (),
                 body: bytes | None = None, content_type: str | None = None,
                 accept: str | None = None, what: str = "request",
-                query_error: bool = False) -> http.client.HTTPResponse:
+                query_error: bool = False, _challenged: bool = False) -> http.client.HTTPResponse:
         """Send one request; return the open response (the caller reads and closes it).
 
         Parameters
@@ -334,14 +388,43 @@ class HttpClient:
             request.add_header("Content-Type", content_type)
         if accept:
             request.add_header("Accept", accept)
-        auth = self._authorization(url)
-        if auth:
-            request.add_unredirected_header("Authorization", auth)
+        parts = urllib.parse.urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        session = self._digest.get(origin)
+        if session is None and self.auth == "digest" and body:
+            # A server that wants Digest may answer a big upload's first request with its
+            # challenge before reading the body, and drop the connection under it: ask for
+            # the challenge first, with a GET (no body, no effect).
+            session = self._digest_session(url, origin)
+        auth = None
+        if session is not None:
+            request.add_unredirected_header("Authorization", session.authorization(method, full))
+        else:
+            auth = self._authorization(url)
+            if auth and self.auth == "digest" and auth.startswith("Basic "):
+                auth = None  # a Digest server never gets the password as Basic
+            if auth:
+                request.add_unredirected_header("Authorization", auth)
         try:
-            return self._opener(full, bool(auth)).open(request, timeout=self.timeout)
+            return self._opener(full, session is not None or bool(auth)).open(request, timeout=self.timeout)
         except urllib.error.HTTPError as exc:
+            challenge = digest_challenge(exc.headers) if exc.code == 401 else None
+            pair = self._user_password(url) if challenge and not os.environ.get(TOKEN_VAR) else None
+            fresh = challenge is not None and (
+                session is None or "stale=true" in challenge.replace('"', "").replace(" ", "").lower())
+            if pair and fresh and not _challenged:
+                # Answer the Digest challenge (a first one, or a fresh nonce), then reuse it.
+                exc.close()
+                try:
+                    self._digest[origin] = DigestSession(pair[0], pair[1], challenge)
+                except ValueError as bad:
+                    raise RemoteError(f"{what} failed: {url} asks for HTTP Digest authentication "
+                                      f"that cannot be answered: {bad}", url=url, status=401) from None
+                return self.request(method, url, params=params, body=body, content_type=content_type,
+                                    accept=accept, what=what, query_error=query_error, _challenged=True)
             try:
-                text = _redact(exc.read().decode("utf-8", "replace").strip(), auth)
+                text = _redact(exc.read().decode("utf-8", "replace").strip(),
+                               auth or self._authorization(url))
             except (OSError, http.client.HTTPException):
                 text = ""
             finally:
