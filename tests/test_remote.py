@@ -15,14 +15,8 @@ from __future__ import annotations
 
 import http.client
 import http.server
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 from collections import Counter
@@ -43,7 +37,7 @@ from kg.remote.engine import RemoteEngine
 from kg.remote.dialects import dialect, has_arbitrary_length_path
 from kg.remote.errors import RemoteQueryError
 from kg.remote.http import authorization
-from tests.servers import ENGINES, free_port
+from tests.servers import ENGINES, Oxigraph, free_port
 
 CURATED = GRAPHS["curated"]
 ONTOLOGY = GRAPHS["ontology"]
@@ -60,6 +54,12 @@ def assert_refused(call) -> None:
     """The query is refused, naming the server's defect, without an answer."""
     with pytest.raises(RemoteQueryError, match=r"arbitrary-length property paths \(\* and \+\)"):
         call()
+
+
+def _serve(tmp_path_factory, preload: Path | None = None):
+    """A private ``oxigraph serve`` for one module (tests/servers.py): yields its base URL."""
+    with Oxigraph(tmp_path_factory.mktemp("oxigraph") / "store", preload=preload) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module", params=ENGINES)
