@@ -12,7 +12,7 @@ import click
 from kg import __version__
 from kg.cli.build import build_command, validate_command
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,3 +41,13 @@ for _module, _names in (
         continue
     for _name in _names:
         main.add_command(getattr(_mod, _name))
+
+
+def run() -> None:
+    """The ``kg`` console script and ``python -m kg``: :func:`main` in a process of its own.
+
+    Only here may a command change the whole process, as ``kg query`` does when it drops the
+    network before running a query on a local build (:mod:`kg.sandbox`); ``main`` invoked
+    in-process (tests, other programs) leaves the process as it is.
+    """
+    main(obj={"own_process": True})

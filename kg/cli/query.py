@@ -36,12 +36,19 @@ def query_command(query, query_file, name, param, fmt, limit, include_hpo, endpo
     """Run a SPARQL query: QUERY as an argument, '-' for stdin, --file, or --name.
 
     Prefixes mk, mkv, mks, rdf, rdfs, owl, skos, dcterms, biolink, HP, ... are predeclared.
+    SERVICE, LOAD, updates and FROM outside the graph are refused (exit 2); on Linux a query
+    on the local build also runs without network (docs/security.md).
     """
-    import kg
-
     sources = [s for s in (query, query_file, name) if s]
     if len(sources) != 1:
         raise click.UsageError("give exactly one of QUERY, --file or --name")
+    if endpoint is None and (click.get_current_context().find_root().obj or {}).get("own_process"):
+        # Before the store is opened and before any thread starts: no network from here on.
+        from kg.sandbox import drop_network
+
+        drop_network()
+    import kg
+
     graph = kg.load(out, endpoint=endpoint)
     if name:
         params = parse_params(param)

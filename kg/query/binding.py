@@ -16,12 +16,13 @@ travel inside the query, as SPARQL's own inline data::
   SPARQL terms with the same meaning, so a value is always exactly one term, whatever
   text a user typed (``"} DROP ALL #"`` stays a literal).
 
-The user's text is never parsed or rewritten beyond finding where its outermost
-``WHERE`` group opens (on a copy with strings, IRIs, comments, variables and prefixed names
-blanked out, so none of them can be mistaken for syntax). The block is the first element
-of that group, so it binds the variable for the whole group, as a substitution does.
-Unlike a substitution, it does not reach into a sub-``SELECT`` that does not project the
-variable; none of the named queries has one.
+The user's text is not rewritten beyond inserting the block: where its outermost ``WHERE``
+group opens is read from its parse (:func:`kg.sparql.analyse`), so no string, IRI, comment
+or name can be mistaken for syntax. The block is the first element of that group, so it
+binds the variable for the whole group, as a substitution does. Unlike a substitution, it
+does not reach into a sub-``SELECT`` that does not project the variable; none of the named
+queries has one. When the group *is* a sub-``SELECT`` (``WHERE { SELECT ... }``), the
+sub-query is wrapped in a group of its own, after the block.
 
 Examples
 --------
@@ -40,15 +41,11 @@ from typing import Mapping
 import pyoxigraph as ox
 
 from kg.errors import QueryError
-from kg.query.safety import strip_strings_and_comments
+from kg.sparql import analyse
 
 __all__ = ["inject_values", "values_block"]
 
 _VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_IRI = re.compile(r"<[^<>\s]*>")
-_NAMES = re.compile(r"[?$][\w]+|[A-Za-z_][\w.-]*:[\w.-]*|:[\w.-]+")
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
-_WORD = re.compile(r"\bWHERE\b", re.IGNORECASE)
 
 
 def values_block(bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
@@ -82,43 +79,6 @@ def values_block(bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
     return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
 
 
-def _mask(query: str) -> str:
-    # Same length as the query: strings, comments, IRIs, variables and prefixed names blanked.
-    code = strip_strings_and_comments(query)
-    code = _IRI.sub(lambda m: " " * len(m.group(0)), code)
-    return _NAMES.sub(lambda m: " " * len(m.group(0)), code)
-
-
-def _closing(code: str, start: int) -> int:
-    """Index of the ``}`` matching the ``{`` at ``start``."""
-    depth = 0
-    for i in range(start, len(code)):
-        if code[i] == "{":
-            depth += 1
-        elif code[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    raise QueryError("malformed SPARQL: unbalanced braces")
-
-
-def _top_level(code: str, start: int):
-    """Yield (index, char) of the characters at brace and parenthesis depth 0 from ``start``."""
-    braces = parens = 0
-    for i in range(start, len(code)):
-        c = code[i]
-        if braces == 0 and parens == 0:
-            yield i, c
-        if c == "{":
-            braces += 1
-        elif c == "}":
-            braces -= 1
-        elif c == "(":
-            parens += 1
-        elif c == ")":
-            parens -= 1
-
-
 def inject_values(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
     """Bind variables by adding a ``VALUES`` block as the first element of the outermost
     ``WHERE`` group; the query is returned unchanged when there is nothing to bind.
@@ -128,7 +88,7 @@ def inject_values(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal])
     Parameters
     ----------
     query : str
-        A SPARQL query (already checked by :func:`kg.query.safety.check_query_safety`).
+        A SPARQL query (already checked by :func:`kg.query.safety.check_query`).
     bindings : mapping of str to pyoxigraph term
         ``{variable name: IRI or literal}``.
 
@@ -147,6 +107,8 @@ def inject_values(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal])
     >>> import pyoxigraph as ox
     >>> inject_values("CONSTRUCT WHERE { ?s ?p ?o }", {"s": ox.NamedNode("http://x/s")})
     'CONSTRUCT { ?s ?p ?o } WHERE { VALUES (?s) { (<http://x/s>) } ?s ?p ?o }'
+    >>> inject_values("SELECT * WHERE { SELECT ?y { ?x ?p ?y } }", {"y": ox.Literal("a")})
+    'SELECT * WHERE { VALUES (?y) { ("a") } { SELECT ?y { ?x ?p ?y } } }'
     >>> inject_values("DESCRIBE <http://x/s>", {"s": ox.NamedNode("http://x/s")})
     Traceback (most recent call last):
     ...
@@ -155,31 +117,17 @@ def inject_values(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal])
     if not bindings:
         return query
     block = values_block(bindings)
-    code = _mask(query)
-    form = _FORM.search(code)
-    if form is None:
-        raise QueryError("cannot bind parameters: no SELECT, ASK, CONSTRUCT or DESCRIBE found")
-    is_construct = form.group(1).upper() == "CONSTRUCT"
-    template_seen = False
-    where_at = None  # index of the WHERE keyword, if any
-    open_at = None   # index of the '{' of the WHERE group
-    for i, c in _top_level(code, form.end()):
-        if c == "{":
-            if is_construct and where_at is None and not template_seen:
-                template_seen = True  # CONSTRUCT { template } [WHERE] { pattern }
-                continue
-            open_at = i
-            break
-        if where_at is None and c in "Ww" and _WORD.match(code, i) and (i == 0 or not code[i - 1].isalnum()):
-            where_at = i
-    if open_at is None:
+    where = analyse(query).where
+    if where is None:
         raise QueryError("cannot bind parameters: the query has no WHERE group")
-    if is_construct and not template_seen:
+    if where.template:
         # CONSTRUCT WHERE { T }: the pattern is also the template; VALUES is not allowed in
         # it, so spell the template out.
-        close = _closing(code, open_at)
-        pattern = query[open_at + 1:close]
-        start = where_at if where_at is not None else open_at
+        pattern = query[where.open + 1:where.close]
+        start = where.keyword if where.keyword is not None else where.open
         return (query[:start] + "{" + pattern + "} WHERE { " + block + " " + pattern.lstrip(" ") + "}"
-                + query[close + 1:])
-    return query[:open_at + 1] + " " + block + " " + query[open_at + 1:].lstrip(" ")
+                + query[where.close + 1:])
+    if where.subselect:
+        inner = query[where.open + 1:where.close]
+        return query[:where.open + 1] + " " + block + " {" + inner + "} " + query[where.close:]
+    return query[:where.open + 1] + " " + block + " " + query[where.open + 1:].lstrip(" ")

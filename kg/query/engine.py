@@ -12,7 +12,7 @@ from kg.errors import KGError, QueryError
 from kg.namespace import GRAPH_CURATED, GRAPH_HPO, GRAPH_ONTOLOGY, PREFIXES
 from kg.query.binding import inject_values
 from kg.query.results import materialize
-from kg.query.safety import check_query_safety
+from kg.query.safety import check_query
 
 __all__ = ["SparqlEngine", "GRAPHS", "query_error"]
 
@@ -35,8 +35,8 @@ def query_error(exc: Exception) -> QueryError:
 
 @lru_cache(maxsize=512)
 def _checked(text: str, graph_iris: frozenset[str]) -> bool:
-    # The safety scan is pure: cache it for repeated queries.
-    return check_query_safety(text, graph_iris)
+    # The check is pure (and the analysis behind it cached): whether FROM names the dataset.
+    return bool(check_query(text, graph_iris).dataset)
 
 
 class SparqlEngine:
@@ -110,7 +110,8 @@ class SparqlEngine:
         UnsafeQueryError
             The query would reach outside the graph or modify it.
         QueryError
-            The query is malformed (with line and column) or fails.
+            The query is malformed (with line and column), nested or chained beyond the
+            limits of :mod:`kg.sparql.limits`, or fails.
         """
         own_dataset = _checked(text, frozenset(self.graph_iris))
         text = inject_values(text, bindings or {})

@@ -7,12 +7,12 @@ KnowledgeGraph whose SPARQL, named queries, paths and neighbourhoods come from t
 
 How a query is sent:
 
-1. the safety check (:func:`kg.query.safety.check_query_safety`) runs first, as for the
+1. the safety check (:func:`kg.query.safety.check_query`) runs first, as for the
    embedded store: no SERVICE, LOAD, update, or FROM outside our graphs (and, for a FROM,
-   only graphs the server holds);
-2. the query is parsed locally (pyoxigraph, on an empty in-memory store, with our prefixes),
-   so a malformed query is reported with its line and column exactly as the embedded
-   store reports it, and the query form picks the media type to ask for;
+   only graphs the server holds), nothing nested beyond the limits; it reads the query with
+   :mod:`kg.sparql`, not with pyoxigraph, so no text can crash this process, and a
+   malformed query is reported with its line and column exactly as for the embedded store;
+2. the query form, from the same analysis, picks the media type to ask for;
 3. parameters are bound by an inline ``VALUES`` block of RDF terms
    (:mod:`kg.remote.binding`: never by pasting text);
 4. our prefixes are declared by ``PREFIX`` lines put in front of the query (on the first
@@ -50,7 +50,6 @@ RemoteEngine('http://127.0.0.1:7878/query')
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 from typing import Iterable
 
@@ -58,9 +57,9 @@ import pyoxigraph as ox
 
 from kg.errors import KGError, UnsafeQueryError
 from kg.namespace import PREFIXES
-from kg.query.engine import GRAPHS, query_error
+from kg.query.engine import GRAPHS
 from kg.query.results import AskResult, GraphResult, ResultTable, materialize
-from kg.query.safety import check_query_safety, strip_strings_and_comments
+from kg.query.safety import check_query
 from kg.query.binding import inject_values
 from kg.remote.dialects import Dialect, dialect as named_dialect, has_arbitrary_length_path, recognise
 from kg.remote.errors import RemoteError, RemoteQueryError
@@ -70,7 +69,6 @@ __all__ = ["RemoteEngine", "PREFIX_HEADER"]
 
 #: Our prefixes as SPARQL ``PREFIX`` declarations, all on one line.
 PREFIX_HEADER = " ".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items()) + " "
-_FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
 _RESULTS = "application/sparql-results+json"
 _ACCEPT_TABLE = ("application/sparql-results+json, application/sparql-results+xml;q=0.8, "
                  "text/tab-separated-values;q=0.5")
@@ -125,7 +123,7 @@ class RemoteEngine:
                                            auth=self._dialect.auth if self._dialect else "basic")
         self._graph_iris: set[str] | None = None
         self._quads: dict[str, list[ox.Quad]] = {}
-        self._parser = ox.Store()  # empty, in memory: only parses queries
+        self._parser = ox.Store()  # empty, in memory: only orders the columns of SELECT *
 
     def __repr__(self) -> str:
         return f"RemoteEngine({self.endpoints.query!r})"
@@ -300,14 +298,13 @@ class RemoteEngine:
         >>> engine.query("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
         Traceback (most recent call last):
         ...
-        kg.errors.UnsafeQueryError: SERVICE is not allowed: queries may not reach other endpoints
+        kg.errors.UnsafeQueryError: SERVICE is not allowed (line 1, column 18): queries may not reach other endpoints
         """
         # SERVICE, LOAD, update and FROM outside our graphs are refused without asking the
         # server; a FROM naming one of our graphs is checked against what the server holds.
-        check_query_safety(text, GRAPHS.values())
-        if _FROM.search(strip_strings_and_comments(text)):
-            check_query_safety(text, self.graph_iris)
-        form = self._form(text, bindings)
+        analysis = check_query(text, GRAPHS.values())
+        if analysis.dataset:
+            check_query(text, self.graph_iris)
         dialect = self.dialect
         if dialect.path_defect and has_arbitrary_length_path(text):
             raise RemoteQueryError(f"not sent to {self.url}: {dialect.path_defect}; run this query on "
@@ -325,32 +322,29 @@ class RemoteEngine:
             names = self._names(graphs)
             dataset = [("default-graph-uri", GRAPHS[g]) for g in names]
             dataset += [("named-graph-uri", iri) for iri in GRAPHS.values()]
-        is_graph = form is ox.QueryTriples
+        is_graph = analysis.form in ("CONSTRUCT", "DESCRIBE")
         answer = self._post(sent, _ACCEPT_GRAPH if is_graph else _ACCEPT_TABLE, dataset=dataset,
                             what="the query", graph=is_graph, raw=raw, limit=limit, check=True,
                             rows=None if is_graph else limit)
-        if isinstance(answer, ResultTable):
+        if isinstance(answer, ResultTable) and analysis.form == "SELECT" and analysis.projection is None:
             answer = self._in_local_order(answer, text, bindings)
         return answer
 
     def _in_local_order(self, table: ResultTable, text: str, bindings: dict | None) -> ResultTable:
         # ``SELECT *`` leaves the column order to the engine (Virtuoso's differs from
-        # Oxigraph's): give the columns in the embedded store's order, as it would.
+        # Oxigraph's): give the columns in the embedded store's order, as it would. The text
+        # has passed the check and its limits, so pyoxigraph may read it here (on an empty
+        # store: nothing to run).
         substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
-        local = [v.value for v in self._parser.query(text, prefixes=PREFIXES,
-                                                     substitutions=substitutions or None).variables]
+        try:
+            local = [v.value for v in self._parser.query(text, prefixes=PREFIXES,
+                                                         substitutions=substitutions or None).variables]
+        except (SyntaxError, OSError, RuntimeError, ValueError, TypeError):
+            return table
         if local == table.variables or sorted(local) != sorted(table.variables):
             return table
         where = [table.variables.index(v) for v in local]
         return ResultTable(local, [tuple(row[i] for i in where) for row in table.rows], table.truncated)
-
-    def _form(self, text: str, bindings: dict | None) -> type:
-        substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
-        try:
-            result = self._parser.query(text, prefixes=PREFIXES, substitutions=substitutions or None)
-        except (SyntaxError, OSError, RuntimeError, ValueError, TypeError) as exc:
-            raise query_error(exc) from None
-        return type(result)
 
     def _select(self, query: str, *, what: str):
         return self._post(query, _RESULTS, what=what)

@@ -4,6 +4,7 @@ A named query's parameters are bound by substitution in the Python API; in the b
 text has to stand alone, so :func:`inline_parameters` puts the default values in a
 ``VALUES`` line at the top of the query's WHERE block, and :func:`with_prefixes` adds the
 ``PREFIX`` lines of the prefixes the text uses (for endpoints that do not predeclare ours).
+Both read the query's structure from its parse (:func:`kg.sparql.analyse`).
 
 Examples
 --------
@@ -17,25 +18,29 @@ True
 
 from __future__ import annotations
 
-import re
-
 import pyoxigraph as ox
 
+from kg.errors import QueryError
 from kg.namespace import PREFIXES
 from kg.query.library import NamedQuery, list_queries, to_term
-from kg.query.safety import strip_strings_and_comments
+from kg.sparql import analyse
+from kg.sparql.lexer import PNAME, lex
 
 __all__ = ["inline_parameters", "with_prefixes", "editor_queries"]
 
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
-_PREFIXED = re.compile(r"(?<![\w?$:.-])([A-Za-z][\w.-]*):")
+
+def _is_prefixed_name(raw: str) -> bool:
+    """Whether ``raw`` is exactly one prefixed name with a predeclared prefix."""
+    try:
+        tok = lex(raw, 0)
+    except QueryError:
+        return False
+    return tok.kind == PNAME and tok.start == 0 and tok.end == len(raw) and tok.value[0] in PREFIXES
 
 
 def _value_text(raw: str, kind: str) -> str:
     if kind == "iri":
-        prefix, sep, local = raw.partition(":")
-        if sep and prefix in PREFIXES and not local.startswith("//") and re.fullmatch(r"[\w.-]*", local):
+        if _is_prefixed_name(raw):
             return raw
         return str(to_term(raw, "iri"))
     if kind == "integer":
@@ -72,17 +77,17 @@ def inline_parameters(query: NamedQuery, values: dict[str, str] | None = None) -
     text = query.text
     if not lines:
         return text
-    code = strip_strings_and_comments(text)
-    match = _WHERE.search(code)
-    if match is None:
-        form = _FORM.search(code)
-        brace = code.find("{", form.end() if form else 0)
-        if brace < 0:
-            return text
-        at = brace + 1
-    else:
-        at = match.end()
-    return text[:at] + "\n" + "\n".join(lines) + text[at:]
+    where = analyse(text).where
+    if where is None:
+        return text
+    block = "\n" + "\n".join(lines)
+    inner = text[where.open + 1:where.close]
+    if where.template:  # CONSTRUCT WHERE { T }: VALUES may not go in the template
+        start = where.keyword if where.keyword is not None else where.open
+        return text[:start] + "{" + inner + "} WHERE {" + block + inner + "}" + text[where.close + 1:]
+    if where.subselect:  # VALUES may not precede a sub-SELECT in its group
+        return text[:where.open + 1] + block + "\n  {" + inner + "}" + text[where.close:]
+    return text[:where.open + 1] + block + text[where.open + 1:]
 
 
 def with_prefixes(text: str) -> str:
@@ -96,17 +101,18 @@ def with_prefixes(text: str) -> str:
     PREFIX mkv: <https://w3id.org/myoclonus-kg/vocab/>
     ASK { mk:a mkv:b HP:0001336 }
     """
-    code = strip_strings_and_comments(text)
-    code = re.sub(r"<[^<>\s]*>", " ", code)
-    declared = {m.group(1) for m in re.finditer(r"\bPREFIX\s+([\w-]*):", code, re.IGNORECASE)}
-    used = sorted({m.group(1) for m in _PREFIXED.finditer(code)} & set(PREFIXES) - declared)
+    try:
+        analysis = analyse(text)
+    except QueryError:
+        return text
+    declared = {name for name, _ in analysis.prefixes}
+    used = sorted((analysis.prefixes_used & set(PREFIXES)) - declared)
     head = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in used)
-    # After the leading comment lines (a named query's metadata), before the query itself.
-    lines = text.splitlines(keepends=True)
-    at = 0
-    while at < len(lines) and lines[at].lstrip().startswith("#"):
-        at += 1
-    return "".join(lines[:at]) + head + "".join(lines[at:])
+    # After the leading comments (a named query's metadata), at the start of the line where
+    # the query itself begins.
+    first = lex(text, 0).start
+    at = max(text.rfind("\n", 0, first), text.rfind("\r", 0, first)) + 1
+    return text[:at] + head + text[at:]
 
 
 def editor_queries() -> list[dict[str, str]]:

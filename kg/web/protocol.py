@@ -20,11 +20,11 @@ kg.web.protocol.ProtocolError: 405: the SPARQL endpoint accepts GET and POST, no
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from kg.query.safety import strip_strings_and_comments
+from kg.errors import QueryError
+from kg.sparql import analyse
 
 __all__ = [
     "ProtocolError",
@@ -69,11 +69,6 @@ CONTENT_TYPES = {
 }
 #: Largest query accepted (bytes of the request body or query string).
 MAX_QUERY_BYTES = 256 * 1024
-
-# Keywords, not variables (?ask), prefixed names (ex:ask, ask:x) or parts of longer words.
-_FORM = re.compile(r"(?<![\w?$:.-])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:.-])", re.IGNORECASE)
-_DATASET = re.compile(r"(?<![\w?$:.-])FROM(?![\w:.-])", re.IGNORECASE)
-_IRI = re.compile(r"<[^<>\s]*>")
 
 
 class ProtocolError(Exception):
@@ -145,9 +140,9 @@ def _pairs(text: str, what: str) -> list[tuple[str, str]]:
 
 
 def query_form(query: str) -> str | None:
-    """The query form (``SELECT``, ``ASK``, ``CONSTRUCT``, ``DESCRIBE``) or ``None``.
-
-    Strings, comments and IRIs are blanked first, so a label holding "ask" does not count.
+    """The query form (``SELECT``, ``ASK``, ``CONSTRUCT``, ``DESCRIBE``), read from the parse
+    (:func:`kg.sparql.analyse`); ``None`` for an update or a text that does not parse (the
+    worker then answers with the error).
 
     Examples
     --------
@@ -155,15 +150,19 @@ def query_form(query: str) -> str | None:
     'CONSTRUCT'
     >>> query_form("garbage") is None
     True
-    >>> query_form("PREFIX ask: <urn:x> SELECT ?ask WHERE { ?ask ask:describe ex:ask }")
+    >>> query_form("PREFIX ask: <urn:x> SELECT ?ask WHERE { ?ask ask:describe ask:x }")
     'SELECT'
     """
-    match = _FORM.search(_IRI.sub(" ", strip_strings_and_comments(query)))
-    return match.group(1).upper() if match else None
+    try:
+        form = analyse(query).form
+    except QueryError:
+        return None
+    return None if form == "UPDATE" else form
 
 
 def has_dataset_clause(query: str) -> bool:
-    """Whether the query names its own dataset with ``FROM`` / ``FROM NAMED``.
+    """Whether the query names its own dataset with ``FROM`` / ``FROM NAMED`` (``False`` for a
+    text that does not parse).
 
     Examples
     --------
@@ -171,12 +170,13 @@ def has_dataset_clause(query: str) -> bool:
     True
     >>> has_dataset_clause("SELECT * WHERE { ?s ?p 'from' }")
     False
-    >>> has_dataset_clause("SELECT ?from WHERE { ?from ex:from from:x }")
+    >>> has_dataset_clause("PREFIX from: <urn:x> SELECT ?from WHERE { ?from from:from from:x }")
     False
     """
-    if "from" not in query.lower():
+    try:
+        return bool(analyse(query).dataset)
+    except QueryError:
         return False
-    return bool(_DATASET.search(_IRI.sub(" ", strip_strings_and_comments(query))))
 
 
 def parse_request(method: str, query_string: str, content_type: str | None,

@@ -1,9 +1,10 @@
 """What a query worker does with one job: run the query on the store, serialise the answer.
 
 This module runs inside the worker processes of :mod:`kg.web.workers` (and, in tests, in
-the calling process). It opens the store read-only, applies the safety check again, caps
-the rows, and returns the response body already serialised, so the web process only copies
-bytes.
+the calling process). It opens the store read-only, applies the safety check
+(:func:`kg.query.safety.check_query`: no SERVICE, LOAD, update, FROM outside the store, and
+the nesting limits, all before pyoxigraph parses the text), caps the rows, and returns the
+response body already serialised, so the web process only copies bytes.
 
 Examples
 --------
@@ -27,7 +28,7 @@ from kg.errors import QueryError, UnsafeQueryError
 from kg.namespace import PREFIXES
 from kg.query.engine import GRAPHS
 from kg.query.results import AskResult, GraphResult, materialize
-from kg.query.safety import check_query_safety
+from kg.query.safety import check_query
 from kg.web.protocol import CONTENT_TYPES, has_dataset_clause
 
 __all__ = ["Job", "Outcome", "QueryRunner", "check_dataset", "run_remote"]
@@ -131,7 +132,7 @@ class QueryRunner:
     def run(self, job: Job) -> Outcome:
         """Run one job; errors become 4xx outcomes, never exceptions."""
         try:
-            check_query_safety(job.query, self.allowed)
+            check_query(job.query, self.allowed)
             check_dataset(job.default_graphs, job.named_graphs, self.allowed)
             result = self.store.query(job.query, prefixes=PREFIXES, **self._dataset(job))
             return self._serialize(result, job)

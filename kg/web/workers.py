@@ -6,7 +6,9 @@ process talks to each worker over its stdin/stdout pipes with length-prefixed pi
 frames. When a query outlives its time limit the worker is killed (SIGKILL) and a fresh one
 is started in the background; the caller gets :class:`QueryTimeout`. Each worker also runs
 under an address-space limit, so a query that tries to hold a huge intermediate result dies
-alone (:class:`WorkerFailed`) instead of taking the machine with it.
+alone (:class:`WorkerFailed`) instead of taking the machine with it, and without network
+(:func:`kg.sandbox.drop_network`, on Linux): a query that got past the SERVICE check still
+could not connect anywhere. Where the platform does not allow it, the pool logs so once.
 
 Examples
 --------
@@ -190,6 +192,8 @@ class WorkerPool:
         self._tasks: set[asyncio.Task] = set()
         self._closed = False
         self.stats = {"queries": 0, "timeouts": 0, "crashes": 0, "restarts": 0}
+        #: Why the workers keep their network (``None``: they have none, or none started yet).
+        self.network_kept: str | None = None
 
     async def start(self) -> None:
         """Start the workers and wait until each has opened the store.
@@ -218,10 +222,15 @@ class WorkerPool:
             worker.kill()
             code = await worker.wait()
             raise RuntimeError(f"a query worker failed to start (exit {code})") from None
-        if hello != _READY:
+        if not hello.startswith(_READY):
             worker.kill()
             await worker.wait()
             raise RuntimeError(f"a query worker failed to start: {hello.decode('utf-8', 'replace')}")
+        reason = hello[len(_READY):].strip().decode("utf-8", "replace")
+        if reason and self.network_kept is None:
+            self.network_kept = reason
+            log.warning("query workers keep their network (%s): the SERVICE check alone stops "
+                        "queries from reaching other servers", reason)
         self._all.add(worker)
         return worker
 
@@ -349,7 +358,8 @@ def worker_main(argv: list[str] | None = None) -> int:
     """Entry point of a worker: ``python -m kg.web.workers STORE [MEMORY_LIMIT]``.
 
     Reads length-prefixed pickled jobs on stdin and writes pickled outcomes on stdout, until
-    stdin closes.
+    stdin closes. The first frame is ``ready`` (followed by why, when the worker could not
+    drop its network).
     """
     args = sys.argv[1:] if argv is None else argv
     out = os.fdopen(os.dup(1), "wb", buffering=0)
@@ -359,6 +369,10 @@ def worker_main(argv: list[str] | None = None) -> int:
     def write(data: bytes) -> None:
         out.write(_HEADER.pack(len(data)) + data)
 
+    # First, while the process has a single thread: no network from here on.
+    from kg.sandbox import drop_network
+
+    isolation = drop_network()
     _die_with_parent()
     try:  # Ctrl+C in a terminal reaches the whole process group: the web process decides
         import signal
@@ -374,7 +388,7 @@ def worker_main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises
         write(f"{type(exc).__name__}: {exc}".encode("utf-8"))
         return 1
-    write(_READY)
+    write(_READY if isolation.active else _READY + b" " + isolation.how.encode("utf-8"))
     while True:
         header = inp.read(_HEADER.size)
         if len(header) < _HEADER.size:

@@ -1,0 +1,233 @@
+"""The terminals of the SPARQL 1.1 grammar, read one at a time as the parser asks for them.
+
+SPARQL cannot be split into tokens before it is parsed: ``<`` starts an IRI where the
+grammar expects a term (``?s <p> ?o``) and is the less-than operator after an operand
+(``FILTER(?a <?b)``), and ``-1`` is a negative number in ``?s ?p -1`` but a subtraction in
+``?a -1``. So :func:`lex` takes the position and whether the parser is at an *operator
+position*; everything else follows the terminals of the W3C grammar (SPARQL 1.1 Query
+Language, section 19.8): comments end at a line feed *or* a carriage return
+(``'#' [^\\r\\n]*``), whitespace is only space, tab, CR and LF, strings come in four quote
+styles with their escapes, keywords are matched without regard to case except ``a``.
+
+Codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``) are read here only inside strings and IRIs,
+as pyoxigraph (the engine that runs our queries) reads them; applying them to the whole
+text first (section 19.2) is :mod:`kg.sparql.escapes`'s job.
+
+Examples
+--------
+>>> t = lex("?s <p:x> 'o' # c", 0)
+>>> t.kind, t.value, lex("?s <p:x> 'o' # c", t.end).kind
+('VAR', 's', 'IRI')
+>>> lex("<?b", 0).kind, lex("<?b", 0, operator=True).value
+('PUNCT', '<')
+>>> [lex("?a -1", 2).kind, lex("?a -1", 2, operator=True).kind]
+['NUMBER', 'PUNCT']
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.errors import QueryError
+
+__all__ = ["Token", "lex", "position", "syntax_error", "KEYWORDS",
+           "IRI", "PNAME", "BNODE", "VAR", "STRING", "LANGTAG", "NUMBER", "WORD", "PUNCT",
+           "NIL", "ANON", "EOF"]
+
+# Token kinds.
+IRI, PNAME, BNODE, VAR, STRING, LANGTAG, NUMBER = "IRI", "PNAME", "BNODE", "VAR", "STRING", "LANGTAG", "NUMBER"
+WORD, PUNCT, NIL, ANON, EOF = "WORD", "PUNCT", "NIL", "ANON", "EOF"
+
+#: Every keyword of the SPARQL 1.1 Query and Update grammars (upper case), built-in
+#: function names included. A word that is none of these is a syntax error.
+KEYWORDS = frozenset("""
+BASE PREFIX SELECT DISTINCT REDUCED AS CONSTRUCT WHERE DESCRIBE ASK FROM NAMED GROUP BY
+HAVING ORDER ASC DESC LIMIT OFFSET VALUES LOAD SILENT INTO CLEAR DROP CREATE ADD TO MOVE COPY
+INSERT DATA DELETE WITH USING DEFAULT ALL GRAPH OPTIONAL SERVICE BIND UNDEF MINUS UNION FILTER
+IN NOT A TRUE FALSE STR LANG LANGMATCHES DATATYPE BOUND IRI URI BNODE RAND ABS CEIL FLOOR ROUND
+CONCAT STRLEN UCASE LCASE ENCODE_FOR_URI CONTAINS STRSTARTS STRENDS STRBEFORE STRAFTER YEAR
+MONTH DAY HOURS MINUTES SECONDS TIMEZONE TZ NOW UUID STRUUID MD5 SHA1 SHA256 SHA384 SHA512
+COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK ISLITERAL ISNUMERIC REGEX SUBSTR
+REPLACE EXISTS COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT SEPARATOR
+""".split())
+
+_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
+         "\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF")
+_CHARS_U = _BASE + "_"
+_CHARS = _CHARS_U + "\\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
+_HEX = "[0-9A-Fa-f]"
+_UCHAR = rf"\\u{_HEX}{{4}}|\\U{_HEX}{{8}}"
+_ECHAR = r"""\\[tbnrf"'\\]"""
+_PLX = rf"%{_HEX}{_HEX}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_PREFIX = rf"[{_BASE}](?:[{_CHARS}.]*[{_CHARS}])?"
+_PN_LOCAL = rf"(?:[{_CHARS_U}:0-9]|{_PLX})(?:(?:[{_CHARS}.:]|{_PLX})*(?:[{_CHARS}:]|{_PLX}))?"
+
+_SPACE = re.compile(r"(?:[ \t\r\n]++|#[^\r\n]*+)*+")
+_SKIP = frozenset(" \t\r\n#")
+_PNAME = re.compile(rf"({_PN_PREFIX})?:({_PN_LOCAL})?")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*+")
+_VAR = re.compile(rf"[?$]([{_CHARS_U}0-9][{_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*+)")
+_BNODE = re.compile(rf"_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?")
+_LANGTAG = re.compile(r"@[a-zA-Z]++(?:-[a-zA-Z0-9]++)*+")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+"
+                     r"|[0-9]*\.[0-9]+|[0-9]+)")
+_IRIREF = re.compile(rf"""<(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*+>""")
+_STRINGS = {
+    "'''": re.compile(rf"'''(?:(?:''|')?+(?:[^'\\]|{_ECHAR}|{_UCHAR}))*+'''"),
+    '"""': re.compile(rf'"""(?:(?:""|")?+(?:[^"\\]|{_ECHAR}|{_UCHAR}))*+"""'),
+    "'": re.compile(rf"'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*+'"),
+    '"': re.compile(rf'"(?:[^"\\\n\r]|{_ECHAR}|{_UCHAR})*+"'),
+}
+_NIL = re.compile(r"\([ \t\r\n]*\)")
+_ANON = re.compile(r"\[[ \t\r\n]*\]")
+_PUNCT2 = ("^^", "||", "&&", "!=", "<=", ">=")
+_PUNCT1 = frozenset("{}()[].,;*/+-!=<>^|?")
+_ESCAPE = re.compile(rf"{_UCHAR}|{_ECHAR}")
+_ESCAPED = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+class Token:
+    """One terminal: its kind, its value, where it starts and ends in the text.
+
+    ``value`` is the variable name for ``VAR``, the IRI (escapes applied) for ``IRI``,
+    ``(prefix, local)`` for ``PNAME``, the upper-cased word for ``WORD``, the content
+    (escapes applied) for ``STRING``, and the text itself otherwise.
+    """
+
+    __slots__ = ("kind", "value", "start", "end")
+
+    def __init__(self, kind: str, value, start: int, end: int) -> None:
+        self.kind = kind
+        self.value = value
+        self.start = start
+        self.end = end
+
+    def __repr__(self) -> str:
+        return f"Token({self.kind}, {self.value!r}, {self.start}, {self.end})"
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of ``offset``; lines end at line feeds.
+
+    Examples
+    --------
+    >>> position("ab\\ncd", 4)
+    (2, 2)
+    """
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def syntax_error(text: str, offset: int, message: str) -> QueryError:
+    """A :class:`QueryError` for ``message`` at ``offset``, with its line and column."""
+    line, column = position(text, offset)
+    return QueryError(f"malformed SPARQL (line {line}, column {column}): {message}", line=line,
+                      column=column)
+
+
+def _unescape(body: str) -> str:
+    if "\\" not in body:
+        return body
+
+    def one(m: re.Match) -> str:
+        s = m.group(0)
+        if s[1] in "uU":
+            code = int(s[2:], 16)
+            return chr(code) if code <= 0x10FFFF else "\ufffd"
+        return _ESCAPED[s[1]]
+
+    return _ESCAPE.sub(one, body)
+
+
+def lex(text: str, pos: int, operator: bool = False) -> Token:
+    """The next terminal of ``text`` at or after ``pos`` (whitespace and comments skipped).
+
+    Parameters
+    ----------
+    text : str
+        The query.
+    pos : int
+        Where to start.
+    operator : bool
+        Whether the parser is at an operator position: then ``<`` and ``<=`` are
+        comparison operators and ``+`` / ``-`` are operators, never the start of an IRI
+        or of a signed number.
+
+    Returns
+    -------
+    Token
+        ``EOF`` at the end of the text.
+
+    Raises
+    ------
+    QueryError
+        On a character no terminal can start with, or an unterminated string.
+    """
+    n = len(text)
+    start = pos
+    if start < n and text[start] in _SKIP:
+        start = _SPACE.match(text, pos).end()
+    if start >= n:
+        return Token(EOF, "", start, start)
+    c = text[start]
+    if c == "?" or c == "$":
+        m = _VAR.match(text, start)
+        if m:
+            return Token(VAR, m.group(1), start, m.end())
+        if c == "?":  # a lone '?' is the zero-or-one path modifier
+            return Token(PUNCT, "?", start, start + 1)
+        raise syntax_error(text, start, "'$' must start a variable name")
+    if c == "<" and not operator:
+        m = _IRIREF.match(text, start)
+        if m:
+            return Token(IRI, _unescape(m.group(0)[1:-1]), start, m.end())
+    if c == "'" or c == '"':
+        n = 3 if text.startswith(c * 3, start) else 1
+        m = _STRINGS[c * n].match(text, start)
+        if m is None and n == 3:  # not a long string: an empty short one ('' or "")
+            n, m = 1, _STRINGS[c].match(text, start)
+        if m is None:
+            raise syntax_error(text, start, "unterminated or malformed string (a line break or a "
+                                            "backslash that is not an escape?)")
+        return Token(STRING, _unescape(m.group(0)[n:-n]), start, m.end())
+    if c.isdigit() or (c == "." and start + 1 < len(text) and text[start + 1].isdigit()) or (
+            c in "+-" and not operator and start + 1 < len(text)
+            and (text[start + 1].isdigit() or (text[start + 1] == "." and text[start + 2:start + 3].isdigit()))):
+        m = _NUMBER.match(text, start)
+        return Token(NUMBER, m.group(0), start, m.end())
+    if c == "_" and text.startswith("_:", start):
+        m = _BNODE.match(text, start)
+        if m is None:
+            raise syntax_error(text, start, "malformed blank node label")
+        return Token(BNODE, m.group(0), start, m.end())
+    if c == "@":
+        m = _LANGTAG.match(text, start)
+        if m is None:
+            raise syntax_error(text, start, "malformed language tag")
+        return Token(LANGTAG, m.group(0)[1:], start, m.end())
+    if c == ":" or c.isalpha() or ord(c) >= 0x80:
+        m = _WORD.match(text, start)
+        # Unless ':', '.', '-' or a non-ASCII character follows (then it may be a prefix).
+        if m is not None and (m.end() >= n or (text[m.end()] < "\x80" and text[m.end()] not in ":.-")):
+            return Token(WORD, m.group(0).upper(), start, m.end())
+        m = _PNAME.match(text, start)
+        if m is not None:
+            return Token(PNAME, (m.group(1) or "", m.group(2) or ""), start, m.end())
+        m = _WORD.match(text, start)
+        if m is not None:
+            return Token(WORD, m.group(0).upper(), start, m.end())
+    if c == "(":
+        m = _NIL.match(text, start)
+        if m:
+            return Token(NIL, "()", start, m.end())
+    if c == "[":
+        m = _ANON.match(text, start)
+        if m:
+            return Token(ANON, "[]", start, m.end())
+    two = text[start:start + 2]
+    if two in _PUNCT2:
+        return Token(PUNCT, two, start, start + 2)
+    if c in _PUNCT1:
+        return Token(PUNCT, c, start, start + 1)
+    shown = repr(c) if c.isprintable() and c != " " else f"U+{ord(c):04X}"
+    raise syntax_error(text, start, f"unexpected character {shown}")
