@@ -123,6 +123,9 @@ class SparqlEngine:
             dataset = {"default_graph": self.default_graphs(graphs)}
         try:
             result = self.store.query(text, prefixes=PREFIXES, **dataset)
+            # Solutions are computed while they are read: errors can come from here too.
+            return result if raw else materialize(result, limit=limit)
+        except KGError:
+            raise
         except (SyntaxError, OSError, RuntimeError, ValueError, TypeError) as exc:
             raise query_error(exc) from None
-        return result if raw else materialize(result, limit=limit)

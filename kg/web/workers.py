@@ -209,13 +209,16 @@ class WorkerPool:
         for w in workers:
             self._idle.put_nowait(w)
 
+    def command(self) -> list[str]:
+        """The command line of a worker process (:func:`worker_main`)."""
+        return [sys.executable, "-m", "kg.web.workers", self.store_path, str(self.memory_limit)]
+
     async def _spawn(self) -> _Worker:
         package_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"]
                                             if env.get("PYTHONPATH") else "")
-        args = [sys.executable, "-m", "kg.web.workers", self.store_path, str(self.memory_limit)]
-        worker = _Worker.spawn(asyncio.get_running_loop(), args, env)
+        worker = _Worker.spawn(asyncio.get_running_loop(), self.command(), env)
         try:
             hello = await asyncio.wait_for(worker.receive(), 60)
         except (ConnectionError, asyncio.TimeoutError, OSError):
