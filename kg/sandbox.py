@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Isolation", "drop_network", "isolation"]
 
@@ -39,8 +39,7 @@ _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 
 
-@dataclass(frozen=True)
-class Isolation:
+class Isolation(NamedTuple):
     """Whether this process has lost its network (``active``) and how, or why not (``how``)."""
 
     active: bool

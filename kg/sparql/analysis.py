@@ -22,9 +22,8 @@ ServiceCall(target='http://example.org/sparql', silent=False, line=2, column=33)
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from kg.errors import QueryError
 from kg.namespace import PREFIXES
@@ -36,8 +35,7 @@ __all__ = ["analyse", "QueryAnalysis", "ServiceCall", "DatasetClause", "UpdateOp
            "PrefixUse", "IriUse", "WhereGroup", "cache_info"]
 
 
-@dataclass(frozen=True)
-class ServiceCall:
+class ServiceCall(NamedTuple):
     """A ``SERVICE`` clause: its target IRI (or ``?var``), ``SILENT``, and where it starts."""
 
     target: str
@@ -46,8 +44,7 @@ class ServiceCall:
     column: int
 
 
-@dataclass(frozen=True)
-class DatasetClause:
+class DatasetClause(NamedTuple):
     """A ``FROM`` (``named`` False) or ``FROM NAMED`` clause.
 
     ``iri`` is the graph IRI, prefixes expanded (``None`` if the prefix is undefined);
@@ -61,8 +58,7 @@ class DatasetClause:
     column: int
 
 
-@dataclass(frozen=True)
-class UpdateOperation:
+class UpdateOperation(NamedTuple):
     """An update operation: ``keyword`` is ``LOAD``, ``CLEAR``, ``DROP``, ``CREATE``, ``ADD``,
     ``MOVE``, ``COPY``, ``INSERT DATA``, ``DELETE DATA``, ``DELETE WHERE``, ``DELETE``,
     ``INSERT`` or ``WITH``; ``iri`` is the source of a ``LOAD``."""
@@ -73,8 +69,7 @@ class UpdateOperation:
     column: int
 
 
-@dataclass(frozen=True)
-class PrefixUse:
+class PrefixUse(NamedTuple):
     """A prefixed name whose prefix is neither declared nor predeclared."""
 
     prefix: str
@@ -82,8 +77,7 @@ class PrefixUse:
     column: int
 
 
-@dataclass(frozen=True)
-class IriUse:
+class IriUse(NamedTuple):
     """An IRI or prefixed name in the text: as ``written``, its expansion ``iri`` (``None``
     for an undefined prefix), its ``prefix`` (``None`` for an IRI in ``<>``)."""
 
@@ -94,8 +88,7 @@ class IriUse:
     column: int
 
 
-@dataclass(frozen=True)
-class WhereGroup:
+class WhereGroup(NamedTuple):
     """Where the outermost WHERE group is, as offsets in the text.
 
     ``open`` and ``close`` are the offsets of its ``{`` and ``}``; ``keyword`` of the
@@ -111,8 +104,7 @@ class WhereGroup:
     template: bool
 
 
-@dataclass(frozen=True)
-class QueryAnalysis:
+class QueryAnalysis(NamedTuple):
     r"""The analysis of one SPARQL request (see :func:`analyse`).
 
     Attributes
