@@ -97,11 +97,11 @@ def test_chains_up_to_the_weight_limit_run(mini_graph, kind):
         except QueryError:
             return False
 
-    n = 1
-    while fits(n * 2):
-        n *= 2
-    while fits(n + 1):
-        n += 1
+    low, high = 1, MAX_WEIGHT + 1  # the longest chain that fits, by bisection
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    n = low
     assert n > MAX_WEIGHT * 0.9  # each link weighs about one level
     mini_graph.sparql(chain(n))
     with pytest.raises(QueryError, match="too complex"):

@@ -9,6 +9,8 @@ WHERE group, the two readings of ``\u`` escapes, and errors with line and column
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kg.errors import QueryError, UnsafeQueryError
 from kg.namespace import ENTITY, PREFIXES, VOCAB
@@ -304,3 +306,21 @@ def test_analysis_is_cached_and_immutable():
 def test_only_text_is_analysed():
     with pytest.raises(TypeError):
         analyse(b"ASK {}")
+
+
+# ------------------------------------------------------------------- any text at all
+_PIECES = st.sampled_from(["SELECT", "*", "WHERE", "{", "}", "(", ")", "[", "]", "?x", "<urn:a>", "<", ">",
+                           "'", '"', "'" * 3, '"' * 3, "#", "\r", "\n", "\\", "\\u0022", "mk:", ":", ".", ";",
+                           ",", "SERVICE", "FILTER", "1", "-", "+", "\u0663", "\u00b2", "\u00a0", "\u00e9",
+                           "\U0001F600", "\ud800", "_:b", "@en", "^^", "a", "VALUES", "EXISTS"])
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=80), st.lists(_PIECES, max_size=30).map(" ".join),
+                 st.lists(st.one_of(_PIECES, st.text(max_size=3)), max_size=30).map("".join)))
+def test_any_text_gives_an_analysis_or_a_query_error(text):
+    try:
+        analyse(text)
+    except QueryError as exc:
+        assert exc.line is None or exc.line >= 1

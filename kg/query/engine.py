@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -33,10 +32,6 @@ def query_error(exc: Exception) -> QueryError:
     return QueryError(f"malformed SPARQL{where}: {message}", line=line, column=column)
 
 
-@lru_cache(maxsize=512)
-def _checked(text: str, graph_iris: frozenset[str]) -> bool:
-    # The check is pure (and the analysis behind it cached): whether FROM names the dataset.
-    return bool(check_query(text, graph_iris).dataset)
 
 
 class SparqlEngine:
@@ -113,7 +108,7 @@ class SparqlEngine:
             The query is malformed (with line and column), nested or chained beyond the
             limits of :mod:`kg.sparql.limits`, or fails.
         """
-        own_dataset = _checked(text, frozenset(self.graph_iris))
+        own_dataset = bool(check_query(text, self.graph_iris).dataset)  # the analysis is cached
         text = inject_values(text, bindings or {})
         if own_dataset:
             dataset: dict = {}  # the query's FROM / FROM NAMED decide (checked above)

@@ -167,7 +167,8 @@ class QueryAnalysis(NamedTuple):
 
 
 def analyse(text: str, prefixes: Mapping[str, str] | None = None) -> QueryAnalysis:
-    r"""Analyse a SPARQL 1.1 query or update request (cached per text and prefixes).
+    r"""Analyse a SPARQL 1.1 query or update request (cached per text and prefixes, for texts up
+    to 8,192 characters).
 
     Parameters
     ----------
@@ -204,6 +205,8 @@ def analyse(text: str, prefixes: Mapping[str, str] | None = None) -> QueryAnalys
     if not isinstance(text, str):
         raise TypeError(f"a SPARQL query is a str, not {type(text).__name__}")
     key = _DEFAULT_KEY if prefixes is None else tuple(sorted(prefixes.items()))
+    if len(text) > CACHED_CHARS:  # kept out of the cache, which holds texts and their IRIs
+        return _analyse.__wrapped__(text, key)
     return _analyse(text, key)
 
 
@@ -213,6 +216,8 @@ def cache_info():
 
 
 _DEFAULT_KEY = tuple(sorted(PREFIXES.items()))
+#: Texts up to this many characters are cached (256 of them): a few MiB at most.
+CACHED_CHARS = 8192
 
 
 class _Lines:
@@ -230,7 +235,7 @@ class _Lines:
         return line, offset - self.starts[line - 1] + 1
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def _analyse(text: str, prefix_key: tuple[tuple[str, str], ...]) -> QueryAnalysis:
     prefixes = dict(prefix_key)
     position = _Lines(text)

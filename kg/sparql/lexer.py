@@ -78,6 +78,7 @@ _PN_LOCAL = rf"(?:{_LOCAL_FIRST}|{_PLX})(?:(?:{_CHARS_DOT_COLON}|{_PLX})*(?:{_CH
 
 _SPACE = re.compile(r"(?:[ \t\r\n]++|#[^\r\n]*+)*+")
 _SKIP = frozenset(" \t\r\n#")
+_DIGITS = frozenset("0123456789")  # str.isdigit() is true for other scripts' digits too
 _PNAME = re.compile(rf"({_PN_PREFIX})?:({_PN_LOCAL})?")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*+")
 _VAR = re.compile(rf"[?$]({_VARCHARS}{_VARCHARS}*+)")
@@ -220,9 +221,10 @@ def lex(text: str, pos: int, operator: bool = False) -> Token:
             raise syntax_error(text, start, "unterminated or malformed string (a line break or a "
                                             "backslash that is not an escape?)")
         return Token(STRING, _unescape(m.group(0)[n:-n]), start, m.end())
-    if c.isdigit() or (c == "." and start + 1 < len(text) and text[start + 1].isdigit()) or (
-            c in "+-" and not operator and start + 1 < len(text)
-            and (text[start + 1].isdigit() or (text[start + 1] == "." and text[start + 2:start + 3].isdigit()))):
+    nxt = text[start + 1:start + 2]
+    if c in _DIGITS or (c == "." and nxt in _DIGITS) or (
+            c in "+-" and not operator
+            and (nxt in _DIGITS or (nxt == "." and text[start + 2:start + 3] in _DIGITS))):
         m = _NUMBER.match(text, start)
         return Token(NUMBER, m.group(0), start, m.end())
     if c == "_" and text.startswith("_:", start):
@@ -237,7 +239,7 @@ def lex(text: str, pos: int, operator: bool = False) -> Token:
         if m is None:
             raise syntax_error(text, start, "malformed language tag")
         return Token(LANGTAG, m.group(0)[1:], start, m.end())
-    if c == ":" or c.isalpha() or ord(c) >= 0x80:
+    if c == ":" or "a" <= c <= "z" or "A" <= c <= "Z" or c >= "\x80":
         m = _WORD.match(text, start)
         # Unless ':', '.', '-' or a non-ASCII character follows (then it may be a prefix).
         if m is not None and (m.end() >= n or (text[m.end()] < "\x80" and text[m.end()] not in ":.-")):

@@ -185,7 +185,7 @@ class _Parser:
         tok = self.tok
         return tok.kind == WORD and self.text[tok.start:tok.end] == "a"
 
-    def open(self, char: str) -> Token:
+    def opening(self, char: str) -> Token:
         """Consume an opening bracket, counting the nesting level."""
         tok = self.expect(char)
         self.level += 1
@@ -195,7 +195,7 @@ class _Parser:
         self.facts.depth = max(self.facts.depth, self.level)
         return tok
 
-    def close(self, char: str) -> Token:
+    def closing(self, char: str) -> Token:
         tok = self.expect(char)
         self.level -= 1
         return tok
@@ -329,17 +329,17 @@ class _Parser:
         elif form == "CONSTRUCT":
             if self.punct("{"):
                 facts.template = True
-                self.open("{")
+                self.opening("{")
                 self.triples_template("}")  # a flat list of templates: no weight
-                self.close("}")
+                self.closing("}")
                 self.dataset_clauses()
                 weight = self.where_clause(top=True)
             else:
                 self.dataset_clauses()
                 facts.where_keyword = self.expect_word("WHERE").start
-                facts.where_open = self.open("{").start
+                facts.where_open = self.opening("{").start
                 weight = self.triples_template("}")
-                facts.where_close = self.close("}").start
+                facts.where_close = self.closing("}").start
             mods, mexpr = self.solution_modifier()
             weight += mods + mexpr
         elif form == "DESCRIBE":
@@ -376,11 +376,11 @@ class _Parser:
             if self.tok.kind == VAR:
                 projected.append(self.var())
             elif self.tok.kind == PUNCT and self.tok.value == "(":
-                self.open("(")
+                self.opening("(")
                 weight = max(weight, self.expression())
                 self.expect_word("AS")
                 projected.append(self.var())
-                self.close(")")
+                self.closing(")")
                 count += 1
             else:
                 break
@@ -452,7 +452,7 @@ class _Parser:
         seen = set()
         while self.word("LIMIT", "OFFSET") and self.tok.value not in seen:
             seen.add(self.advance().value)
-            if self.tok.kind != NUMBER or not self.tok.value.isdigit():
+            if self.tok.kind != NUMBER or not (self.tok.value.isascii() and self.tok.value.isdigit()):
                 raise self.error("an integer")
             self.advance()
         return count, weight
@@ -464,12 +464,12 @@ class _Parser:
             self.var()
             return 1
         if tok.kind == PUNCT and tok.value == "(":
-            self.open("(")
+            self.opening("(")
             w = self.expression()
             if self.word("AS"):
                 self.advance()
                 self.var()
-            self.close(")")
+            self.closing(")")
             return w + 1
         if self.is_call():
             return self.builtin_call()
@@ -512,14 +512,14 @@ class _Parser:
     # ---------------------------------------------------------------- patterns
     def group_graph_pattern(self, top: bool = False) -> int:
         """GroupGraphPattern ::= '{' ( SubSelect | GroupGraphPatternSub ) '}'"""
-        opening = self.open("{")
+        opening = self.opening("{")
         if self.word("SELECT"):
             weight = self.subselect()
             if top:
                 self.facts.where_subselect = True
         else:
             weight = self.group_sub()
-        closing = self.close("}")
+        closing = self.closing("}")
         if top:
             self.facts.where_open, self.facts.where_close = opening.start, closing.start
         return weight + 1
@@ -588,11 +588,11 @@ class _Parser:
             return self.constraint() + 1
         if word == "BIND":
             self.advance()
-            self.open("(")
+            self.opening("(")
             weight = self.expression()
             self.expect_word("AS")
             self.var()
-            self.close(")")
+            self.closing(")")
             return weight + 1
         if word == "VALUES":
             self.advance()
@@ -604,37 +604,37 @@ class _Parser:
         """DataBlock ::= InlineDataOneVar | InlineDataFull"""
         if self.tok.kind == VAR:
             self.var()
-            self.open("{")
+            self.opening("{")
             while not self.punct("}"):
                 self.data_value()
-            self.close("}")
+            self.closing("}")
             return
         if self.tok.kind == NIL:
             self.advance()
             width = 0
         else:
-            self.open("(")
+            self.opening("(")
             width = 0
             while self.tok.kind == VAR:
                 self.var()
                 width += 1
-            self.close(")")
-        self.open("{")
+            self.closing(")")
+        self.opening("{")
         while not self.punct("}"):
             if self.tok.kind == NIL:
                 row = self.advance()
                 if width:
                     raise syntax_error(self.text, row.start, f"a VALUES row needs {width} values, not 0")
                 continue
-            row = self.open("(")
+            row = self.opening("(")
             n = 0
             while not self.punct(")"):
                 self.data_value()
                 n += 1
-            self.close(")")
+            self.closing(")")
             if n != width:
                 raise syntax_error(self.text, row.start, f"a VALUES row needs {width} values, not {n}")
-        self.close("}")
+        self.closing("}")
 
     # ----------------------------------------------------------------- triples
     def triples_same_subject(self, path: bool) -> tuple[int, int]:
@@ -702,20 +702,20 @@ class _Parser:
     def triples_node(self, path: bool) -> tuple[int, int]:
         """Collection ::= '(' GraphNode+ ')' | BlankNodePropertyList ::= '[' PropertyListNotEmpty ']'"""
         if self.punct("("):
-            self.open("(")
+            self.opening("(")
             count = weight = 0
             while True:
                 more, w = self.graph_node(path)
                 count, weight = count + more + 1, max(weight, w)  # rdf:first and rdf:rest
                 if self.punct(")"):
                     break
-            self.close(")")
+            self.closing(")")
             return count, weight
-        self.open("[")
+        self.opening("[")
         if not self.is_verb_start(path):
             raise self.error("a predicate inside '[ ]'")
         count, weight = self.property_list(path)
-        self.close("]")
+        self.closing("]")
         return count, weight
 
     def triples_template(self, end: str) -> int:
@@ -754,20 +754,20 @@ class _Parser:
         elif tok.kind == PUNCT and tok.value == "!":
             self.advance()
             if self.punct("("):
-                self.open("(")
+                self.opening("(")
                 self.path_one()
                 while self.punct("|"):
                     self.advance()
                     self.path_one()
-                self.close(")")
+                self.closing(")")
             elif self.tok.kind == NIL:
                 self.advance()
             else:
                 self.path_one()
         elif tok.kind == PUNCT and tok.value == "(":
-            self.open("(")
+            self.opening("(")
             weight = self.path() + 1
-            self.close(")")
+            self.closing(")")
         else:
             raise self.error("a property path")
         if self.punct("?", "*", "+"):
@@ -796,9 +796,9 @@ class _Parser:
         raise self.error("'(expression)', a built-in call or a function call")
 
     def bracketted(self) -> int:
-        self.open("(")
+        self.opening("(")
         weight = self.expression()
-        self.close(")")
+        self.closing(")")
         return weight + 1
 
     def expression(self) -> int:
@@ -839,12 +839,12 @@ class _Parser:
         if self.tok.kind == NIL:
             self.advance()
             return 1
-        self.open("(")
+        self.opening("(")
         weight = self.expression()
         while self.punct(","):
             self.advance()
             weight = max(weight, self.expression())
-        self.close(")")
+        self.closing(")")
         return weight + 1
 
     def unary(self) -> int:
@@ -897,14 +897,14 @@ class _Parser:
             if optional_args:
                 return 1
             raise self.error("'(' and the arguments of the function")
-        self.open("(")
+        self.opening("(")
         if self.word("DISTINCT"):
             self.advance()
         weight = self.expression()
         while self.punct(","):
             self.advance()
             weight = max(weight, self.expression())
-        self.close(")")
+        self.closing(")")
         return weight + 1
 
     def builtin_call(self) -> int:
@@ -916,12 +916,12 @@ class _Parser:
             self.expect_word("EXISTS")
             return self.group_graph_pattern() + 1
         if word == "BOUND":
-            self.open("(")
+            self.opening("(")
             self.var()
-            self.close(")")
+            self.closing(")")
             return 1
         if word in _AGGREGATES:
-            self.open("(")
+            self.opening("(")
             if self.word("DISTINCT"):
                 self.advance()
             if word == "COUNT" and self.punct("*"):
@@ -936,7 +936,7 @@ class _Parser:
                 if self.tok.kind != STRING:
                     raise self.error("a string")
                 self.advance()
-            self.close(")")
+            self.closing(")")
             return weight + 1
         arity = _CALLS[word]
         if arity is None:
@@ -949,7 +949,7 @@ class _Parser:
             return 1
         if high == 0:
             raise self.error(f"'()' after {word}")
-        self.open("(")
+        self.opening("(")
         weight = self.expression()
         count = 1
         while self.punct(",") and count < high:
@@ -958,7 +958,7 @@ class _Parser:
             count += 1
         if count < low:
             raise self.error(f"',' and argument {count + 1} of {word}")
-        self.close(")")
+        self.closing(")")
         return weight + 1
 
     # ------------------------------------------------------------------ update
@@ -1052,14 +1052,14 @@ class _Parser:
         """QuadPattern ::= '{' Quads '}'; Quads ::= TriplesTemplate? ( QuadsNotTriples '.'? TriplesTemplate? )*
 
         Data and templates are flat lists of quads: they weigh 1, however long."""
-        self.open("{")
+        self.opening("{")
         while not self.punct("}"):
             if self.word("GRAPH"):
                 self.advance()
                 self.var_or_iri()
-                self.open("{")
+                self.opening("{")
                 self.triples_template("}")
-                self.close("}")
+                self.closing("}")
                 if self.punct("."):
                     self.advance()
                 continue
@@ -1070,7 +1070,7 @@ class _Parser:
                 self.advance()
             elif not self.punct("}") and not self.word("GRAPH"):
                 raise self.error("'.', GRAPH or '}'")
-        self.close("}")
+        self.closing("}")
         return 1
 
 

@@ -372,8 +372,10 @@ class WebServer:
                 return _text(413, f"the request is larger than {MAX_QUERY_BYTES // 1024} KiB")
         accept = request.headers.get("accept")
         try:
-            req = parse_request(request.method, request.scope.get("query_string", b"").decode("latin-1"),
-                                request.headers.get("content-type"), body)
+            # Parsing reads the query (kg.sparql): up to 256 KiB of it, off the event loop.
+            req = await run_in_threadpool(parse_request, request.method,
+                                          request.scope.get("query_string", b"").decode("latin-1"),
+                                          request.headers.get("content-type"), body)
             if req is None:
                 return self._service_description(request, accept)
             outcome, hit = await self.answer(req, accept)
