@@ -16,7 +16,9 @@ on a much larger generated corpus than the test suite does, and measures the lim
   bisection in child processes; and the queries at our limits, run on the main thread and on
   threads with smaller stacks.
 * **Cost.** ``kg.sparql.analyse`` per named query, uncached and cached, against the old
-  regular-expression check (its source read from git history, commit ``6106c2b``).
+  regular-expression check (its source read from git history, commit ``6106c2b``); and the
+  import time of ``kg query``'s path (``python -X importtime``, bytecode cached), here and, with
+  ``--baseline DIR``, in another checkout (the one before this work) for comparison.
 
 Writes ``bench/results/security.md`` and prints it.
 """
@@ -295,6 +297,38 @@ def _cost() -> dict:
     return result
 
 
+_QUERY_ARGS = ["-m", "kg", "query", "--format", "csv", "ASK {}"]
+
+
+def _import_time(checkout: Path, build_dir: Path, runs: int = 15) -> dict:
+    """Import time of ``kg query`` run from ``checkout`` (its ``kg`` package), bytecode cached
+    in a scratch directory: the median total, and the modules of the SPARQL path."""
+    import tempfile
+
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": tempfile.mkdtemp(prefix="kg-pyc-")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PYTHONPATH", None)
+    args = [sys.executable, "-X", "importtime", *_QUERY_ARGS, "--out", str(build_dir)]
+    subprocess.run(args, cwd=checkout, env=env, capture_output=True)  # writes the bytecode
+    totals, own = [], collections.defaultdict(list)
+    for _ in range(runs):
+        out = subprocess.run(args, cwd=checkout, env=env, capture_output=True, text=True)
+        total = 0
+        for line in out.stderr.splitlines():  # Python's importtime report, not data
+            fields = line[len("import time:"):].split("|") if line.startswith("import time:") else []
+            if len(fields) != 3 or not fields[0].strip().isdigit():
+                continue  # another line, or the report's header
+            own_us, cumulative, name = int(fields[0]), int(fields[1]), fields[2]
+            if name.startswith(" ") and not name.startswith("  "):  # a top-level import
+                total += cumulative
+            module = name.strip()
+            if module.startswith(("kg.sparql", "kg.query.safety", "kg.query.binding", "kg.sandbox")):
+                own[module].append(own_us)
+        totals.append(total)
+    return {"total ms": statistics.median(totals) / 1000,
+            "modules": {m: min(v) / 1000 for m, v in sorted(own.items())}}
+
+
 def _w3c() -> dict:
     import json
 
@@ -311,6 +345,8 @@ def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=5000, help="generated queries of each kind")
     parser.add_argument("--interface-examples", type=int, default=300)
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another checkout whose kg query import time to measure for comparison")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from kg.build import build
@@ -329,6 +365,9 @@ def main(argv: list[str] | None = None) -> str:
     limits = _limits()
     cost = _cost()
     w3c = _w3c()
+    imports = {"this checkout": _import_time(ROOT, build_dir)}
+    if args.baseline is not None:
+        imports[f"baseline ({args.baseline})"] = _import_time(args.baseline, build_dir)
     load_end = os.getloadavg()
     import hypothesis
     import pyoxigraph
@@ -376,6 +415,14 @@ def main(argv: list[str] | None = None) -> str:
               f"{cost['cached'] * 1e6:.2f} µs cached."
               + (f" The old regular-expression check took {cost['old regex check'] * 1e6:.0f} µs per query."
                  if "old regex check" in cost else ""), ""]
+    lines += ["## Import time of `kg query`", "",
+              "`python -X importtime -m kg query --out DIR 'ASK {}'` from the checkout, bytecode cached, "
+              "15 runs: the median of the summed top-level imports, and the smallest own time of the "
+              "modules of the SPARQL path.", "",
+              "| checkout | total | SPARQL-path modules (own time) |", "|---|---:|---|"]
+    for name, result in imports.items():
+        modules = ", ".join(f"`{m}` {t:.1f} ms" for m, t in result["modules"].items())
+        lines.append(f"| {name} | {result['total ms']:.0f} ms | {modules} |")
     report = "\n".join(lines)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(report, encoding="utf-8")

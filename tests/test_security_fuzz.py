@@ -11,10 +11,11 @@ MINUS, UNION, EXISTS, sub-queries, GRAPH) around SERVICE, FROM, LOAD and updates
 * :func:`lookalikes` hold the same words only inside strings, comments, IRIs and names, or
   as variables (``?from``, ``?service``): the check accepts every one, and running it never
   contacts the loopback listener named in its strings.
-* :func:`mutants` are attacks with random characters inserted or removed (quotes, ``#``,
-  ``\r``, ``<``, ``\u0022``...), valid or not: whenever the check accepts one, pyoxigraph runs
-  it *in the test process*, which has its network, and the listener must see no connection.
-  This is the property that the old check failed.
+* :func:`mutants` are attacks and look-alikes edited at random (spaces turned into line breaks
+  and comments ending in ``\r`` or ``\n``, quotes, ``#``, ``<``, ``\u0022`` inserted, characters
+  removed), valid or not: whenever the check accepts one, pyoxigraph runs it *in the test
+  process*, which has its network, and the listener must see no connection. This is the
+  property that the old check failed.
 
 Then samples go through the CLI (in-process, so the check is the only defence) and the
 endpoint (``/sparql``). Each property runs a fixed number of derandomized examples, without
@@ -30,7 +31,7 @@ import urllib.request
 
 import pyoxigraph as ox
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kg.errors import QueryError, UnsafeQueryError
@@ -182,11 +183,23 @@ _NOISE = ["#", "\r", "\n", "'", '"', "'''", '"""', "<", ">", "<=", "{", "}", "("
           "\\", ":", "SERVICE", " ", "<" + TARGET + ">", "\\u0023", "?", "$"]
 
 
+# Where a space stands, these keep most texts valid while moving comment and line ends around.
+_SPACERS = ["\r", "\n", "\t", "\r\n", " #c\r", " #c\n", " # SERVICE <" + TARGET + "> {\r", " #'\n",
+            " #\"<\r", "#", " #"]
+
+
 @st.composite
 def mutants(draw) -> str:
-    """An attack with noise inserted and characters removed: valid or not, anything goes."""
-    _, text = draw(attacks())
+    """An attack (or a look-alike) edited: spaces turned into line breaks and comments, random
+    characters inserted or removed. Valid or not, anything goes; many stay valid."""
+    text = draw(st.one_of(attacks().map(lambda case: case[1]), lookalikes()))
     for _ in range(draw(st.integers(1, 4))):
+        if draw(st.integers(0, 9)) < 6:  # at a space: keeps the text valid more often
+            spaces = [i for i, ch in enumerate(text) if ch == " "]
+            if spaces:
+                at = draw(st.sampled_from(spaces))
+                text = text[:at] + draw(st.sampled_from(_SPACERS)) + text[at + 1:]
+                continue
         at = draw(st.integers(0, len(text)))
         if draw(st.booleans()):
             text = text[:at] + draw(st.sampled_from(_NOISE)) + text[at:]
@@ -253,6 +266,11 @@ def test_lookalikes_are_accepted_and_never_connect(listener, store, text):
 
 @settings(_FUZZ, max_examples=EXAMPLES * 2)
 @given(mutants())
+# The bypasses of the old check, always run: a comment ended by \r, '<' then a quote, '<'...'>'.
+@example(f"SELECT * WHERE {{ # note\rSERVICE <{TARGET}> {{ ?s ?p ?o }}\n}}")
+@example(f"SELECT * WHERE {{ BIND(1<'>' AS ?z) SERVICE <{TARGET}> {{ ?s ?p ?o }} BIND(1='x' AS ?y) }}")
+@example(f"PREFIX : <{TARGET}#> SELECT * WHERE {{FILTER(COALESCE(?a<?b,true))SERVICE:{{?s?p?o}}"
+         "FILTER(COALESCE(?c>?d,true))}")
 def test_accepted_mutants_never_connect(listener, store, text):
     text = _live(text, listener)
     try:
