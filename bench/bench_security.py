@@ -423,6 +423,8 @@ def main(argv: list[str] | None = None) -> str:
     for name, result in imports.items():
         modules = ", ".join(f"`{m}` {t:.1f} ms" for m, t in result["modules"].items())
         lines.append(f"| {name} | {result['total ms']:.0f} ms | {modules} |")
+    lines += ["", "The totals move by tens of milliseconds between runs on a shared machine; the own "
+                  "times of the modules are the comparable figures."]
     report = "\n".join(lines)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(report, encoding="utf-8")
