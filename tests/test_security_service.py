@@ -169,7 +169,7 @@ def test_every_bypass_exits_2_from_kg_query(mini_graph, listener, index):
 
 
 def test_lookalikes_run_from_kg_query(mini_graph):
-    for query in LOOKALIKES:
+    for query in LOOKALIKES[::2]:  # a process each: half of them (the API and endpoint run all)
         out = _kg(mini_graph.directory, query, "--format", "csv")
         assert out.returncode == 0, (query, out.stderr)
 
