@@ -167,15 +167,10 @@ def test_the_view_answers_400(endpoint):
 
 
 @pytest.fixture(scope="module")
-def remote_endpoint(tmp_path_factory):
-    from tests.test_remote import _start_oxigraph, _stop
-
-    upstream, proc = _start_oxigraph(tmp_path_factory)
-    try:
-        with serve(endpoint=upstream, timeout=10, workers=1) as base:
-            yield base
-    finally:
-        _stop(proc)
+def remote_endpoint(oxigraph_target):
+    """``kg serve --endpoint`` in front of the session's ``oxigraph serve`` (tests/servers.py)."""
+    with serve(endpoint=oxigraph_target.url, timeout=10, workers=1) as base:
+        yield base
 
 
 def test_serve_endpoint_answers_400_and_stays_up(remote_endpoint):
