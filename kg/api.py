@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from kg.errors import KGError
 from kg.namespace import PREFIXES
@@ -21,13 +21,15 @@ from kg.build.inputs import STORE_DIR  # noqa: E402
 
 
 def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None = None,
-         endpoint: str | None = None) -> "KnowledgeGraph":
+         endpoint: str | None = None,
+         progress: Callable[[str], None] | None = None) -> "KnowledgeGraph":
     """Open a built graph, building it first if it is missing or its inputs changed.
 
     Parameters
     ----------
     path : path, optional
-        Build directory; defaults to ``$KG_BUILD_DIR`` or ``~/.cache/myoclonus-kg/build``.
+        Build directory; defaults to :func:`kg.build.default_build_dir` (``$KG_BUILD_DIR``,
+        else ``myoclonus-kg/build`` in the user's cache directory; ``kg status`` shows it).
     build : bool
         Build when missing or stale; if false, a missing build raises.
     hpo : {"none", "subset", "full"}, optional
@@ -37,6 +39,9 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
         A remote SPARQL server (its base URL, or its query endpoint) to query instead of a
         local build: see :class:`kg.remote.engine.RemoteEngine` and ``docs/remote.md``.
         Excludes ``path``.
+    progress : callable, optional
+        Receives one-line messages when a build is needed (why, then its progress); by
+        default they go to stderr, so a build never happens silently.
 
     Raises
     ------
@@ -76,10 +81,28 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
             stale = False
         else:
             stale = recorded.get("fingerprint") != input_fingerprint(mode, data)
-        if not recorded or stale or recorded.get("hpo") != mode or not (directory / STORE_DIR).is_dir():
+        if damage is not None:
+            why = f"{damage}: rebuilding it"
+        elif not recorded or not (directory / STORE_DIR).is_dir():
+            why = f"no graph built in {directory} yet: building it now (once; later commands reuse it)"
+        elif recorded.get("hpo") != mode:
+            why = f"the build in {directory} has HPO {recorded.get('hpo')!r}, not {mode!r}: rebuilding it"
+        elif stale:
+            why = f"the build in {directory} is stale (its inputs changed): rebuilding it"
+        else:
+            why = None
+        if why is not None:
+            import time
+
             from kg.build.builder import build as run_build
 
-            run_build(directory, hpo=mode, data=data)
+            say = progress or _say
+            say(why)
+            started = time.monotonic()
+            result = run_build(directory, hpo=mode, data=data, progress=lambda m: say("  " + m))
+            counts = result.counts
+            say(f"done in {time.monotonic() - started:.0f} s: {counts.get('entities', 0)} entities, "
+                f"{counts.get('edges', 0)} edges (`kg status` describes the build)")
     elif damage is not None:
         raise KGError(f"{damage}; rebuild it: kg build --out {directory}")
     elif recorded is None:
@@ -154,6 +177,12 @@ def _term(name: str, value: Any):
 def _article_type(value: Any) -> str:
     name = type(value).__name__
     return ("an " if name[:1].lower() in "aeiou" else "a ") + name
+
+
+def _say(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
 
 
 class KnowledgeGraph:

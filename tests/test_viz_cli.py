@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -43,12 +44,19 @@ def test_whole_graph_by_default(build, tmp_path):
     assert out.stat().st_size < 1_500_000  # the curated page stays under 1.5 MB
 
 
-def test_default_output_is_kg_html(build, tmp_path, monkeypatch):
+def test_default_output_leaves_the_working_tree_alone(build, tmp_path, monkeypatch):
     directory, _ = build
-    monkeypatch.chdir(tmp_path)
-    result = run("--out", str(directory))
+    work, cache = tmp_path / "work", tmp_path / "cache"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    result = CliRunner().invoke(main, ["viz", "--out", str(directory), "--focus", "clonazepam"],
+                                catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "kg.html").is_file()
+    assert list(work.iterdir()) == []                      # nothing written where the user stands
+    written = result.stdout.strip()                        # the path is the command's output
+    assert written == str(cache / "myoclonus-kg" / "views" / "focus-clonazepam.html")
+    assert page_data(Path(written))["meta"]["mode"] == "neighbourhood"
 
 
 def test_focus_and_depth_draw_a_neighbourhood(build, tmp_path):

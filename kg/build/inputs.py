@@ -22,9 +22,30 @@ STORE_DIR = "store"
 
 
 def default_build_dir() -> Path:
-    """``$KG_BUILD_DIR`` if set, else ``~/.cache/myoclonus-kg/build``."""
+    """The build directory every command uses when not given one.
+
+    ``$KG_BUILD_DIR`` if set; else ``myoclonus-kg/build`` in the user's cache directory
+    (``$XDG_CACHE_HOME``, or ``~/.cache`` when that is unset or not absolute, as the XDG
+    Base Directory specification says). ``kg status`` shows which one is in use.
+
+    Examples
+    --------
+    >>> import os
+    >>> saved = os.environ.pop("KG_BUILD_DIR", None)
+    >>> default_build_dir().parts[-2:]
+    ('myoclonus-kg', 'build')
+    >>> os.environ["KG_BUILD_DIR"] = "/tmp/kg-build"
+    >>> str(default_build_dir())
+    '/tmp/kg-build'
+    >>> if saved is None: del os.environ["KG_BUILD_DIR"]
+    ... else: os.environ["KG_BUILD_DIR"] = saved
+    """
     env = os.environ.get("KG_BUILD_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "myoclonus-kg" / "build"
+    if env:
+        return Path(env).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(cache) if cache and os.path.isabs(cache) else Path.home() / ".cache"
+    return base / "myoclonus-kg" / "build"
 
 
 def input_files(data: Path | None = None) -> list[Path]:

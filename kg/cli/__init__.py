@@ -32,6 +32,7 @@ for _module, _names in (
     ("kg.cli.serve", ("serve_command",)),
     ("kg.cli.hpo", ("crosscheck_command",)),
     ("kg.cli.remote", ("push_command",)),
+    ("kg.cli.status", ("status_command",)),
 ):
     try:
         _mod = __import__(_module, fromlist=list(_names))

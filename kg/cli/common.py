@@ -10,7 +10,8 @@ import click
 
 from kg.errors import KGError, QueryError
 
-__all__ = ["reports_errors", "build_dir_option", "hpo_option", "graphs_for", "echo_err", "parse_params"]
+__all__ = ["reports_errors", "build_dir_option", "hpo_option", "graphs_for", "echo_err", "parse_params",
+           "load_graph"]
 
 
 def echo_err(message: str) -> None:
@@ -40,8 +41,19 @@ def build_dir_option(func):
     *file* to users (it is ``kg viz``'s ``--output``), and a build replaces its directory."""
     return click.option(
         "--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
-        help="Build directory (default: $KG_BUILD_DIR or ~/.cache/myoclonus-kg/build); "
-             "a build goes only into a new or empty directory or an earlier build.")(func)
+        help="Build directory (default: $KG_BUILD_DIR, else ~/.cache/myoclonus-kg/build; "
+             "`kg status` shows which); a build goes only into a new or empty directory or an "
+             "earlier build.")(func)
+
+
+def load_graph(out: Path | None, endpoint: str | None = None):
+    """The graph a command works on: ``kg.load`` with its build messages on stderr (a build
+    on first use says so and shows its progress; data stays on stdout)."""
+    import kg
+
+    if endpoint is not None:
+        return kg.load(out, endpoint=endpoint)
+    return kg.load(out, progress=echo_err)
 
 
 def parse_params(items) -> dict[str, str]:

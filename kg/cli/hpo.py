@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli.common import build_dir_option, echo_err, reports_errors
+from kg.cli.common import build_dir_option, load_graph, echo_err, reports_errors
 
 __all__ = ["crosscheck_command"]
 
@@ -29,11 +29,10 @@ def crosscheck_command(out: Path | None, fmt: str, output: Path | None, hpo_dir:
     (disease, term, evidence code, references); the others are listed as claims HPO cannot
     speak to. Exits 0 whatever the verdicts.
     """
-    import kg
     from kg.errors import KGError
     from kg.hpo.crosscheck import crosscheck
 
-    graph = kg.load(out)
+    graph = load_graph(out)
     report = crosscheck(graph, hpo_directory=hpo_dir, progress=echo_err)
     text = report.to_json() if fmt == "json" else report.to_markdown()
     if output is None:

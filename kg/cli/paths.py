@@ -6,7 +6,7 @@ import json
 
 import click
 
-from kg.cli.common import build_dir_option, graphs_for, hpo_option, reports_errors
+from kg.cli.common import build_dir_option, load_graph, graphs_for, hpo_option, reports_errors
 
 __all__ = ["path_command", "neighbors_command"]
 
@@ -37,9 +37,8 @@ def _split(values: tuple[str, ...]) -> list[str]:
 def path_command(source, target, k, directed, max_length, include_predicates, exclude_predicates,
                  include_categories, exclude_categories, as_json, endpoint, include_hpo, out) -> None:
     """Shortest path(s) from SOURCE to TARGET, each hop as a sentence with its evidence."""
-    import kg
 
-    paths = kg.load(out, endpoint=endpoint).path(
+    paths = load_graph(out, endpoint).path(
         source, target, k=k, directed=directed, max_length=max_length,
         include_predicates=_split(include_predicates), exclude_predicates=_split(exclude_predicates),
         include_categories=_split(include_categories), exclude_categories=_split(exclude_categories),
@@ -68,10 +67,9 @@ def path_command(source, target, k, directed, max_length, include_predicates, ex
 def neighbors_command(entity, depth, directed, include_predicates, exclude_predicates, endpoint,
                       include_hpo, out) -> None:
     """Entities within --depth hops of ENTITY, with the edges that join them."""
-    import kg
     from kg.paths.finder import edge_sentence
 
-    sub = kg.load(out, endpoint=endpoint).neighbors(entity, depth, directed=directed,
+    sub = load_graph(out, endpoint).neighbors(entity, depth, directed=directed,
                                                     include_predicates=_split(include_predicates),
                                                     exclude_predicates=_split(exclude_predicates),
                                                     graphs=graphs_for(include_hpo))

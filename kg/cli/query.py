@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli.common import build_dir_option, echo_err, graphs_for, hpo_option, parse_params, reports_errors
+from kg.cli.common import build_dir_option, load_graph, echo_err, graphs_for, hpo_option, parse_params, reports_errors
 from kg.errors import KGError
 
 __all__ = ["query_command", "queries_command"]
@@ -47,9 +47,7 @@ def query_command(query, query_file, name, param, fmt, limit, include_hpo, endpo
         from kg.sandbox import drop_network
 
         drop_network()
-    import kg
-
-    graph = kg.load(out, endpoint=endpoint)
+    graph = load_graph(out, endpoint)
     if name:
         params = parse_params(param)
         result = graph.named(name, params, graphs=graphs_for(include_hpo), limit=limit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kg.cli.common import build_dir_option, echo_err, reports_errors
+from kg.cli.common import build_dir_option, echo_err, load_graph, reports_errors
 from kg.remote.dialects import SERVER_CHOICES
 
 __all__ = ["push_command"]
@@ -57,7 +57,6 @@ def push_command(endpoint, server, query_url, update_url, store_url, graphs, bat
     Temporary graphs left by an interrupted push are removed by the next push, or by
     --clean-uploads alone.
     """
-    import kg
     from kg.remote.dialects import dialect
     from kg.remote.gsp import clean_uploads as clean, push, resolve_graph
     from kg.remote.http import Endpoints
@@ -74,7 +73,7 @@ def push_command(endpoint, server, query_url, update_url, store_url, graphs, bat
             echo_err(f"removed {len(dropped)} leftover temporary graph{'s' if len(dropped) != 1 else ''} "
                      f"from {endpoints.update}")
         return
-    graph = kg.load(out)
+    graph = load_graph(out)
     report = push(graph.directory, endpoints, graphs=graphs or None, batch_size=batch_size,
                   progress=None if quiet else echo_err, swap=swap, timeout=timeout,
                   server=layout or "auto")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kg.cli.common import build_dir_option, echo_err, reports_errors
+from kg.cli.common import build_dir_option, load_graph, echo_err, reports_errors
 
 __all__ = ["serve_command"]
 
@@ -58,7 +58,6 @@ def serve_command(host, port, timeout, max_rows, cors, workers, access_log, endp
     except ImportError:  # pragma: no cover - depends on the installation
         raise click.ClickException("the web server needs the 'web' extra: "
                                    "pip install 'myoclonus-kg[web]'") from None
-    import kg
     from kg.web import create_app
     from kg.web.hardening import allowed_hosts, uvicorn_settings
 
@@ -76,7 +75,7 @@ def serve_command(host, port, timeout, max_rows, cors, workers, access_log, endp
     else:
         if query_url is not None:
             raise click.UsageError("--query-url needs --endpoint")
-        graph = kg.load(out)
+        graph = load_graph(out)
         app = create_app(graph.directory, timeout=timeout, max_rows=max_rows, cors_origins=cors,
                          workers=workers, **limits)
         served = graph.directory

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from kg.cli.common import build_dir_option, echo_err, graphs_for, hpo_option, parse_params, reports_errors
+from kg.cli.common import build_dir_option, load_graph, echo_err, graphs_for, hpo_option, parse_params, reports_errors
 from kg.errors import KGError
 
-__all__ = ["viz_command"]
+__all__ = ["viz_command", "views_dir"]
 
 
 @click.command("viz")
-@click.option("--output", "-o", "output", default="kg.html", show_default=True, metavar="FILE",
-              help="HTML file to write; '-' writes the page to stdout.")
+@click.option("--output", "-o", "output", default=None, metavar="FILE",
+              help="HTML file to write; '-' writes the page to stdout. Default: a file named "
+                   "after the view in ~/.cache/myoclonus-kg/views/ (its path is printed).")
 @click.option("--focus", metavar="ENTITY", help="Draw only the neighbourhood of ENTITY.")
 @click.option("--depth", type=int, default=None,
               help="Hops around --focus, or hops of faint context around --path "
@@ -42,7 +44,6 @@ def viz_command(output, focus, depth, path_ends, k, query_name, param, include_h
     shortest path(s) in bold with DEPTH hops of faint context; --query NAME the result of
     a named query (a CONSTRUCT's triples, or a SELECT's entities and the edges among them).
     """
-    import kg
     from kg.viz import LAYOUT_THRESHOLD, build_view, render_html
     from kg.viz.select import (neighbourhood_selection, path_selection, result_selection,
                                whole_selection)
@@ -56,11 +57,11 @@ def viz_command(output, focus, depth, path_ends, k, query_name, param, include_h
         raise click.UsageError("--k applies to --path only")
     if param and not query_name:
         raise click.UsageError("--param applies to --query only")
-    if output != "-" and Path(output).is_dir():
+    if output not in (None, "-") and Path(output).is_dir():
         raise KGError(f"{output}: is a directory; give a file name for --output/-o "
                       f"(e.g. {Path(output) / 'kg.html'})")
     graphs = graphs_for(include_hpo)
-    graph = kg.load(out)
+    graph = load_graph(out)
     depth = 1 if depth is None else depth
     if focus:
         center = graph.resolve(focus, graphs)
@@ -80,9 +81,37 @@ def viz_command(output, focus, depth, path_ends, k, query_name, param, include_h
     if output == "-":
         sys.stdout.write(page)
         return
-    target = Path(output)
+    if output is None:
+        name = ("focus-" + focus if focus else "path-" + "-".join(path_ends) if path_ends
+                else "query-" + query_name if query_name else "kg")
+        target = views_dir() / (_slug(name) + ".html")
+    else:
+        target = Path(output)
     try:
+        if output is None:
+            target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")
     except OSError as exc:
         raise KGError(f"{target}: cannot write the page: {exc}") from None
-    echo_err(f"wrote {target}: {sel.description}; {len(page.encode('utf-8')) / 1e6:.2f} MB")
+    echo_err(f"wrote {sel.description}; {len(page.encode('utf-8')) / 1e6:.2f} MB")
+    click.echo(str(target.absolute()))
+
+
+def views_dir() -> Path:
+    """Where ``kg viz`` writes when not told: ``myoclonus-kg/views`` in the user's cache
+    directory (``$XDG_CACHE_HOME``, else ``~/.cache``), never the working tree."""
+    cache = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(cache) if cache and os.path.isabs(cache) else Path.home() / ".cache"
+    return base / "myoclonus-kg" / "views"
+
+
+def _slug(name: str) -> str:
+    """A file name from entity names: letters, digits, ``-`` and ``_`` only.
+
+    Examples
+    --------
+    >>> _slug("path-brain hypoxia-HP:0001336")
+    'path-brain_hypoxia-HP_0001336'
+    """
+    text = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+    return text[:120] or "kg"
