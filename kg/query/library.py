@@ -5,6 +5,10 @@ Each file in ``kg/queries/`` starts with comment lines holding its metadata::
     # title: First-choice drug for a kind of myoclonus
     # description: Drugs marked first-line for the given kind of myoclonus.
     # param: type iri mk:action_myoclonus -- the kind of myoclonus
+    # graphs: hpo
+
+``graphs`` names the optional graphs a query needs to answer (``hpo``: a build with the HPO
+import); the UI disables such a query, saying why, on a build without them.
 
 A parameter is a SPARQL variable of the query; its value is bound as an RDF term
 (pyoxigraph substitutions, rdflib ``initBindings``), never pasted into the text.
@@ -46,6 +50,8 @@ class NamedQuery:
     text: str
     params: tuple[QueryParam, ...] = field(default_factory=tuple)
     path: Path | None = None
+    #: Optional graphs the query needs (``("hpo",)``: the HPO import).
+    graphs: tuple[str, ...] = ()
 
     def bindings(self, values: dict | None = None, resolve=None,
                  convert=None) -> dict[str, ox.NamedNode | ox.Literal]:
@@ -140,7 +146,9 @@ def _parse_cached(path: Path, mtime_ns: int) -> NamedQuery:
             meta[key] = value.strip()
     if "title" not in meta:
         raise KGError(f"{path.name}: missing '# title:' line")
-    return NamedQuery(path.stem, meta["title"], meta.get("description", ""), text, tuple(params), path)
+    graphs = tuple(g for g in meta.get("graphs", "").replace(",", " ").split() if g)
+    return NamedQuery(path.stem, meta["title"], meta.get("description", ""), text, tuple(params), path,
+                      graphs)
 
 
 def list_queries() -> list[NamedQuery]:

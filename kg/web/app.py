@@ -39,6 +39,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from kg.errors import EntityNotFoundError, KGError
+from kg.namespace import ENTITY
 from kg.query.engine import GRAPHS
 from kg.remote.errors import RemoteError
 from kg.web.cache import ResponseCache
@@ -69,6 +70,7 @@ VIEW_RENDERS = 2
 
 class ViewTooLarge(KGError):
     """A graph view would exceed the size caps (``VIEW_MAX_*``)."""
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class SecurityHeaders:
@@ -228,38 +230,119 @@ class WebServer:
         self._drawing: dict[Any, asyncio.Future] = {}
         self._draw_slots: asyncio.Semaphore | None = None
         self.started = False
+        self.memory_limit = memory_limit
+        self.lookup = None
+        self.build = None            # kg.build.status.BuildStatus of the build served
+        #: Bumped at each switch to a new build: answers of an older one are not cached.
+        self.generation = 0
+        self.watcher = None
+        self._busy: dict[int, int] = {}
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
-        """Start the workers and warm the in-process graph (NetworkX view, entity index)."""
+        """Start the workers, warm the in-process graph (NetworkX view, entity index), and
+        watch the build directory for a new build."""
         if self.pool is not None:
             await self.pool.start()
         await run_in_threadpool(self._warm)
+        if self.pool is not None:
+            from kg.web.live import BuildWatcher
+
+            self.watcher = BuildWatcher(self)
+            self.watcher.start()
         self.started = True
 
     def _warm(self) -> None:
-        engine = self.graph.engine
-        self.graph_iris = set(engine.graph_iris)
+        self._apply(self._prepare(self.graph))
+
+    def _prepare(self, graph) -> dict:
+        """Everything the pages need from a graph, computed before it is served."""
+        from kg.schema import load_schema
+        from kg.web.lookup import Lookup
+
+        engine = graph.engine
+        state: dict[str, Any] = {"graph": graph, "graph_iris": set(engine.graph_iris), "counts": {}}
         if self.remote is not None:
-            self.graph_counts.update(self.remote.counts(sorted(self.graph_iris)))
-            curated = self.graph.to_networkx(("curated",))
+            state["counts"].update(self.remote.counts(sorted(state["graph_iris"])))
+            curated = graph.to_networkx(("curated",))
             # No manifest: the page footer's counts, from the server's graphs.
-            self.manifest = {"counts": {
+            state["manifest"] = {"counts": {
                 "entities": curated.number_of_nodes(), "edges": curated.number_of_edges(),
-                "triples_curated": self.graph_counts.get(GRAPHS["curated"], 0),
-                "triples_ontology": self.graph_counts.get(GRAPHS["ontology"], 0),
-                "triples_imported": self.graph_counts.get(GRAPHS["hpo"], 0)}}
+                "triples_curated": state["counts"].get(GRAPHS["curated"], 0),
+                "triples_ontology": state["counts"].get(GRAPHS["ontology"], 0),
+                "triples_imported": state["counts"].get(GRAPHS["hpo"], 0)}}
         else:
-            for iri in sorted(self.graph_iris):
+            from kg.build.status import build_status
+
+            for iri in sorted(state["graph_iris"]):
                 rows = engine.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
-                self.graph_counts[iri] = int(next(iter(rows))[0].value)
-        self.graph.to_networkx()
+                state["counts"][iri] = int(next(iter(rows))[0].value)
+            state["build"] = build_status(self.directory, check_inputs=False)
+            state["manifest"] = state["build"].manifest
+        state["lookup"] = Lookup(graph.to_networkx(), load_schema())
         try:
-            self.graph.resolve("myoclonus")  # builds the entity index and the path cache
+            graph.resolve("myoclonus")  # builds the entity index and the path cache
         except KGError:
             pass
+        return state
+
+    def _apply(self, state: dict) -> None:
+        # On the event loop (or before serving): requests see the old state or the new one.
+        self.graph = state["graph"]
+        self.graph_iris = state["graph_iris"]
+        self.graph_counts = state["counts"]
+        self.manifest = state["manifest"]
+        self.lookup = state["lookup"]
+        self.build = state.get("build")
+
+    async def switch_build(self) -> bool:
+        """Serve the build now in the build directory, if it is not the one served: start a
+        new worker pool on its store and warm a new graph while the old ones keep answering,
+        then swap them in one step, clear the caches, and retire the old pool once its
+        running queries are done. Returns whether it switched.
+
+        Raises
+        ------
+        KGError, RuntimeError, OSError
+            The new build cannot be served; the old one stays in use.
+        """
+        from kg.api import KnowledgeGraph
+        from kg.build.inputs import STORE_DIR
+
+        from kg.build.directory import read_manifest
+
+        manifest = read_manifest(self.directory)
+        if manifest is None:
+            raise KGError(f"{self.directory}: no manifest.json (a build is being swapped in?)")
+        if manifest == self.manifest:
+            return False
+        pool = WorkerPool(self.directory / STORE_DIR, self.pool.size, memory_limit=self.memory_limit)
+        await pool.start()
+        try:
+            state = await run_in_threadpool(self._prepare, KnowledgeGraph(self.directory))
+        except BaseException:
+            await pool.close()
+            raise
+        old = self.pool
+        # One step on the event loop: every request from here on sees the new build.
+        self.pool = pool
+        self.generation += 1
+        self._apply(state)
+        self.cache.clear()
+        self.views.clear()
+        log.warning("switched to the new build in %s (%s)", self.directory,
+                    state["build"].to_dict()["contents"])
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout + 5
+        while self._busy.get(id(old)) and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        self._busy.pop(id(old), None)
+        await old.close()
+        return True
 
     async def stop(self) -> None:
+        if self.watcher is not None:
+            await self.watcher.stop()
         if self.pool is not None:
             await self.pool.close()
         else:
@@ -279,7 +362,7 @@ class WebServer:
         ------
         QueryTimeout, WorkerFailed
         """
-        key = job
+        key = (self.generation, job)
         pending = self._inflight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
@@ -288,7 +371,12 @@ class WebServer:
         self._inflight[key] = future
         try:
             if self.pool is not None:
-                outcome = await self.pool.run(job, self.timeout)
+                pool = self.pool
+                self._busy[id(pool)] = self._busy.get(id(pool), 0) + 1
+                try:
+                    outcome = await pool.run(job, self.timeout)
+                finally:
+                    self._busy[id(pool)] = self._busy.get(id(pool), 1) - 1
             else:
                 outcome = await self._run_remote(job)
         except BaseException as exc:
@@ -353,9 +441,10 @@ class WebServer:
         cached = self.cache.get(job)
         if cached is not None:
             return cached, True
+        generation = self.generation
         # The worker checks the query (SERVICE, LOAD, updates, FROM) and the dataset first.
         outcome = await self.execute(job)
-        if outcome.status in (200, 400, 406):
+        if outcome.status in (200, 400, 406) and generation == self.generation:
             self.cache.put(job, outcome)
         return outcome, False
 
@@ -433,6 +522,10 @@ class WebServer:
         }
         if self.pool is not None:
             body["workers"] = {"size": self.pool.size, "idle": self.pool.idle, **self.pool.stats}
+            body["build"] = {"directory": str(self.directory), "generation": self.generation,
+                             "fingerprint": self.manifest.get("fingerprint"),
+                             "switches": self.watcher.switches if self.watcher else 0,
+                             "switch_error": self.watcher.last_error if self.watcher else None}
         else:  # never asks the server: /health answers even when it is down
             body["endpoint"] = self.remote.url
             body["workers"] = {"size": self.remote_size, "threads": True, **self.remote_stats}
@@ -443,11 +536,242 @@ class WebServer:
 
         return JSONResponse(editor_queries())
 
+    # ------------------------------------------------------- UI data routes
+    @property
+    def has_hpo(self) -> bool:
+        return GRAPHS["hpo"] in self.graph_iris
+
+    def build_info(self) -> dict:
+        """What the footer and ``/status`` say about the graph served."""
+        if self.remote is not None:
+            return {"endpoint": self.remote.url, "contents": "the graph on a SPARQL server",
+                    "hpo": "hpo" if self.has_hpo else "none", "generation": self.generation,
+                    "counts": self.manifest.get("counts", {})}
+        info = self.build.to_dict() if self.build is not None else {}
+        info["generation"] = self.generation
+        return info
+
+    async def status(self, request: Request) -> Response:
+        """The build in use (directory, contents, HPO release, when built, counts)."""
+        return JSONResponse(self.build_info())
+
+    async def complete(self, request: Request) -> Response:
+        """``/complete?q=TEXT&prefix=mk&limit=20``: entities or vocabulary terms by label."""
+        q = request.query_params
+        try:
+            limit = int(q.get("limit", "20"))
+        except ValueError:
+            return _text(400, "limit must be a whole number")
+        prefix = q.get("prefix") or None
+        if self.lookup is None:
+            return JSONResponse([])
+        return JSONResponse(self.lookup.complete(q.get("q", "")[:200], prefix=prefix, limit=limit))
+
+    def _check_value(self, param, raw: str) -> dict:
+        """A named-query parameter value checked against the graph: ``{"value", "label",
+        "error", "suggestions"}`` (``value`` is what goes into the query)."""
+        from kg.namespace import PREFIXES
+
+        raw = raw.strip()
+        out: dict[str, Any] = {"value": raw, "label": "", "error": "", "suggestions": []}
+        if not raw:
+            out["error"] = "a value is needed"
+            return out
+        if param.type == "integer":
+            try:
+                out["value"] = str(int(raw))
+            except ValueError:
+                out["error"] = f"{raw!r} is not a whole number"
+            return out
+        if param.type != "iri":
+            return out
+        nodes = self.graph.to_networkx().nodes
+        prefix, sep, local = raw.partition(":")
+        if raw.startswith("<") and raw.endswith(">"):
+            iri = raw[1:-1]
+        elif sep and prefix in PREFIXES and not local.startswith("//"):
+            iri = PREFIXES[prefix] + local
+        else:
+            iri = None
+        if iri is not None:
+            from kg.namespace import VOCAB
+
+            if iri.startswith(VOCAB) and self.lookup and iri[len(VOCAB):] in self.lookup.vocabulary:
+                out["label"] = self.lookup.vocabulary[iri[len(VOCAB):]]
+                return out
+            if iri in nodes:
+                out["label"] = str(nodes[iri].get("label") or "")
+                return out
+            key = local if sep else raw
+        else:
+            key = raw
+        try:
+            found = self.graph.resolve(key)
+        except EntityNotFoundError as exc:
+            out["error"] = f"no entity of this graph is called {raw!r}"
+            out["suggestions"] = list(exc.suggestions)
+            return out
+        out["value"] = str(nodes[found].get("curie") or f"<{found}>")
+        if found.startswith(ENTITY):
+            out["value"] = "mk:" + found[len(ENTITY):]
+        out["label"] = str(nodes[found].get("label") or "")
+        return out
+
+    def _named_form(self, name: str, values: dict[str, str]) -> dict:
+        from kg.query.library import get_query
+        from kg.web.examples import inline_parameters
+
+        q = get_query(name)
+        params, bound, ok = [], {}, True
+        for p in q.params:
+            given = values.get(p.name)
+            checked = self._check_value(p, given if given is not None else (p.default or ""))
+            ok = ok and not checked["error"]
+            if not checked["error"]:
+                bound[p.name] = checked["value"]
+            params.append({"name": p.name, "type": p.type, "default": p.default or "",
+                           "description": p.description,
+                           "given": given if given is not None else (p.default or ""), **checked})
+        needs = list(q.graphs)
+        missing = [g for g in needs if g == "hpo" and not self.has_hpo]
+        reason = ("this build has no HPO import; build it with `kg build --hpo subset` (the running "
+                  "server switches to the new build by itself)") if missing else ""
+        text = inline_parameters(q, {k: v for k, v in bound.items()}) if ok else None
+        return {"name": q.name, "title": q.title, "description": q.description, "needs": needs,
+                "available": not missing, "reason": reason, "params": params, "valid": ok,
+                "query": text}
+
+    async def named_form(self, request: Request) -> Response:
+        """``/queries/NAME?PARAM=VALUE...``: a named query as a form: its parameters checked
+        against the graph (labels resolved to CURIEs, with suggestions) and its text with
+        the values bound (``VALUES``), or why it cannot run on this build."""
+        name = request.path_params["name"]
+        values = {k: v for k, v in request.query_params.items()}
+        try:
+            form = await self._graph_call(self._named_form, name, values)
+        except KGError as exc:
+            return _text(404, str(exc))
+        return JSONResponse(form)
+
+    async def _posted_query(self, request: Request) -> SparqlRequest:
+        """The query of a UI POST (a form with ``query=``, or ``application/sparql-query``),
+        read as the protocol reads it (size cap, UTF-8, one query).
+
+        Raises
+        ------
+        ProtocolError
+        """
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_QUERY_BYTES:
+                raise ProtocolError(413, f"the request is larger than {MAX_QUERY_BYTES // 1024} KiB")
+            chunks.append(chunk)
+        req = parse_request("POST", "", request.headers.get("content-type"), b"".join(chunks))
+        if req is None:  # pragma: no cover - a POST without a query is a ProtocolError
+            raise ProtocolError(400, "no query given")
+        return req
+
+    async def diagnose(self, request: Request) -> Response:
+        """``POST /diagnose`` (form ``query=``): hints for a query that failed or found nothing:
+        undefined prefixes, terms not in the vocabulary, entities not in the graph."""
+        try:
+            req = await self._posted_query(request)
+        except ProtocolError as exc:
+            return _text(exc.status, exc.message)
+        query = req.query
+        lookup = self.lookup
+
+        def run() -> list[dict]:
+            from kg.query.hints import hints
+
+            if lookup is None:
+                return []
+            return [h.to_dict() for h in hints(query, vocabulary=lookup.vocabulary,
+                                               entities=lookup.entity_locals)]
+
+        return JSONResponse({"hints": await run_in_threadpool(run)})
+
+    async def triples(self, request: Request) -> Response:
+        """``POST /triples`` (form ``query=``): a CONSTRUCT/DESCRIBE answer as a table of triples
+        in the SPARQL JSON results shape (``subject``, ``predicate``, ``object``), with its
+        count, for the UI's table; the same job as ``/sparql`` with N-Triples (cache shared)."""
+        import pyoxigraph as ox
+
+        try:
+            req = await self._posted_query(request)
+            outcome, _ = await self.answer(req, "application/sparql-results+json, application/n-triples;q=0.9")
+        except ProtocolError as exc:
+            return _text(exc.status, exc.message)
+        except (QueryTimeout, WorkerFailed) as exc:
+            return _text(503, str(exc))
+        except RemoteError as exc:
+            return _upstream_error(exc)
+        if outcome.status != 200 or not outcome.content_type.startswith("application/n-triples"):
+            return Response(outcome.body, status_code=outcome.status,
+                            headers={"content-type": outcome.content_type})
+
+        def term(t) -> dict:
+            if isinstance(t, ox.NamedNode):
+                return {"type": "uri", "value": t.value}
+            if isinstance(t, ox.BlankNode):
+                return {"type": "bnode", "value": t.value}
+            if isinstance(t, ox.Literal):
+                d = {"type": "literal", "value": t.value}
+                if t.language:
+                    d["xml:lang"] = t.language
+                elif t.datatype is not None and t.datatype.value != XSD_STRING:
+                    d["datatype"] = t.datatype.value
+                return d
+            return {"type": "triple", "value": str(t)}
+
+        rows = [{"subject": term(q.subject), "predicate": term(q.predicate), "object": term(q.object)}
+                for q in ox.parse(outcome.body, format=ox.RdfFormat.N_TRIPLES)]
+        return JSONResponse({"head": {"vars": ["subject", "predicate", "object"]},
+                             "results": {"bindings": rows}, "count": len(rows),
+                             "form": req.form or "CONSTRUCT", "truncated": outcome.truncated},
+                            headers={"x-kg-truncated": "true" if outcome.truncated else "false"})
+
+    async def download(self, request: Request) -> Response:
+        """``/download?query=...&format=csv|tsv|json|xml|turtle|ntriples|jsonld[&name=...]``: the
+        result as a file, serialised by the endpoint itself (same checks, cap and cache)."""
+        from kg.web.protocol import CONTENT_TYPES, query_form
+
+        q = request.query_params
+        fmt = q.get("format", "csv")
+        query = q.get("query", "")
+        types = {v: k for k, v in MEDIA_FORMATS.items() if k in TABULAR_TYPES[:4] + GRAPH_TYPES[:4]}
+        if fmt not in types:
+            return _text(400, f"format must be one of {', '.join(sorted(types))}")
+        if not query.strip():
+            return _text(400, "no query given")
+        if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
+            return _text(413, "the query is too large")
+        req = SparqlRequest(query, None, None, query_form(query))
+        try:
+            outcome, _ = await self.answer(req, types[fmt])
+        except ProtocolError as exc:
+            return _text(exc.status, exc.message)
+        except (QueryTimeout, WorkerFailed) as exc:
+            return _text(503, str(exc))
+        except RemoteError as exc:
+            return _upstream_error(exc)
+        if outcome.status != 200:
+            return Response(outcome.body, status_code=outcome.status,
+                            headers={"content-type": outcome.content_type})
+        base = "".join(c if c.isalnum() or c in "-_" else "-" for c in q.get("name", ""))[:60] or "result"
+        extension = {"turtle": "ttl", "ntriples": "nt"}.get(fmt, fmt)
+        headers = {"content-type": CONTENT_TYPES[fmt],
+                   "content-disposition": f'attachment; filename="{base}.{extension}"',
+                   "x-kg-truncated": "true" if outcome.truncated else "false"}
+        return Response(outcome.body, headers=headers)
+
     # ----------------------------------------------------------------- pages
     def _page(self, template: str, status: int = 200, **context) -> HTMLResponse:
         from kg.web.pages import render
 
         context.setdefault("counts", self.manifest.get("counts", {}))
+        context.setdefault("build", self.build_info())
         return HTMLResponse(render(template, **context), status_code=status)
 
     def _error_page(self, status: int, title: str, message: str, suggestions=()) -> HTMLResponse:
@@ -456,15 +780,35 @@ class WebServer:
         links = [{"label": s, "url": "/entity/" + quote(s, safe="")} for s in suggestions]
         return self._page("error.html", status, title=title, message=message, suggestions=links)
 
+    def _menu(self) -> list[dict]:
+        from kg.query.library import list_queries
+
+        reason = ("this build has no HPO import; `kg build --hpo subset` adds it (this server "
+                  "switches to the new build by itself)")
+        menu = []
+        for q in list_queries():
+            available = "hpo" not in q.graphs or self.has_hpo
+            menu.append({"name": q.name, "title": q.title, "description": q.description,
+                         "needs": list(q.graphs), "available": available,
+                         "reason": "" if available else reason})
+        return menu
+
     async def index(self, request: Request) -> Response:
         from kg.namespace import PREFIXES
-        from kg.web.examples import editor_queries
+        from kg.query.library import get_query
+        from kg.web.examples import inline_parameters
 
-        queries = editor_queries()
-        first = next((q for q in queries if q["name"] == "first-line-drug"), queries[0] if queries else None)
-        return self._page("index.html", title="Query", active="query", queries=queries,
-                          prefixes=PREFIXES, prefix_names=list(PREFIXES),
-                          initial_query=first["query"] if first else "SELECT * WHERE { ?s ?p ?o } LIMIT 10",
+        menu = self._menu()
+        default = "first-line-drug" if any(q["name"] == "first-line-drug" for q in menu) else \
+            (menu[0]["name"] if menu else None)
+        initial = inline_parameters(get_query(default)) if default else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
+        page_data = {"queries": menu, "prefixes": PREFIXES, "default_query": default,
+                     "max_rows": self.max_rows, "view_rows": min(self.max_rows, _VIEW_ROWS),
+                     "generation": self.generation, "has_hpo": self.has_hpo,
+                     "status_interval": 3000}
+        return self._page("index.html", title="Query", active="query", queries=menu,
+                          unavailable=[q for q in menu if not q["available"]],
+                          prefix_names=list(PREFIXES), initial_query=initial, page_data=page_data,
                           max_rows=self.max_rows, timeout=f"{self.timeout:g}")
 
     async def entities(self, request: Request) -> Response:
@@ -577,18 +921,21 @@ class WebServer:
             return page
         if self._draw_slots is None:
             self._draw_slots = asyncio.Semaphore(VIEW_RENDERS)
-        future = self._drawing.get(key)
+        generation = self.generation
+        inflight = (generation, key)  # a drawing of the previous build is not shared
+        future = self._drawing.get(inflight)
         if future is None:
             async def draw() -> str:
                 async with self._draw_slots:
                     drawn = await run_in_threadpool(self._draw, make)
-                self.views.put(key, drawn)
+                if generation == self.generation:  # never cache a page of an older build
+                    self.views.put(key, drawn)
                 return drawn
 
             future = asyncio.ensure_future(draw())
-            self._drawing[key] = future
+            self._drawing[inflight] = future
             # Retrieve the outcome even if every waiter gave up (no "never retrieved" noise).
-            future.add_done_callback(lambda f: (self._drawing.pop(key, None),
+            future.add_done_callback(lambda f: (self._drawing.pop(inflight, None),
                                                 f.cancelled() or f.exception()))
         return await asyncio.wait_for(asyncio.shield(future), self.view_budget)
 
@@ -693,14 +1040,16 @@ class WebServer:
     async def upstream_failed(self, request: Request, exc: Exception) -> Response:
         """A page whose graph call reached a remote server that failed (502/503)."""
         log.warning("upstream failure: %s", exc)
-        if request.url.path.startswith(("/sparql", "/health", "/queries", "/view/")):
+        if request.url.path.startswith(("/sparql", "/health", "/queries", "/view/", "/status",
+                                        "/complete", "/diagnose", "/download", "/triples")):
             return _upstream_error(exc)
         return self._error_page(_upstream_status(exc), "SPARQL server unavailable",
                                 _upstream_message(exc))
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
-        if request.url.path.startswith(("/sparql", "/health", "/static", "/queries")):
+        if request.url.path.startswith(("/sparql", "/health", "/static", "/queries", "/status",
+                                        "/complete", "/diagnose", "/download", "/triples")):
             return _text(status, getattr(exc, "detail", "not found"))
         return self._error_page(status, "Not found" if status == 404 else "Error",
                                 f"nothing at {request.url.path}")
@@ -790,6 +1139,12 @@ def create_app(graph_dir: Path | str | None = None, *, timeout: float = 10.0, ma
         Route("/sparql/", server.sparql, methods=_SPARQL_METHODS),
         Route("/health", server.health, methods=["GET", "HEAD"]),
         Route("/queries", server.queries, methods=["GET", "HEAD"]),
+        Route("/queries/{name}", server.named_form, methods=["GET", "HEAD"]),
+        Route("/status", server.status, methods=["GET", "HEAD"]),
+        Route("/complete", server.complete, methods=["GET", "HEAD"]),
+        Route("/diagnose", server.diagnose, methods=["POST"]),
+        Route("/download", server.download, methods=["GET", "HEAD"]),
+        Route("/triples", server.triples, methods=["POST"]),
         Route("/entity/", server.entities, methods=["GET", "HEAD"]),
         Route("/entity/{name:path}", server.entity, methods=["GET", "HEAD"]),
         Route("/path", server.path, methods=["GET", "HEAD"]),

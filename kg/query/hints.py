@@ -1,0 +1,210 @@
+"""Hints for a query that failed or found nothing: prefixes that are not defined, and terms
+that are not in the vocabulary or the graph, with "did you mean".
+
+The terms a query uses come from a SPARQL parser that follows the grammar
+(:func:`query_terms`), never from patterns over the text. That function is the only place
+that parses: when the project's own SPARQL analysis package (``kg.sparql``) is there, it is
+the one to call instead (see its docstring).
+
+Examples
+--------
+>>> terms = query_terms("PREFIX ex: <urn:ex#> SELECT ?d WHERE { ?d mkv:treat ex:x ; foo:y ?o }")
+>>> [(t.prefix, t.local) for t in terms.prefixed]
+[('mkv', 'treat'), ('ex', 'x'), ('foo', 'y')]
+>>> sorted(terms.declared)
+['ex']
+>>> vocabulary = {"treats": "treats", "causes": "causes"}
+>>> [h.text for h in hints("SELECT ?d WHERE { ?d mkv:treat ?t ; foo:y ?o }", vocabulary=vocabulary)]
+["prefix 'foo:' is not defined: declare it (PREFIX foo: <...>) or use a predeclared one (mk:, mkv:, rdfs:, ...)", 'mkv:treat is not a term of the vocabulary; did you mean mkv:treats?']
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping
+
+from kg.namespace import ENTITY, PREFIXES, VOCAB
+
+__all__ = ["Hint", "QueryTerms", "PrefixedName", "query_terms", "hints", "hint_lines"]
+
+
+@dataclass(frozen=True)
+class PrefixedName:
+    """A prefixed name of the query (``mkv:treats``)."""
+
+    prefix: str
+    local: str
+
+    def __str__(self) -> str:
+        return f"{self.prefix}:{self.local}"
+
+
+@dataclass
+class QueryTerms:
+    """What a query names: its prefixed names, full IRIs, declared prefixes, and variables in
+    order of first appearance."""
+
+    prefixed: list[PrefixedName] = field(default_factory=list)
+    iris: list[str] = field(default_factory=list)
+    declared: dict[str, str] = field(default_factory=dict)
+    variables: list[str] = field(default_factory=list)
+    parsed: bool = True
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One hint: ``kind`` (``prefix``, ``term``, ``entity``), the offending ``name``, a sentence,
+    and the suggested replacements (prefixed names)."""
+
+    kind: str
+    name: str
+    text: str
+    suggestions: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "name": self.name, "text": self.text,
+                "suggestions": list(self.suggestions)}
+
+
+def query_terms(query: str) -> QueryTerms:
+    """Parse ``query`` and list the names it uses.
+
+    This is the integration point with a SPARQL analysis package: it must return the
+    prefixed names, IRIs, ``PREFIX`` declarations and variables of the query as the grammar
+    reads them. It uses rdflib's SPARQL 1.1 parser (a pyparsing grammar); a query it cannot
+    parse gives ``parsed=False`` and no names.
+
+    Examples
+    --------
+    >>> query_terms("SELECT * WHERE { ?s ?p ?o . ?o ?q ?s }").variables
+    ['s', 'p', 'o', 'q']
+    >>> query_terms("SELEC nonsense").parsed
+    False
+    """
+    try:
+        from rdflib.plugins.sparql.parser import parseQuery
+        from rdflib.plugins.sparql.parserutils import CompValue
+        from rdflib.term import URIRef, Variable
+    except ImportError:  # pragma: no cover - rdflib is a dependency
+        return QueryTerms(parsed=False)
+    try:
+        tree = parseQuery(query)
+    except Exception:  # noqa: BLE001 - pyparsing raises its own errors: the engine reports them
+        return QueryTerms(parsed=False)
+    terms = QueryTerms()
+    seen_vars: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, CompValue):
+            if node.name == "pname":
+                terms.prefixed.append(PrefixedName(str(node.get("prefix") or ""),
+                                                   str(node.get("localname") or "")))
+                return
+            if node.name == "PrefixDecl":
+                terms.declared[str(node.get("prefix") or "")] = str(node.get("iri"))
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, Variable):
+            if str(node) not in seen_vars:
+                seen_vars.add(str(node))
+                terms.variables.append(str(node))
+        elif isinstance(node, URIRef):
+            terms.iris.append(str(node))
+        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+
+    walk(tree)
+    return terms
+
+
+def _close(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    pool = list(candidates)
+    by_case = {c.casefold(): c for c in pool}
+    found = difflib.get_close_matches(word.casefold(), list(by_case), n=n, cutoff=0.6)
+    return [by_case[f] for f in found]
+
+
+def hints(query: str, *, vocabulary: Mapping[str, str] | Iterable[str] = (),
+          entities: Iterable[str] = (), suggest_entity: Callable[[str], list[str]] | None = None,
+          terms: QueryTerms | None = None) -> list[Hint]:
+    """What may be wrong with ``query``: undefined prefixes, ``mkv:`` names that are not in the
+    vocabulary, ``mk:`` names that are not entities of the graph.
+
+    Parameters
+    ----------
+    query : str
+        The SPARQL text (our prefixes predeclared).
+    vocabulary : mapping or iterable of str
+        The local names of the ``mkv:`` vocabulary (classes and properties).
+    entities : iterable of str
+        The local names of the ``mk:`` entities of the graph; empty: entities are not checked.
+    suggest_entity : callable, optional
+        ``local name -> close entity local names``, for the suggestions (default: spelling
+        closeness among ``entities``).
+    terms : QueryTerms, optional
+        Already parsed terms.
+
+    Returns
+    -------
+    list of Hint
+        Undefined prefixes first, then the others in the order of the query; each name once.
+    """
+    terms = terms if terms is not None else query_terms(query)
+    known_vocab = set(vocabulary)
+    known_entities = set(entities)
+    out: list[Hint] = []
+    seen: set[str] = set()
+    for name in terms.prefixed:
+        key = str(name)
+        if key in seen:
+            continue
+        seen.add(key)
+        if name.prefix not in PREFIXES and name.prefix not in terms.declared:
+            if f"prefix:{name.prefix}" in seen:
+                continue
+            seen.add(f"prefix:{name.prefix}")
+            close = _close(name.prefix, PREFIXES)
+            also = f"; did you mean {', '.join(c + ':' for c in close)}?" if close else ""
+            out.append(Hint("prefix", name.prefix + ":",
+                            f"prefix '{name.prefix}:' is not defined: declare it (PREFIX "
+                            f"{name.prefix}: <...>) or use a predeclared one (mk:, mkv:, rdfs:, ...)"
+                            + also, tuple(c + ":" for c in close)))
+            continue
+        base = terms.declared.get(name.prefix, PREFIXES.get(name.prefix))
+        if base == VOCAB and known_vocab and name.local not in known_vocab:
+            close = _close(name.local, known_vocab)
+            text = f"{key} is not a term of the vocabulary"
+            if close:
+                text += f"; did you mean {', '.join('mkv:' + c for c in close)}?"
+            out.append(Hint("term", key, text, tuple("mkv:" + c for c in close)))
+        elif base == ENTITY and known_entities and name.local not in known_entities:
+            close = suggest_entity(name.local) if suggest_entity else _close(name.local, known_entities)
+            text = f"{key} is not an entity of this graph"
+            if close:
+                text += f"; did you mean {', '.join('mk:' + c for c in close)}?"
+            out.append(Hint("entity", key, text, tuple("mk:" + c for c in close)))
+    for iri in terms.iris:
+        if iri in seen:
+            continue
+        seen.add(iri)
+        if iri.startswith(VOCAB) and known_vocab and iri[len(VOCAB):] not in known_vocab:
+            local = iri[len(VOCAB):]
+            close = _close(local, known_vocab)
+            text = f"<{iri}> is not a term of the vocabulary"
+            if close:
+                text += f"; did you mean {', '.join('mkv:' + c for c in close)}?"
+            out.append(Hint("term", f"<{iri}>", text, tuple("mkv:" + c for c in close)))
+    # An undefined prefix stops the query outright: say it first.
+    out.sort(key=lambda h: h.kind != "prefix")
+    return out
+
+
+def hint_lines(query: str, **kwargs) -> list[str]:
+    """:func:`hints` as sentences (for the command line)."""
+    return [h.text for h in hints(query, **kwargs)]
