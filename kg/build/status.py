@@ -24,7 +24,7 @@ from typing import Any
 
 from kg.build.inputs import STORE_DIR, default_build_dir, input_fingerprint
 
-__all__ = ["BuildStatus", "build_status", "resolve_build_dir", "contents_text"]
+__all__ = ["BuildStatus", "build_status", "resolve_build_dir", "contents_text", "hpo_release"]
 
 
 def resolve_build_dir(out: Path | str | None = None) -> tuple[Path, str]:
@@ -50,17 +50,25 @@ def contents_text(manifest: dict) -> str:
     --------
     >>> contents_text({"hpo": "none"})
     'curated graph only (no HPO import)'
-    >>> contents_text({"hpo": "subset", "hpo_import": {"release": "v2025-05-06"}})
-    'curated graph + HPO subset (release v2025-05-06)'
+    >>> contents_text({"hpo": "subset", "hpo_import": {"release": {"hpo_version": "2025-01-16"}}})
+    'curated graph + HPO subset (release 2025-01-16)'
     """
     mode = manifest.get("hpo") or "none"
     text = "curated graph only (no HPO import)" if mode == "none" else f"curated graph + HPO {mode}"
-    release = (manifest.get("hpo_import") or {}).get("release")
+    release = hpo_release(manifest)
     if mode != "none" and release:
         text += f" (release {release})"
     if manifest.get("data"):
         text += f"; curation records from {manifest['data']}"
     return text
+
+
+def hpo_release(manifest: dict) -> str | None:
+    """The HPO release a build imported (``2025-01-16``), or ``None``."""
+    release = (manifest.get("hpo_import") or {}).get("release")
+    if isinstance(release, dict):
+        release = release.get("hpo_version") or release.get("hp_obo_data_version")
+    return str(release) if release else None
 
 
 @dataclass
@@ -100,7 +108,7 @@ class BuildStatus:
 
     @property
     def hpo_release(self) -> str | None:
-        return (self.manifest.get("hpo_import") or {}).get("release")
+        return hpo_release(self.manifest)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, as ``kg status --json`` prints it."""

@@ -46,8 +46,13 @@ def path_command(source, target, k, directed, max_length, include_predicates, ex
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in paths], indent=2, ensure_ascii=False))
         return
+    from kg.paths.finder import generalisation_note
+
     for i, p in enumerate(paths, 1):
         click.echo(f"Path {i} ({len(p)} hop{'s' if len(p) != 1 else ''}): {p.text()}")
+        note = generalisation_note(p)
+        if note:
+            click.echo(f"  note: {note}")
         if i < len(paths):
             click.echo("")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from kg.cli.common import build_dir_option, load_graph, echo_err, graphs_for, hpo_option, parse_params, reports_errors
-from kg.errors import KGError
+from kg.errors import KGError, QueryError
 
 __all__ = ["query_command", "queries_command"]
 
@@ -51,6 +51,7 @@ def query_command(query, query_file, name, param, fmt, limit, include_hpo, endpo
     if name:
         params = parse_params(param)
         result = graph.named(name, params, graphs=graphs_for(include_hpo), limit=limit)
+        text = None
     else:
         if param:
             raise click.UsageError("--param applies to --name queries only")
@@ -63,8 +64,44 @@ def query_command(query, query_file, name, param, fmt, limit, include_hpo, endpo
             text = sys.stdin.read()
         else:
             text = query
-        result = graph.sparql(text, graphs=graphs_for(include_hpo), limit=limit)
+        try:
+            result = graph.sparql(text, graphs=graphs_for(include_hpo), limit=limit)
+        except QueryError as exc:
+            from kg.query.hints import short_error
+
+            echo_err(f"error: {short_error(str(exc))}")
+            _hints(graph, text)
+            sys.exit(getattr(exc, "exit_code", 2))
     _emit(result, fmt)
+    if text is not None and _is_empty(result):
+        _hints(graph, text, "note: the query found nothing")
+
+
+def _is_empty(result) -> bool:
+    from kg.query.results import AskResult
+
+    return (not result.value) if isinstance(result, AskResult) else len(result) == 0
+
+
+def _hints(graph, text: str, lead: str = "") -> None:
+    """Say on stderr what may be wrong: undefined prefixes, terms not in the vocabulary,
+    entities not in the graph (with "did you mean")."""
+    from kg.query.hints import hints
+    from kg.schema import load_schema
+
+    schema = load_schema()
+    vocabulary = set(schema.properties) | set(schema.classes)
+    try:
+        from kg.namespace import ENTITY
+
+        entities = {n[len(ENTITY):] for n in graph.to_networkx() if n.startswith(ENTITY)}
+    except KGError:
+        entities = set()
+    found = hints(text, vocabulary=vocabulary, entities=entities)
+    if found and lead:
+        echo_err(lead + "; perhaps:")
+    for h in found:
+        echo_err(f"hint: {h.text}")
 
 
 def _emit(result, fmt: str | None) -> None:

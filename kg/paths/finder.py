@@ -12,7 +12,8 @@ import networkx as nx
 
 from kg.errors import KGError, NoPathError
 
-__all__ = ["Hop", "Path", "PathFilter", "find_paths", "neighbourhood", "edge_sentence", "verb_phrase"]
+__all__ = ["Hop", "Path", "PathFilter", "find_paths", "neighbourhood", "edge_sentence", "verb_phrase",
+           "HIERARCHY", "hop_direction", "generalisation_note"]
 
 
 _VERBS = ("has", "is", "may", "treats", "causes", "affects", "impairs", "originates", "occurs",
@@ -304,3 +305,64 @@ def neighbourhood(graph: nx.MultiDiGraph, center: str, depth: int = 1,
     drop = [(s, o, key) for s, o, key, d in sub.edges(keys=True, data=True) if not flt.edge_ok(d)]
     sub.remove_edges_from(drop)
     return sub
+
+
+#: Predicates that place an entity under a broader one (``A subtypeOf B``: B is broader).
+HIERARCHY = frozenset({"subtypeOf", "memberOf"})
+
+
+def hop_direction(hop: Hop) -> str:
+    """How a path moves along one hop: ``up`` to a broader class (the hop's edges all say
+    ``source subtypeOf target``), ``down`` to a narrower one, or ``claim`` (any other
+    statement joins the two).
+
+    Examples
+    --------
+    >>> hop_direction(Hop("a", "b", [("a", "b", {"predicate": "subtypeOf"})]))
+    'up'
+    >>> hop_direction(Hop("b", "a", [("a", "b", {"predicate": "subtypeOf"})]))
+    'down'
+    >>> hop_direction(Hop("d", "a", [("d", "a", {"predicate": "treats"})]))
+    'claim'
+    """
+    if not hop.edges or any(d.get("predicate") not in HIERARCHY for _, _, d in hop.edges):
+        return "claim"
+    if all((s, o) == (hop.source, hop.target) for s, o, _ in hop.edges):
+        return "up"
+    if all((s, o) == (hop.target, hop.source) for s, o, _ in hop.edges):
+        return "down"
+    return "claim"
+
+
+def generalisation_note(path: Path) -> str | None:
+    """A warning when a path climbs to a broader class and goes on from there: what follows
+    is said of the broader class, not of the entity the path started from. ``None`` when the
+    path never does.
+
+    A path ``posthypoxic myoclonus -> myoclonus <- clonazepam`` (subtype of, then treats)
+    does not say that clonazepam treats posthypoxic myoclonus; a clinician must not read it so.
+    """
+    directions = [hop_direction(h) for h in path.hops]
+    labels = path.labels
+    for i, direction in enumerate(directions):
+        if direction != "up":
+            continue
+        rest = directions[i + 1:]
+        if not rest or all(d == "up" for d in rest):
+            continue  # the path ends at the broader class: nothing is carried over
+        # The top of the climb: the last node of this run of "up" hops.
+        top = i
+        while top + 1 < len(directions) and directions[top + 1] == "up":
+            top += 1
+        specific, broad = labels[i], labels[top + 1]
+        bottom = top + 1
+        while bottom < len(directions) and directions[bottom] == "down":
+            bottom += 1
+        if bottom == len(directions):
+            return (f"generalisation: this path goes up from {specific} to the broader class {broad} "
+                    f"and back down to {labels[bottom]}; it relates them only as two kinds of {broad}")
+        about = broad if bottom == top + 1 else f"{labels[bottom]} (another kind of {broad})"
+        return (f"generalisation: this path goes up from {specific} to the broader class {broad}; "
+                f"the statements after that are about {about}, not about {specific} "
+                f"(they are no evidence that the same holds for {specific})")
+    return None

@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Mapping
 
 from kg.namespace import ENTITY, PREFIXES, VOCAB
 
-__all__ = ["Hint", "QueryTerms", "PrefixedName", "query_terms", "hints", "hint_lines"]
+__all__ = ["Hint", "QueryTerms", "PrefixedName", "query_terms", "hints", "hint_lines", "short_error"]
 
 
 @dataclass(frozen=True)
@@ -208,3 +208,23 @@ def hints(query: str, *, vocabulary: Mapping[str, str] | Iterable[str] = (),
 def hint_lines(query: str, **kwargs) -> list[str]:
     """:func:`hints` as sentences (for the command line)."""
     return [h.text for h in hints(query, **kwargs)]
+
+
+def short_error(message: str) -> str:
+    """A query error message without the parser's list of every character class it would
+    have accepted (pages of Unicode ranges); the position stays.
+
+    Examples
+    --------
+    >>> short_error("malformed SPARQL (line 1, column 9): error at 1:9: expected one of Prefix not found, ['%'], ['-']")
+    'malformed SPARQL (line 1, column 9): error at 1:9: a prefix there is not defined'
+    >>> short_error("malformed SPARQL (line 1, column 1): error at 1:1: expected CONSTRUCT")
+    'malformed SPARQL (line 1, column 1): error at 1:1: expected CONSTRUCT'
+    """
+    if "Prefix not found" in message:
+        head = message.split("expected one of", 1)[0]
+        return head + "a prefix there is not defined"
+    cut = message.find("['")
+    if cut < 0:
+        return message
+    return message[:cut].rstrip(" ,\n") + " (or another character)"

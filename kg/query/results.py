@@ -119,11 +119,16 @@ class ResultTable:
         head = "".join(f"<th>{html.escape(v)}</th>" for v in self.variables)
         body = "".join("<tr>" + "".join(f"<td>{html.escape(_display(t))}</td>" for t in row) + "</tr>"
                        for row in self.rows)
-        note = f"<p>{len(self.rows)} rows{' (truncated)' if self.truncated else ''}</p>"
+        note = (f"<p>{len(self.rows)} row{'s' if len(self.rows) != 1 else ''}"
+                f"{' (truncated)' if self.truncated else ''}</p>")
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
 
     def __repr__(self) -> str:
-        return f"ResultTable({len(self.rows)} rows, columns={self.variables})"
+        return f"ResultTable({len(self.rows)} row{'s' if len(self.rows) != 1 else ''}, columns={self.variables})"
+
+    def __str__(self) -> str:
+        """The rows as an aligned table, so ``print(graph.named(...))`` shows them."""
+        return self.text()
 
     def serialize(self, fmt: str = "json") -> str:
         """Serialise to a W3C SPARQL results format: ``json``, ``xml``, ``csv`` or ``tsv``."""
@@ -199,6 +204,9 @@ class AskResult:
     def text(self) -> str:
         return "true" if self.value else "false"
 
+    def __str__(self) -> str:
+        return self.text()
+
     def serialize(self, fmt: str = "json") -> str:
         if fmt == "json":
             return json.dumps({"head": {}, "boolean": self.value})
@@ -237,6 +245,13 @@ class GraphResult:
 
     def text(self) -> str:
         return self.serialize("turtle")
+
+    def __str__(self) -> str:
+        """The triples as Turtle, and how many there are (``print`` shows them)."""
+        return f"{self.text().rstrip()}\n# {len(self.triples)} triple{'s' if len(self.triples) != 1 else ''}"
+
+    def __repr__(self) -> str:
+        return f"GraphResult({len(self.triples)} triple{'s' if len(self.triples) != 1 else ''})"
 
     def _repr_html_(self) -> str:
         return f"<pre>{html.escape(self.text())}</pre>"

@@ -441,9 +441,11 @@
   function renderStatus() {
     const status = document.getElementById("kg-status");
     const c = visibleCounts();
-    let text = c.nodes + " of " + nodes.length + " nodes \u00b7 " + c.edges + " of " + edges.length + " edges shown";
-    text += " \u00b7 layout: " + (data.meta.layout === "precomputed" ? "computed in Python, physics off"
-      : "Python layout refined by physics, " + (view.stabilized ? "then stopped" : "stabilising\u2026"));
+    let text = c.nodes + " of " + nodes.length + " entities \u00b7 " + c.edges + " of " + edges.length +
+      " relations shown";
+    // Plain words for a reader, not the layout machinery.
+    text += " \u00b7 " + (data.meta.layout === "precomputed" ? "large graph: positions are fixed"
+      : (view.stabilized ? "drag an entity to move it" : "arranging the graph\u2026"));
     data.meta.notes.forEach((n) => { text += " \u00b7 " + n; });
     status.textContent = text;
   }

@@ -105,7 +105,8 @@ def _edge_keys(graph: nx.MultiDiGraph, s, o, data: dict) -> Iterable:
             yield key
 
 
-def path_selection(paths: list[Path], *, context: int = 1, max_context: int = 150) -> Selection:
+def path_selection(paths: list[Path], *, context: int = 1, max_context: int = 150,
+                   per_node: int = 8) -> Selection:
     """Paths (from :meth:`kg.api.KnowledgeGraph.path`) with ``context`` hops around them.
 
     Parameters
@@ -116,6 +117,10 @@ def path_selection(paths: list[Path], *, context: int = 1, max_context: int = 15
         Hops of context drawn faintly around the path nodes; 0 draws the paths alone.
     max_context : int
         Most context nodes kept (nearest, then best connected, then by label).
+    per_node : int
+        Most context nodes kept around any one path node, so a hub (``myoclonus`` has
+        dozens of neighbours) does not bury the path; the description says how many were
+        left out.
 
     Returns
     -------
@@ -139,21 +144,33 @@ def path_selection(paths: list[Path], *, context: int = 1, max_context: int = 15
             for s, o, data in hop.edges:
                 path_edges.update((s, o, k) for k in _edge_keys(graph, s, o, data))
     distance: dict[Any, int] = {}
+    around_hubs = 0
     if context:
+        candidates: set = set()
         for node in on_path:
-            for other, d in neighbourhood(graph, node, context).nodes(data="distance"):
-                if other not in on_path:
-                    distance[other] = min(d, distance.get(other, d))
+            near = {other: d for other, d in neighbourhood(graph, node, context).nodes(data="distance")
+                    if other not in on_path}
+            ranked = sorted(near, key=lambda n: (near[n], -graph.degree(n), _label(graph, n).casefold()))
+            candidates.update(ranked)
+            for other in ranked[:per_node]:
+                distance[other] = min(near[other], distance.get(other, near[other]))
+        around_hubs = len(candidates - set(distance))
     extra = sorted(distance, key=lambda n: (distance[n], -graph.degree(n), _label(graph, n).casefold()))
     cut = len(extra) > max_context
     keep = set(on_path) | set(extra[:max_context])
     sub = graph.subgraph(keep).copy()
     ends = f"{_label(graph, paths[0].nodes[0])} and {_label(graph, paths[0].nodes[-1])}"
-    text = f"{_plural(len(paths), 'path')} between {ends} ({_plural(len(paths[0]), 'hop')})"
+    lengths = sorted({len(p) for p in paths})
+    hops = _plural(lengths[0], "hop") if len(lengths) == 1 else \
+        f"{', '.join(str(n) for n in lengths[:-1])} or {lengths[-1]} hops"
+    text = f"{_plural(len(paths), 'path')} between {ends} ({hops})"
     if context:
         text += f", with {_plural(context, 'hop')} of context"
         if cut:
             text += f" (the {max_context} nearest of {len(extra)} context nodes)"
+        if around_hubs:
+            text += (f"; at most {per_node} neighbours are drawn around each path node "
+                     f"({around_hubs} more left out)")
     return Selection(sub, "path", text,
                      Emphasis(nodes=frozenset(on_path), edges=frozenset(path_edges), dim_others=bool(context)))
 

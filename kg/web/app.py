@@ -830,51 +830,130 @@ class WebServer:
                           graph_url="/view" + entity_path(entity["iri"]))
 
     def _path_args(self, request: Request) -> dict:
+        """The path finder's arguments from the query string: ``from``, ``to``, ``k``,
+        ``directed`` (``1`` by default, ``0`` to ignore direction), ``max`` (hops), and the
+        CLI's filters ``predicate``, ``exclude_predicate``, ``category``, ``exclude_category``
+        (repeatable).
+
+        Raises
+        ------
+        KGError
+            For a bad ``k`` or ``max``.
+        """
         q = request.query_params
-        k = q.get("k", "").strip()
-        try:
-            k_value = int(k) if k else None
-        except ValueError:
-            raise KGError(f"k must be a whole number, not {k!r}") from None
-        if k_value is not None and not 1 <= k_value <= _MAX_K:
-            raise KGError(f"k must be between 1 and {_MAX_K}")
+
+        def whole(name: str, low: int, high: int) -> int | None:
+            text = q.get(name, "").strip()
+            if not text:
+                return None
+            try:
+                value = int(text)
+            except ValueError:
+                raise KGError(f"{name} must be a whole number, not {text!r}") from None
+            if not low <= value <= high:
+                raise KGError(f"{name} must be between {low} and {high}")
+            return value
+
         return {"source": q.get("from", "").strip(), "target": q.get("to", "").strip(),
-                "k": k_value, "directed": q.get("directed", "") not in ("", "0", "false")}
+                "k": whole("k", 1, _MAX_K), "max_length": whole("max", 1, 12),
+                "directed": q.get("directed", "1") not in ("0", "false", "no"),
+                "include_predicates": tuple(v for v in q.getlist("predicate") if v),
+                "exclude_predicates": tuple(v for v in q.getlist("exclude_predicate") if v),
+                "include_categories": tuple(v for v in q.getlist("category") if v),
+                "exclude_categories": tuple(v for v in q.getlist("exclude_category") if v)}
+
+    @staticmethod
+    def _path_query(args: dict, **change) -> str:
+        """The query string of a path search (for links and the graph frame)."""
+        args = {**args, **change}
+        pairs = [("from", args["source"]), ("to", args["target"])]
+        if args.get("k"):
+            pairs.append(("k", str(args["k"])))
+        if args.get("max_length"):
+            pairs.append(("max", str(args["max_length"])))
+        pairs.append(("directed", "1" if args["directed"] else "0"))
+        for key, name in (("include_predicates", "predicate"), ("exclude_predicates", "exclude_predicate"),
+                          ("include_categories", "category"), ("exclude_categories", "exclude_category")):
+            pairs.extend((name, v) for v in args.get(key, ()))
+        return urlencode(pairs)
+
+    def _find_paths(self, args: dict):
+        return self.graph.path(args["source"], args["target"], k=args["k"], directed=args["directed"],
+                               max_length=args["max_length"],
+                               include_predicates=args["include_predicates"],
+                               exclude_predicates=args["exclude_predicates"],
+                               include_categories=args["include_categories"],
+                               exclude_categories=args["exclude_categories"])
+
+    def _path_choices(self) -> dict:
+        from kg.schema import load_schema
+
+        schema = load_schema()
+        graph = self.graph.to_networkx()
+        used = {d.get("predicate") for _, _, d in graph.edges(data=True)}
+        predicates = sorted(((n, i.label or n) for n, i in schema.properties.items()
+                             if i.kind == "object" and n in used), key=lambda x: x[1].casefold())
+        types = {t for _, d in graph.nodes(data=True) for t in d.get("types", ())}
+        categories = sorted(((n, i.label or n) for n, i in schema.classes.items()
+                             if n in types and not n.endswith("Statement")), key=lambda x: x[1].casefold())
+        names = sorted({str(d.get("label")) for _, d in graph.nodes(data=True) if d.get("label")},
+                       key=str.casefold)
+        return {"names": names, "predicates": predicates, "categories": categories}
 
     async def path(self, request: Request) -> Response:
+        from kg.errors import NoPathError
         from kg.web.pages import path_context
 
-        names = await self._graph_call(
-            lambda: sorted({str(d.get("label")) for _, d in self.graph.to_networkx().nodes(data=True)
-                            if d.get("label")}, key=str.casefold))
-        context: dict[str, Any] = {"title": "Paths", "active": "path", "names": names, "max_k": _MAX_K,
+        choices = await self._graph_call(self._path_choices)
+        context: dict[str, Any] = {"title": "Paths", "active": "path", "max_k": _MAX_K, **choices,
                                    "source": request.query_params.get("from", ""),
                                    "target": request.query_params.get("to", ""),
                                    "k": request.query_params.get("k", ""),
-                                   "directed": request.query_params.get("directed", "") not in ("", "0")}
+                                   "max_length": request.query_params.get("max", ""),
+                                   "directed": True, "selected": {}}
         try:
             args = self._path_args(request)
         except KGError as exc:
             return self._page("path.html", 400, error=str(exc), **context)
+        context["directed"] = args["directed"]
+        context["selected"] = {key: set(args[key]) for key in ("include_predicates", "exclude_predicates",
+                                                               "include_categories", "exclude_categories")}
+        context["filtered"] = any(args[key] for key in context["selected"]) or bool(args["max_length"])
         if not (args["source"] and args["target"]):
             return self._page("path.html", **context)
+        notice = None
         try:
-            paths = await self._graph_call(self.graph.path, args["source"], args["target"], k=args["k"],
-                                           directed=args["directed"])
+            paths = await self._graph_call(self._find_paths, args)
         except EntityNotFoundError as exc:
-            from urllib.parse import quote
-
-            links = [{"label": s, "url": "/entity/" + quote(s, safe="")} for s in exc.suggestions]
+            # The suggestions keep the search: the unknown end replaced, the rest as it was.
+            end = "target" if exc.name == args["target"] and exc.name != args["source"] else "source"
+            links = [{"label": s, "url": "/path?" + self._path_query(args, **{end: s})}
+                     for s in exc.suggestions]
             return self._page("path.html", 404, error=str(exc), suggestions=links, **context)
+        except NoPathError as exc:
+            if not args["directed"]:
+                return self._page("path.html", 404, error=str(exc), **context)
+            # No path along the edges' direction: say so, and show what ignoring it gives.
+            reverse = None
+            try:
+                await self._graph_call(self._find_paths, {**args, "source": args["target"],
+                                                          "target": args["source"], "k": 1})
+                reverse = "/path?" + self._path_query(args, source=args["target"], target=args["source"])
+            except KGError:
+                pass
+            try:
+                paths = await self._graph_call(self._find_paths, {**args, "directed": False})
+            except KGError:
+                return self._page("path.html", 404, error=str(exc), reverse_url=reverse, **context)
+            args = {**args, "directed": False}
+            notice = {"text": f"No path follows the edges in their direction from {args['source']} to "
+                              f"{args['target']}. These paths ignore the direction: read each hop's "
+                              "sentence for which way it goes.", "reverse_url": reverse}
         except KGError as exc:
             return self._page("path.html", 404, error=str(exc), **context)
-        params = {"from": args["source"], "to": args["target"]}
-        if args["k"]:
-            params["k"] = str(args["k"])
-        if args["directed"]:
-            params["directed"] = "1"
-        return self._page("path.html", paths=path_context(paths),
-                          graph_url="/view/path?" + urlencode(params), **context)
+        view = path_context(paths)
+        return self._page("path.html", paths=view["paths"], summary=view["summary"], notice=notice,
+                          graph_url="/view/path?" + self._path_query(args), **context)
 
     # ----------------------------------------------------------- graph views
     def _view_response(self, page: str, status: int = 200) -> HTMLResponse:
@@ -990,11 +1069,10 @@ class WebServer:
             return self._view_message(400, "give both ends of the path: ?from=...&to=...")
 
         def make() -> str:
-            paths = self.graph.path(args["source"], args["target"], k=args["k"], directed=args["directed"])
-            return paths_page(paths, f"Paths from {args['source']} to {args['target']}")
+            return paths_page(self._find_paths(args), f"Paths from {args['source']} to {args['target']}")
 
         try:
-            return await self._cached_view(("path", tuple(sorted(args.items()))), make)
+            return await self._cached_view(("path", self._path_query(args)), make)
         except KGError as exc:
             return self._view_message(404, str(exc))
 

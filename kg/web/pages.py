@@ -25,7 +25,8 @@ from urllib.parse import quote
 
 from kg.namespace import ENTITY, PREFIXES
 
-__all__ = ["render", "entity_path", "entity_context", "path_context", "entities_context", "prefix_map",
+__all__ = ["render", "entity_path", "entity_context", "path_context", "path_summary", "entities_context",
+           "prefix_map",
            "PAGE_POLICY", "TEMPLATE_DIR", "STATIC_DIR"]
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -132,17 +133,54 @@ def entity_context(entity: dict, graph) -> dict:
     }
 
 
-def path_context(paths: list) -> list[dict]:
-    """Template variables of the path page from :meth:`KnowledgeGraph.path`'s paths."""
+def path_summary(lengths: list[int]) -> str:
+    """How many paths of how many hops, truthfully when their lengths differ.
+
+    Examples
+    --------
+    >>> path_summary([3])
+    '1 path of 3 hops.'
+    >>> path_summary([3, 4, 4])
+    '3 paths: 1 of 3 hops, 2 of 4 hops.'
+    >>> path_summary([2, 2])
+    '2 paths of 2 hops.'
+    """
+    def hops(n: int) -> str:
+        return f"{n} hop{'s' if n != 1 else ''}"
+
+    if not lengths:
+        return "No path."
+    counts: dict[int, int] = {}
+    for n in lengths:
+        counts[n] = counts.get(n, 0) + 1
+    total = f"{len(lengths)} path{'s' if len(lengths) != 1 else ''}"
+    if len(counts) == 1:
+        return f"{total} of {hops(lengths[0])}."
+    return f"{total}: " + ", ".join(f"{c} of {hops(n)}" for n, c in sorted(counts.items())) + "."
+
+
+_DIRECTION_BADGE = {"up": "to a broader class", "down": "to a narrower class"}
+
+
+def path_context(paths: list) -> dict:
+    """Template variables of the path page from :meth:`KnowledgeGraph.path`'s paths: each
+    path's nodes and hops (with the hop's direction in the hierarchy and the generalisation
+    warning), and a summary of their count and lengths."""
+    from kg.paths.finder import generalisation_note, hop_direction
+
     out = []
     for p in paths:
         data = p.to_dict()
+        directions = [hop_direction(h) for h in p.hops]
         out.append({
             "nodes": [{"label": lab, "url": entity_path(iri)}
                       for iri, lab in zip(data["nodes"], data["labels"])],
             "hops": data["hops"],
+            "badges": [_DIRECTION_BADGE.get(d, "") for d in directions],
+            "note": generalisation_note(p),
+            "length": len(p),
         })
-    return out
+    return {"paths": out, "summary": path_summary([len(p) for p in paths])}
 
 
 def entities_context(graph) -> list[dict]:
