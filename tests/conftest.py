@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -83,3 +84,44 @@ def virtuoso_target(tmp_path_factory):
 
     with Virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
         yield Target(server)
+
+
+# ------------------------------------------------------------------ headless Chromium
+CHROMIUM = os.environ.get("KG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def browser_unavailable() -> str | None:
+    """Why the browser tests cannot run here, or ``None``."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python package playwright is not installed (pip install playwright)"
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium, or set KG_CHROMIUM)"
+    return None
+
+
+def browser_missing(reason: str):
+    """Skip locally, fail in CI (``CI`` set): CI installs Chromium."""
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests must run in CI, but: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole test session (Debian's, driven by Playwright)."""
+    reason = browser_unavailable()
+    if reason:
+        browser_missing(reason)
+    from playwright.sync_api import Error, sync_playwright
+
+    with sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Error as exc:
+            browser_missing(f"Chromium at {CHROMIUM} does not start: {exc}")
+        yield browser
+        browser.close()

@@ -7,7 +7,6 @@ Locally these tests skip, with the reason, when Playwright or Chromium is missin
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -20,43 +19,13 @@ from kg.viz.sample import XSS_LABEL, XSS_QUOTE, sample_graph
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("KG_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 NETWORK_SCHEMES = {"http", "https", "ws", "wss", "ftp"}
 
 
-def _unavailable() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the Python package playwright is not installed (pip install playwright)"
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium, or set KG_CHROMIUM)"
-    return None
-
-
-def _missing(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests must run in CI, but: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
-def browser():
-    reason = _unavailable()
-    if reason:
-        _missing(reason)
-    from playwright.sync_api import Error, sync_playwright
-
-    with sync_playwright() as p:
-        try:
-            chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Error as exc:
-            _missing(f"Chromium at {CHROMIUM} does not start: {exc}")
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    return chromium  # the session's one Chromium (tests/conftest.py)
 
 
 class Session:

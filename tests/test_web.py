@@ -565,7 +565,10 @@ def test_path_page(server):
     page = answer.text
     assert "brain hypoxia causes posthypoxic myoclonus" in page
     assert "Prolonged oxygen deprivation" in page
-    assert 'src="/view/path?from=hypoxia&amp;to=clonazepam"' in page
+    # Directed by default; no directed path here, so the page says so and shows the others.
+    assert "No path follows the edges in their direction" in page
+    assert 'src="/view/path?from=hypoxia&amp;to=clonazepam&amp;directed=0"' in page
+    assert "1 path of 3 hops." in page and "broader class myoclonus" in page
     assert call(server, "GET", "/path?from=hypoxia&to=nothing-like-this").status == 404
     assert call(server, "GET", "/path?from=hypoxia&to=clonazepam&k=99").status == 400
     assert call(server, "GET", "/path").status == 200

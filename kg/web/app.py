@@ -1069,7 +1069,15 @@ class WebServer:
             return self._view_message(400, "give both ends of the path: ?from=...&to=...")
 
         def make() -> str:
-            return paths_page(self._find_paths(args), f"Paths from {args['source']} to {args['target']}")
+            from kg.errors import NoPathError
+
+            try:
+                paths = self._find_paths(args)
+            except NoPathError:
+                if not args["directed"]:
+                    raise
+                paths = self._find_paths({**args, "directed": False})  # as the path page does
+            return paths_page(paths, f"Paths from {args['source']} to {args['target']}")
 
         try:
             return await self._cached_view(("path", self._path_query(args)), make)

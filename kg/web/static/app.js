@@ -133,7 +133,7 @@
         formTimer = setTimeout(function () { refreshNamed(false); }, 300);
       });
       input.addEventListener("keydown", function (e) {
-        if (e.key === "Enter") { e.preventDefault(); refreshNamed(true); }
+        if (e.key === "Enter") { e.preventDefault(); clearTimeout(formTimer); refreshNamed(true); }
       });
       row.appendChild(label);
       row.appendChild(input);

@@ -79,7 +79,7 @@
   }
 
   /* ------------------------------------------------------------- formatting */
-  var BREAK_BEFORE = ["PREFIX", "BASE", "SELECT", "CONSTRUCT", "ASK", "DESCRIBE", "WHERE", "FROM",
+  var BREAK_BEFORE = ["PREFIX", "BASE", "SELECT", "CONSTRUCT", "ASK", "DESCRIBE", "FROM",
     "GROUP", "ORDER", "HAVING", "LIMIT", "OFFSET", "VALUES", "OPTIONAL", "FILTER", "BIND", "MINUS",
     "UNION", "SERVICE", "GRAPH"];
   var KEEP_LINE = { "UNION": true };
@@ -120,9 +120,10 @@
       var upper = text.toUpperCase();
       if (t.type === "keyword") {
         text = upper;
-        if (BREAK_BEFORE.indexOf(upper) >= 0 && parens === 0 &&
-            !(upper === "WHERE" && prev && prev.text === "}") && !(prev && prev.text === "{" && false)) {
-          if (!(KEEP_LINE[upper] && prev && prev.text === "}")) { flush(); extra = 0; }
+        /* a clause starts a line; "} UNION {" stays on one */
+        if (BREAK_BEFORE.indexOf(upper) >= 0 && parens === 0 && !(KEEP_LINE[upper] && prev && prev.text === "}")) {
+          flush();
+          extra = 0;
         }
         if (upper === "BY" && prev && (prev.text.toUpperCase() === "GROUP" || prev.text.toUpperCase() === "ORDER")) {
           add(text); prev = t; return;
@@ -134,8 +135,8 @@
       }
       if (text === "{") { add("{"); flush(); depth++; extra = 0; prev = t; return; }
       if (text === "}") { flush(); depth = Math.max(0, depth - 1); extra = 0; add("}"); prev = t; return; }
-      if (text === "." && parens === 0 && t.type === "punc") { add(".", true); flush(); extra = 0; prev = t; return; }
-      if (text === ";" && parens === 0) { add(";", true); flush(); extra = 1; prev = t; return; }
+      if (text === "." && parens === 0 && t.type === "punc") { add("."); flush(); extra = 0; prev = t; return; }
+      if (text === ";" && parens === 0) { add(";"); flush(); extra = 1; prev = t; return; }
       if (text === ",") { add(",", true); prev = t; return; }
       if (text === "(") {
         var call = prev && (prev.type === "keyword" || prev.type === "string-2") &&
@@ -147,7 +148,6 @@
       var glue = prev && (prev.text === "(" || prev.text === "^^" || prev.text === "!" ||
         t.type === "meta" || text === "^^");
       add(text, glue);
-      if (t.type === "keyword" && (upper === "WHERE" || upper === "SELECT") && false) { flush(); }
       prev = t;
     });
     flush();
