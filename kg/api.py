@@ -179,6 +179,21 @@ def _article_type(value: Any) -> str:
     return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
+def _in_query_order(query: str, result):
+    """A ``SELECT *`` table with its columns in the order the query names them."""
+    from kg.query.results import ResultTable
+
+    if not isinstance(result, ResultTable):
+        return result
+    from kg.query.hints import select_star_order
+
+    order = select_star_order(query, result.variables)
+    if order == result.variables:
+        return result
+    at = [result.variables.index(v) for v in order]
+    return ResultTable(order, [tuple(row[i] for i in at) for row in result.rows], result.truncated)
+
+
 def _say(message: str) -> None:
     import sys
 
@@ -296,8 +311,9 @@ class KnowledgeGraph:
         TypeError: parameter 't': cannot bind a list; ...
         """
         bindings = self._bind(params)
-        return self.engine.query(query, bindings=bindings, limit=limit,
-                                 graphs=tuple(graphs) if graphs is not None else None)
+        result = self.engine.query(query, bindings=bindings, limit=limit,
+                                   graphs=tuple(graphs) if graphs is not None else None)
+        return _in_query_order(query, result)
 
     def iri(self, name: str):
         """The IRI term for a CURIE with one of our prefixes (``mk:clonazepam``), an

@@ -110,9 +110,12 @@ def browser_missing(reason: str):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """One headless Chromium for the whole test session (Debian's, driven by Playwright)."""
+    """One headless Chromium per browser test module (Debian's, driven by Playwright).
+
+    Not per session: while Playwright's sync API is open it keeps an event loop running in
+    the main thread, and the other modules' ``asyncio.run`` would then refuse to start."""
     reason = browser_unavailable()
     if reason:
         browser_missing(reason)

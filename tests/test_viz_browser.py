@@ -25,7 +25,7 @@ NETWORK_SCHEMES = {"http", "https", "ws", "wss", "ftp"}
 
 @pytest.fixture(scope="module")
 def browser(chromium):
-    return chromium  # the session's one Chromium (tests/conftest.py)
+    return chromium  # the module's one Chromium (tests/conftest.py)
 
 
 class Session:

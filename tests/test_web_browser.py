@@ -1,6 +1,6 @@
 """The browser UI in headless Chromium (Debian's ``/usr/bin/chromium``, driven by Playwright).
 
-One Chromium for the session (``chromium`` in conftest), one ``kg serve`` on the curated
+One Chromium for the module (``chromium`` in conftest), one ``kg serve`` on the curated
 build for this module, one page shared by the query-page tests. Every request the browser
 makes goes through a route that lets only the local server through and records the rest:
 ``test_no_outbound_requests_and_no_console_errors`` (last) checks the record and the

@@ -26,7 +26,8 @@ from typing import Callable, Iterable, Mapping
 
 from kg.namespace import ENTITY, PREFIXES, VOCAB
 
-__all__ = ["Hint", "QueryTerms", "PrefixedName", "query_terms", "hints", "hint_lines", "short_error"]
+__all__ = ["Hint", "QueryTerms", "PrefixedName", "query_terms", "hints", "hint_lines", "short_error",
+           "select_star_order"]
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,15 @@ class PrefixedName:
 
 @dataclass
 class QueryTerms:
-    """What a query names: its prefixed names, full IRIs, declared prefixes, and variables in
-    order of first appearance."""
+    """What a query names: its prefixed names, full IRIs, declared prefixes, variables in
+    order of first appearance, and whether it is a ``SELECT *``."""
 
     prefixed: list[PrefixedName] = field(default_factory=list)
     iris: list[str] = field(default_factory=list)
     declared: dict[str, str] = field(default_factory=dict)
     variables: list[str] = field(default_factory=list)
     parsed: bool = True
+    select_star: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,30 @@ def query_terms(query: str) -> QueryTerms:
                 walk(value)
 
     walk(tree)
+    body = tree[1] if len(tree) > 1 else None
+    terms.select_star = isinstance(body, CompValue) and body.name == "SelectQuery" \
+        and "projection" not in body
     return terms
+
+
+def select_star_order(query: str, variables: list[str]) -> list[str]:
+    """The columns of a ``SELECT *`` in the order the query names its variables (the engine
+    gives them sorted: ``o, p, s``); other queries' columns as they are.
+
+    Examples
+    --------
+    >>> select_star_order("SELECT * WHERE { ?s ?p ?o }", ["o", "p", "s"])
+    ['s', 'p', 'o']
+    >>> select_star_order("SELECT ?o ?s WHERE { ?s ?p ?o }", ["o", "s"])
+    ['o', 's']
+    """
+    if "*" not in query:  # no SELECT * without a star: skip the parser
+        return list(variables)
+    terms = query_terms(query)
+    if not terms.select_star:
+        return list(variables)
+    order = [v for v in terms.variables if v in variables]
+    return order + [v for v in variables if v not in order]
 
 
 def _close(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:

@@ -71,6 +71,8 @@ VIEW_RENDERS = 2
 class ViewTooLarge(KGError):
     """A graph view would exceed the size caps (``VIEW_MAX_*``)."""
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+#: Longest query /diagnose parses (the parser is pure Python).
+_MAX_DIAGNOSED = 20_000
 
 
 class SecurityHeaders:
@@ -299,7 +301,7 @@ class WebServer:
         """Serve the build now in the build directory, if it is not the one served: start a
         new worker pool on its store and warm a new graph while the old ones keep answering,
         then swap them in one step, clear the caches, and retire the old pool once its
-        running queries are done. Returns whether it switched.
+        running queries are done. Returns whether it switched (always, unless it raises).
 
         Raises
         ------
@@ -311,11 +313,10 @@ class WebServer:
 
         from kg.build.directory import read_manifest
 
-        manifest = read_manifest(self.directory)
-        if manifest is None:
+        # A new manifest file means a new store directory, even when the build is the same
+        # (`kg build --force`): the old workers' files are gone, so switch in any case.
+        if read_manifest(self.directory) is None:
             raise KGError(f"{self.directory}: no manifest.json (a build is being swapped in?)")
-        if manifest == self.manifest:
-            return False
         pool = WorkerPool(self.directory / STORE_DIR, self.pool.size, memory_limit=self.memory_limit)
         await pool.start()
         try:
@@ -563,9 +564,12 @@ class WebServer:
         except ValueError:
             return _text(400, "limit must be a whole number")
         prefix = q.get("prefix") or None
-        if self.lookup is None:
+        lookup = self.lookup
+        if lookup is None:
             return JSONResponse([])
-        return JSONResponse(self.lookup.complete(q.get("q", "")[:200], prefix=prefix, limit=limit))
+        # A scan of every entry (300k with the full HPO): off the event loop.
+        found = await run_in_threadpool(lookup.complete, q.get("q", "")[:200], prefix=prefix, limit=limit)
+        return JSONResponse(found)
 
     def _check_value(self, param, raw: str) -> dict:
         """A named-query parameter value checked against the graph: ``{"value", "label",
@@ -681,6 +685,8 @@ class WebServer:
             return _text(exc.status, exc.message)
         query = req.query
         lookup = self.lookup
+        if len(query) > _MAX_DIAGNOSED:
+            return JSONResponse({"hints": [], "note": "the query is too long to be diagnosed"})
 
         def run() -> list[dict]:
             from kg.query.hints import hints
