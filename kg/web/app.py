@@ -613,7 +613,9 @@ class WebServer:
             found = self.graph.resolve(key)
         except EntityNotFoundError as exc:
             out["error"] = f"no entity of this graph is called {raw!r}"
-            out["suggestions"] = list(exc.suggestions)
+            # Labels containing what was typed first (as the completion offers), then spelling.
+            close = [c["label"] for c in self.lookup.complete(key, limit=5)] if self.lookup else []
+            out["suggestions"] = (close + [s for s in exc.suggestions if s not in close])[:5]
             return out
         out["value"] = str(nodes[found].get("curie") or f"<{found}>")
         if found.startswith(ENTITY):

@@ -24,7 +24,11 @@
       if (seen && numbers === seen) { numeric.push(i); } else if (seen) { labels.push(i); }
     });
     if (!numeric.length) { return null; }
-    var label = labels.length ? labels[0] : (numeric.length > 1 ? numeric.shift() : -1);
+    /* a column of names (literals) reads better than one of identifiers */
+    var named = labels.filter(function (i) {
+      return rows.every(function (r) { return !r[i] || r[i].type === "literal"; });
+    });
+    var label = named.length ? named[0] : labels.length ? labels[0] : (numeric.length > 1 ? numeric.shift() : -1);
     if (label < 0) { return null; }
     var allPositive = rows.every(function (r) { return numeric.every(function (i) { return !r[i] || Number(r[i].value) >= 0; }); });
     var kinds = ["bar"];
