@@ -36,7 +36,7 @@ def resolve_build_dir(out: Path | str | None = None) -> tuple[Path, str]:
     >>> resolve_build_dir("/tmp/b")
     (PosixPath('/tmp/b'), 'given with --out')
     """
-    if out is not None:
+    if out is not None and Path(out).absolute() != default_build_dir().absolute():
         return Path(out), "given with --out"
     if os.environ.get("KG_BUILD_DIR"):
         return default_build_dir(), "from $KG_BUILD_DIR"
