@@ -393,8 +393,14 @@ def test_did_you_mean_for_a_misspelt_term(page, recorder):
     assert page.text_content("#error").startswith("Syntax error at line 1, column")
     assert "Unicode" not in page.text_content("#error") and "\\u{" not in page.text_content("#error")
     assert "prefix 'foo:' is not defined" in page.text_content("#hints")
+    # A misspelt keyword: the position, and the keyword it should be, fixed in one click.
+    set_query(page, "SELEC ?x WHERE { ?x mkv:treats ?y }")
+    run(page, expect="#hints:not([hidden])")
+    assert "\u201cSELEC\u201d (line 1) is not SPARQL; did you mean SELECT?" in page.text_content("#hints")
+    page.click("#hints button.fix")
+    assert editor_text(page).startswith("SELECT ?x WHERE")
     new = recorder.errors[before:]
-    assert all(EXPECTED_4XX in e for e in new), new
+    assert len(new) == 2 and all(EXPECTED_4XX in e for e in new), new
     recorder.allowed_errors += len(new)
 
 

@@ -437,6 +437,8 @@
       headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json" },
       body: new URLSearchParams({ query: query }).toString()
     }).then(function (r) { return r.ok ? r.json() : { hints: [] }; }).then(function (result) {
+      var keyword = keywordHint();
+      if (keyword) { result.hints.unshift(keyword); }
       if (query !== getQuery() || !result.hints.length) { return; }
       box.textContent = "";
       var p = document.createElement("p");
@@ -464,6 +466,50 @@
     }).catch(function () {});
   }
 
+  /* A misspelt keyword (SELEC, WHRE, FILTR): the editor's tokenizer marks the first word it
+   * cannot read as an error; offer the SPARQL keyword closest to it. */
+  var KEYWORDS = ["SELECT", "CONSTRUCT", "DESCRIBE", "ASK", "WHERE", "PREFIX", "BASE", "FROM", "NAMED",
+    "FILTER", "OPTIONAL", "UNION", "MINUS", "GRAPH", "BIND", "VALUES", "GROUP", "ORDER", "BY",
+    "HAVING", "LIMIT", "OFFSET", "DISTINCT", "REDUCED", "AS", "ASC", "DESC", "EXISTS", "NOT", "IN",
+    "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT", "SEPARATOR", "STR", "LANG",
+    "REGEX", "CONTAINS", "STRSTARTS", "STRENDS", "CONCAT", "LCASE", "UCASE", "BOUND", "IF", "COALESCE"];
+
+  function distance(a, b) {
+    var row = [];
+    for (var j = 0; j <= b.length; j++) { row.push(j); }
+    for (var i = 1; i <= a.length; i++) {
+      var prev = row[0];
+      row[0] = i;
+      for (var k = 1; k <= b.length; k++) {
+        var keep = row[k];
+        row[k] = Math.min(row[k] + 1, row[k - 1] + 1, prev + (a.charAt(i - 1) === b.charAt(k - 1) ? 0 : 1));
+        prev = keep;
+      }
+    }
+    return row[b.length];
+  }
+
+  function keywordHint() {
+    if (!editor) { return null; }
+    for (var i = 0; i < editor.lineCount(); i++) {
+      var tokens = editor.getLineTokens(i, true);
+      for (var j = 0; j < tokens.length; j++) {
+        var t = tokens[j];
+        if (t.type !== "error") { continue; }
+        var word = t.string.toUpperCase();
+        var best = null, score = 3;
+        KEYWORDS.forEach(function (k) {
+          var d = distance(word, k);
+          if (d < score) { best = k; score = d; }
+        });
+        if (!best || best === word) { return null; }
+        return { kind: "keyword", name: t.string, suggestions: [best],
+                 text: "\u201c" + t.string + "\u201d (line " + (i + 1) + ") is not SPARQL; did you mean " + best + "?" };
+      }
+    }
+    return null;
+  }
+
   /* Replace a prefixed name where the editor's tokenizer sees it (never inside strings). */
   function replaceName(name, replacement) {
     if (!editor) { textarea.value = textarea.value.split(name).join(replacement); return; }
@@ -471,7 +517,8 @@
       for (var i = editor.lineCount() - 1; i >= 0; i--) {
         var tokens = editor.getLineTokens(i, true);
         for (var j = tokens.length - 1; j >= 0; j--) {
-          if (tokens[j].string === name && tokens[j].type !== "string" && tokens[j].type !== "comment") {
+          if (tokens[j].string === name && tokens[j].type !== "string" && tokens[j].type !== "comment" &&
+              tokens[j].type !== "variable-3") {
             editor.replaceRange(replacement, { line: i, ch: tokens[j].start }, { line: i, ch: tokens[j].end });
           }
         }
