@@ -676,6 +676,7 @@
       onChange: function () { if ($("tab-chart").getAttribute("aria-selected") === "true") { drawChart(); } }
     });
     chart = new KG.chart.ChartView($("chart"), $("chart-note"));
+    KG.resultTable = table; /* for the console and the benchmark */
     if (editor) { editor.on("change", editorChanged); } else { textarea.addEventListener("input", editorChanged); }
     $("named-query").addEventListener("change", function () {
       var name = $("named-query").value;
