@@ -95,7 +95,9 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
             import time
 
             from kg.build.builder import build as run_build
+            from kg.build.directory import check_replaceable
 
+            check_replaceable(directory)  # a foreign directory is refused before a word is said
             say = progress or _say
             say(why)
             started = time.monotonic()

@@ -277,8 +277,12 @@ def test_manifest_with_wrong_field_types_is_rebuilt(mini_build, monkeypatch):
     (mini_build / "manifest.json").write_text(
         json.dumps({"name": "myoclonus-kg", "hpo": 7, "data": 3}), encoding="utf-8")
     calls = []
-    monkeypatch.setattr(kg.build.builder, "build", lambda *a, **k: calls.append((a, k)))
-    kg.load(mini_build)  # rebuilt (the fingerprint is not the inputs'), with sane defaults
+    def fake_build(*a, **k):
+        calls.append((a, {key: k[key] for key in ("hpo", "data")}))
+        return kg.build.builder.BuildResult(mini_build, False, {}, "")
+
+    monkeypatch.setattr(kg.build.builder, "build", fake_build)
+    kg.load(mini_build, progress=lambda message: None)  # rebuilt (the fingerprint is not the inputs'), with sane defaults
     assert calls == [((mini_build,), {"hpo": "none", "data": None})]
 
 

@@ -177,13 +177,15 @@ class UIDataRoutes:
         ------
         ProtocolError
         """
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_QUERY_BYTES:
-                raise ProtocolError(413, f"the request is larger than {MAX_QUERY_BYTES // 1024} KiB")
-            chunks.append(chunk)
-        req = parse_request("POST", "", request.headers.get("content-type"), b"".join(chunks))
+        import asyncio
+
+        try:  # the same size cap and read deadline as /sparql
+            body = await asyncio.wait_for(self._read_body(request), self.read_timeout)
+        except asyncio.TimeoutError:
+            raise ProtocolError(408, f"the request body did not arrive within {self.read_timeout:g} s") from None
+        if body is None:
+            raise ProtocolError(413, f"the request is larger than {MAX_QUERY_BYTES // 1024} KiB")
+        req = parse_request("POST", "", request.headers.get("content-type"), body)
         if req is None:  # pragma: no cover - a POST without a query is a ProtocolError
             raise ProtocolError(400, "no query given")
         return req
