@@ -14,8 +14,13 @@ Examples
 >>> sorted(terms.declared)
 ['ex']
 >>> vocabulary = {"treats": "treats", "causes": "causes"}
->>> [h.text for h in hints("SELECT ?d WHERE { ?d mkv:treat ?t ; foo:y ?o }", vocabulary=vocabulary)]
-["prefix 'foo:' is not defined: declare it (PREFIX foo: <...>) or use a predeclared one (mk:, mkv:, rdfs:, ...)", 'mkv:treat is not a term of the vocabulary; did you mean mkv:treats?']
+>>> found = hints("SELECT ?d WHERE { ?d mkv:treat ?t ; foo:y ?o }", vocabulary=vocabulary)
+>>> [(h.kind, h.name, h.suggestions) for h in found]
+[('prefix', 'foo:', ()), ('term', 'mkv:treat', ('mkv:treats',))]
+>>> found[1].text
+'mkv:treat is not a term of the vocabulary; did you mean mkv:treats?'
+>>> found[0].text.startswith("prefix 'foo:'") and "is not defined" in found[0].text
+True
 """
 
 from __future__ import annotations
@@ -52,6 +57,11 @@ class QueryTerms:
     variables: list[str] = field(default_factory=list)
     parsed: bool = True
     select_star: bool = False
+    #: ``(prefix, line, column)`` of each use of a prefix neither declared nor predeclared,
+    #: when the parser tells where (``kg.sparql``); else empty.
+    undefined: list[tuple[str, int, int]] = field(default_factory=list)
+    #: Whether ``variables`` is in the order of the text (else sorted).
+    ordered: bool = True
 
 
 @dataclass(frozen=True)
@@ -72,18 +82,50 @@ class Hint:
 def query_terms(query: str) -> QueryTerms:
     """Parse ``query`` and list the names it uses.
 
-    This is the integration point with a SPARQL analysis package: it must return the
-    prefixed names, IRIs, ``PREFIX`` declarations and variables of the query as the grammar
-    reads them. It uses rdflib's SPARQL 1.1 parser (a pyparsing grammar); a query it cannot
-    parse gives ``parsed=False`` and no names.
+    The integration point with the project's SPARQL analysis package: the prefixed names,
+    IRIs, ``PREFIX`` declarations and undefined prefixes come from
+    :func:`kg.sparql.analyse` (the grammar-following parser every check uses) when it is
+    installed, else from rdflib's SPARQL 1.1 parser (a pyparsing grammar). A query that
+    cannot be parsed gives ``parsed=False`` and no names.
 
     Examples
     --------
-    >>> query_terms("SELECT * WHERE { ?s ?p ?o . ?o ?q ?s }").variables
-    ['s', 'p', 'o', 'q']
+    >>> [str(n) for n in query_terms("SELECT * WHERE { ?s mkv:treats ?o . ?o ?q ?s }").prefixed]
+    ['mkv:treats']
     >>> query_terms("SELEC nonsense").parsed
     False
     """
+    analysed = _from_analysis(query)
+    return analysed if analysed is not None else _from_rdflib(query)
+
+
+def _from_analysis(query: str) -> QueryTerms | None:
+    """:func:`query_terms` from ``kg.sparql.analyse``; ``None`` without that package."""
+    try:
+        from kg.sparql import analyse
+    except ImportError:
+        return None
+    from kg.errors import QueryError
+
+    try:
+        a = analyse(query)
+    except QueryError:
+        return QueryTerms(parsed=False)
+    terms = QueryTerms(declared=dict(a.prefixes), select_star=a.form == "SELECT" and a.projection is None,
+                       undefined=[(u.prefix, u.line, u.column) for u in a.undefined_prefixes])
+    for use in a.iris:
+        if use.prefix is None:
+            terms.iris.append(use.iri)
+        else:  # written as PREFIX:LOCAL; the parser tells where the prefix ends
+            terms.prefixed.append(PrefixedName(use.prefix, use.written[len(use.prefix) + 1:]))
+    variables = getattr(a, "variable_order", None)
+    terms.variables = list(variables) if variables is not None else sorted(a.variables)
+    terms.ordered = variables is not None
+    return terms
+
+
+def _from_rdflib(query: str) -> QueryTerms:
+    """:func:`query_terms` from rdflib's SPARQL parser."""
     try:
         from rdflib.plugins.sparql.parser import parseQuery
         from rdflib.plugins.sparql.parserutils import CompValue
@@ -144,6 +186,8 @@ def select_star_order(query: str, variables: list[str]) -> list[str]:
     terms = query_terms(query)
     if not terms.select_star:
         return list(variables)
+    if not terms.ordered:  # the analysis gives the variables as a set: the order from rdflib
+        terms = _from_rdflib(query)
     order = [v for v in terms.variables if v in variables]
     return order + [v for v in variables if v not in order]
 
@@ -196,8 +240,10 @@ def hints(query: str, *, vocabulary: Mapping[str, str] | Iterable[str] = (),
             seen.add(f"prefix:{name.prefix}")
             close = _close(name.prefix, PREFIXES)
             also = f"; did you mean {', '.join(c + ':' for c in close)}?" if close else ""
+            where = next((f" (line {line}, column {column})" for p, line, column in terms.undefined
+                          if p == name.prefix), "")
             out.append(Hint("prefix", name.prefix + ":",
-                            f"prefix '{name.prefix}:' is not defined: declare it (PREFIX "
+                            f"prefix '{name.prefix}:'{where} is not defined: declare it (PREFIX "
                             f"{name.prefix}: <...>) or use a predeclared one (mk:, mkv:, rdfs:, ...)"
                             + also, tuple(c + ":" for c in close)))
             continue
