@@ -31,6 +31,7 @@ __all__ = [
     "GRAPH_CURATED",
     "GRAPH_ONTOLOGY",
     "GRAPH_HPO",
+    "GRAPH_ENTAILED",
     "MKV",
     "MK",
     "MKS",
@@ -45,6 +46,8 @@ SOURCE = BASE + "source/"
 GRAPH_CURATED = BASE + "graph/curated"
 GRAPH_ONTOLOGY = BASE + "graph/ontology"
 GRAPH_HPO = BASE + "graph/hpo"
+#: Edges the build derives by named rules (inverses, symmetric pairs, aliases): kg.entailment.
+GRAPH_ENTAILED = BASE + "graph/entailed"
 
 
 #: Prefixes bound in every serialisation and accepted in SPARQL queries.

@@ -15,7 +15,25 @@ from kg.errors import KGError
 from kg.namespace import PREFIXES, VOCAB
 from kg.resources import ontology_dir
 
-__all__ = ["Schema", "PropertyInfo", "ClassInfo", "load_schema"]
+__all__ = ["Schema", "PropertyInfo", "ClassInfo", "load_schema", "CATEGORY_ORDER", "BRANCHES",
+           "PROVENANCE_CLASSES"]
+
+#: The one category scheme: an entity's category is the first of its classes in this order
+#: (the most telling first: a condition that is also an adverse effect is a condition). Used by
+#: ``counts()``, the web entity index, the viz legend and the manifest's ``entities_per_class``.
+CATEGORY_ORDER = (
+    "Disease", "DiseaseGroup", "Gene", "Drug", "DrugClass", "Therapy", "MyoclonusType",
+    "MyoclonicSeizureType", "Condition", "AdverseEffect", "Phenotype", "NeurotransmitterReceptor",
+    "Neurotransmitter", "NeurotransmitterClass", "BrainRegion", "AnatomicalSite",
+    "PhysiologicalProcess", "Trigger", "InheritancePattern", "AgeOfOnset", "ClinicalCourse",
+    "ClinicalModifier", "PopulationGroup", "BodyFunction",
+)
+#: The branches ``subtypeOf`` stays within: subject and object share one of them (subclasses count).
+BRANCHES = ("Phenotype", "Condition", "Disease", "DiseaseGroup", "DrugClass", "InheritancePattern",
+            "AgeOfOnset", "ClinicalCourse")
+#: Classes of the provenance layer (statements, sources, rules): never entities.
+PROVENANCE_CLASSES = frozenset({"CuratedStatement", "MappingStatement", "ImportedStatement",
+                                "EntailedStatement", "SourceDocument", "EntailmentRule"})
 
 _BIOLINK = PREFIXES["biolink"]
 _Q_PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
@@ -40,6 +58,7 @@ class PropertyInfo:
     range: frozenset[str]  # class names, or XSD datatype IRIs for datatype properties
     biolink: str | None
     inverse_of: str | None = None
+    symmetric: bool = False
 
 
 @dataclass
@@ -63,6 +82,29 @@ class Schema:
     def is_instance_of_any(self, types: tuple[str, ...] | list[str], allowed: frozenset[str]) -> bool:
         """True if an entity with ``types`` is an instance of one of ``allowed`` (subclasses count)."""
         return any(self.ancestors(t) & allowed for t in types)
+
+    def primary_class(self, types: tuple[str, ...] | list[str] | set[str]) -> str:
+        """The entity's category in the one scheme: the first of ``types`` in :data:`CATEGORY_ORDER`.
+
+        Examples
+        --------
+        >>> load_schema().primary_class(["AdverseEffect", "Condition"])
+        'Condition'
+        >>> load_schema().primary_class([])
+        'NamedThing'
+        """
+        ranked = [t for t in CATEGORY_ORDER if t in types]
+        if ranked:
+            return ranked[0]
+        others = sorted(t for t in types if t in self.classes and t not in PROVENANCE_CLASSES)
+        return others[0] if others else "NamedThing"
+
+    def branches(self, types: tuple[str, ...] | list[str] | set[str]) -> set[str]:
+        """The :data:`BRANCHES` an entity with ``types`` belongs to (subclasses count)."""
+        found: set[str] = set()
+        for t in types:
+            found |= self.ancestors(t) & set(BRANCHES)
+        return found
 
     def category(self, types: tuple[str, ...] | list[str]) -> str:
         """Biolink category CURIE (``biolink:Drug``) of the primary type, else ``biolink:NamedThing``."""
@@ -152,6 +194,7 @@ def load_schema(path: Path | None = None) -> Schema:
                                              frozenset(parents.get(name, ())), biolink.get(name))
     domains, ranges = members("rdfs:domain"), members("rdfs:range")
     inverses = {(_local(r["p"])): _local(r["q"]) for r in rows("SELECT ?p ?q WHERE { ?p owl:inverseOf ?q }")}
+    symmetric = {_local(r["p"]) for r in rows("SELECT ?p WHERE { ?p a owl:SymmetricProperty }")}
     for row in rows("""SELECT ?p ?k ?l ?d WHERE {
             VALUES ?k { owl:ObjectProperty owl:DatatypeProperty } ?p a ?k .
             OPTIONAL { ?p rdfs:label ?l } OPTIONAL { ?p skos:definition ?d } }"""):
@@ -166,5 +209,5 @@ def load_schema(path: Path | None = None) -> Schema:
         schema.properties[name] = PropertyInfo(
             name, text(row, "l"), text(row, "d"), kind,
             names(domains.get(name, set())), names(ranges.get(name, set())),
-            biolink.get(name), inverses.get(name))
+            biolink.get(name), inverses.get(name), name in symmetric)
     return schema

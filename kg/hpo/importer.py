@@ -3,21 +3,26 @@
 Two modes:
 
 ``subset``
-    The myoclonus subtree (HP:0001336 and every descendant) with labels, definitions,
-    synonyms and cross-references, linked by ``mkv:subtypeOf`` inside the subtree; every
-    OMIM or Orphanet disease annotated with one of those terms, plus the diseases and HP
-    terms the curated graph maps to; *all* the annotations of those diseases (phenotypes,
-    inheritance, onset, clinical course); every HP term used, labelled, with its ancestors
-    and the ``is_a`` links among them (so "a subtype of dementia" can be asked); their genes.
+    The two branches of :mod:`kg.hpo.branches`: the myoclonus subtree (HP:0001336 and every
+    descendant) and the myoclonic seizures (their roots and every descendant), with labels,
+    definitions, synonyms and cross-references, linked by ``mkv:subtypeOf``; every OMIM or
+    Orphanet disease annotated with one of those terms, plus the diseases and HP terms the
+    curated graph maps to; *all* the annotations of those diseases (phenotypes, inheritance,
+    onset, clinical course); every HP term used, labelled, with its ancestors and the ``is_a``
+    links among them (so "a subtype of dementia" can be asked); their genes.
 ``full``
     Every non-obsolete term of ``hp.obo`` (``is_a`` as ``mkv:subtypeOf``), every OMIM and
     Orphanet disease with all its annotations, every gene.
 
-Imported nodes keep their identifiers' own IRIs (``kg.curation.identifiers``), so a curated
-entity's ``skos:exactMatch``/``closeMatch`` to an HP, OMIM or ORPHA identifier *is* the
-link between the two graphs; nothing is merged and no curated fact is copied. Every edge
-is reified with its evidence (see :mod:`kg.hpo.rdf`); rows qualified ``NOT`` are never
-asserted (they are counted); DECIPHER diseases are skipped (no IRI prefix; counted).
+**One graph.** An identifier that a curated entity matches *exactly* (``skos:exactMatch`` to
+an HP, OMIM, ORPHA or NCBIGene id) is an alias of that entity: the import writes the
+entity's IRI wherever the identifier's would go (its edges, its synonyms and cross-references;
+not its type or label, which the curated entity already has). Every other imported node keeps
+its identifier's own IRI (``kg.curation.identifiers``). So the curated myoclonus *is* HPO's
+Myoclonus: the HPO subtypes, diseases and genes hang from ``mk:myoclonus``, and the entailed
+graph (:mod:`kg.entailment`) adds the edges that let a query name either IRI. Every edge is
+reified with its evidence (see :mod:`kg.hpo.rdf`); rows qualified ``NOT`` are never asserted
+(they are counted); DECIPHER diseases are skipped (no IRI prefix; counted).
 
 Examples
 --------
@@ -38,21 +43,20 @@ import pyoxigraph as ox
 from kg.curation.identifiers import ID_PATTERNS, check_curie, compress
 from kg.errors import KGError
 from kg.hpo.annotations import read_genes, read_hpoa
+from kg.hpo.branches import BRANCH_EVIDENCE, MYOCLONIC_SEIZURE_ROOTS, MYOCLONUS
 from kg.hpo.errors import HPOImportError
 from kg.hpo.files import HPOFiles, file_sha256, hpo_release, hpoa_version, locate
 from kg.hpo.obo import Ontology, read_obo
 from kg.hpo.pme import EVIDENCE_CODE as PME_EVIDENCE, PME_ENTITY_ID, pme_name
 from kg.hpo.progress import Progress
-from kg.hpo.rdf import OBO_IN_OWL, RDF_TYPE, QuadCollector, QuadSink, iri, literal
+from kg.hpo.rdf import OBO_IN_OWL, RDF_TYPE, RDFS_LABEL, QuadCollector, QuadSink, iri, literal
 from kg.namespace import ENTITY, PREFIXES, SOURCE, VOCAB
 
 __all__ = ["MODES", "MYOCLONUS", "INHERITANCE", "ONSET", "COURSE", "IMPORTED_PREFIXES",
            "IS_A_EVIDENCE", "GENE_EVIDENCE", "ImportStats", "ImportResult", "import_hpo",
-           "run_import", "stream_hpo", "write_nquads", "hpo_release", "source_iri"]
+           "run_import", "stream_hpo", "write_nquads", "hpo_release", "source_iri", "aliases"]
 
 MODES = ("subset", "full")
-#: Root of the myoclonus subtree.
-MYOCLONUS = "HP:0001336"
 #: Roots whose descendants are typed InheritancePattern, AgeOfOnset and ClinicalCourse.
 INHERITANCE, ONSET, COURSE = "HP:0000005", "HP:0003674", "HP:0031797"
 #: Disease prefixes that have IRIs here; rows of other databases (DECIPHER) are skipped.
@@ -92,6 +96,10 @@ class ImportStats:
     skipped_diseases: dict[str, int] = field(default_factory=dict)
     gene_rows_outside: int = 0
     pme_rule: list[tuple[str, str]] = field(default_factory=list)
+    #: Diseases (CURIEs) per branch: ``myoclonus`` and ``myoclonic_seizure``.
+    branch_diseases: dict[str, int] = field(default_factory=dict)
+    #: Imported identifiers written under a curated entity's IRI (exact matches).
+    aliased: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -121,26 +129,57 @@ def source_iri(release: str) -> str:
 class _Curated:
     mapped: set[str]
     has_pme: bool
+    #: Imported-prefix CURIE -> the IRI of the curated entity that matches it exactly.
+    canonical: dict[str, str] = field(default_factory=dict)
+    #: Curated entity IRI -> its names (label and synonyms), case-folded.
+    names: dict[str, set[str]] = field(default_factory=dict)
+
+
+_ALIAS_PREFIXES = ("HP", "NCBIGene") + IMPORTED_PREFIXES
+
+
+def aliases(curated: Iterable[ox.Quad] | None) -> dict[str, str]:
+    """Exact matches of curated entities to HP, OMIM, ORPHA and NCBIGene ids: CURIE -> entity IRI.
+
+    These identifiers are aliases: the import writes the entity's IRI in their place.
+
+    Examples
+    --------
+    >>> from kg.curation.compiler import compile_curation
+    >>> aliases(compile_curation().quads)["HP:0001336"]
+    'https://w3id.org/myoclonus-kg/entity/myoclonus'
+    """
+    return _curated_view(curated).canonical
 
 
 def _curated_view(curated: Iterable[ox.Quad] | None) -> _Curated:
     mapped: set[str] = set()
+    canonical: dict[str, str] = {}
+    names: dict[str, set[str]] = {}
     has_pme = False
     pme = ENTITY + PME_ENTITY_ID
+    exact = SKOS + "exactMatch"
     for q in curated or ():
         p = q.predicate.value
         if p in _MATCHES and isinstance(q.object, ox.NamedNode):
             c = compress(q.object.value)
-            if c and c.partition(":")[0] in ("HP",) + IMPORTED_PREFIXES:
-                mapped.add(c)
+            if c and c.partition(":")[0] in _ALIAS_PREFIXES:
+                if c.partition(":")[0] != "NCBIGene":
+                    mapped.add(c)
+                if p == exact and q.subject.value.startswith(ENTITY):
+                    canonical[c] = q.subject.value
         elif p == RDF_TYPE and q.subject.value == pme:
             has_pme = True
-    return _Curated(mapped, has_pme)
+        elif p in (RDFS_LABEL, SKOS + "altLabel") and q.subject.value.startswith(ENTITY):
+            names.setdefault(q.subject.value, set()).add(q.object.value.casefold())
+    return _Curated(mapped, has_pme, canonical, names)
 
 
 def _term_types(term: str, roots: dict[str, set[str]]) -> tuple[str, ...]:
     if term in roots["myoclonus"]:
         return ("MyoclonusType", "Phenotype")
+    if term in roots["myoclonic_seizure"]:
+        return ("MyoclonicSeizureType", "Phenotype")
     if term in roots["inheritance"]:
         return ("InheritancePattern",)
     if term in roots["onset"]:
@@ -210,7 +249,9 @@ def _emit(mode: str, curated: Iterable[ox.Quad] | None, files: HPOFiles, progres
     if MYOCLONUS not in onto.terms or onto.terms[MYOCLONUS].obsolete:
         raise HPOImportError(f"{MYOCLONUS} (Myoclonus) is not a current term of the file",
                              file=str(files.obo))
+    seizure_roots = [r for r in MYOCLONIC_SEIZURE_ROOTS if r in onto.terms and not onto.terms[r].obsolete]
     roots = {"myoclonus": onto.descendants(MYOCLONUS),
+             "myoclonic_seizure": set().union(*(onto.descendants(r) for r in seizure_roots)),
              "inheritance": onto.descendants(INHERITANCE) if INHERITANCE in onto.terms else set(),
              "onset": onto.descendants(ONSET) if ONSET in onto.terms else set()}
     roots["course"] = (onto.descendants(COURSE) - roots["onset"]) if COURSE in onto.terms else set()
@@ -261,8 +302,8 @@ def _emit(mode: str, curated: Iterable[ox.Quad] | None, files: HPOFiles, progres
     if mode == "full":
         selected = set(rows)
     else:
-        myo = roots["myoclonus"]
-        selected = {d for d, rs in rows.items() if any(r[0] in myo for r in rs)}
+        branch_terms = roots["myoclonus"] | roots["myoclonic_seizure"]
+        selected = {d for d, rs in rows.items() if any(r[0] in branch_terms for r in rs)}
         selected |= {c for c in view.mapped if c in rows}
         rows = {d: rows[d] for d in selected}
 
@@ -306,11 +347,34 @@ def _emit(mode: str, curated: Iterable[ox.Quad] | None, files: HPOFiles, progres
             used_terms.add(r[0])
             if r[4]:
                 used_terms.add(r[4])
+    for branch in ("myoclonus", "myoclonic_seizure"):
+        stats.branch_diseases[branch] = sum(
+            1 for d in selected if any(r[0] in roots[branch] for r in rows[d]))
+    canonical = view.canonical
+
+    def node(curie: str) -> str:
+        """The IRI a node is written under: its curated entity's, if it matches one exactly."""
+        found = canonical.get(curie)
+        if found is not None:
+            return found
+        prefix, _, local = curie.partition(":")
+        return PREFIXES[prefix] + local
+
+    def describe(s: str, curie: str, types, label: str) -> None:
+        """Type and label an imported node; a curated entity keeps its own and gets the name as
+        a synonym (its types and label are the curated ones)."""
+        if s == canonical.get(curie):
+            stats.aliased += 1
+            if label.casefold() not in view.names.get(s, ()):
+                sink.add(s, SKOS + "altLabel", literal(label))
+        else:
+            sink.node(s, types, label)
+
     if mode == "full":
         detailed = {t for t, term in terms.items() if not term.obsolete}
         written_set = detailed
     else:
-        detailed = set(roots["myoclonus"])
+        detailed = set(roots["myoclonus"]) | roots["myoclonic_seizure"]
         detailed |= {c for c in view.mapped if c.startswith("HP:") and c in terms
                      and not terms[c].obsolete}
         # Every written term comes with its ancestors, so that "subtype of X" queries work
@@ -326,15 +390,15 @@ def _emit(mode: str, curated: Iterable[ox.Quad] | None, files: HPOFiles, progres
 
     for term_id in written:
         term = terms[term_id]
-        s = hp_iri(term_id)
-        sink.node(s, _term_types(term_id, roots), term.name)
+        s = node(term_id)
+        describe(s, term_id, _term_types(term_id, roots), term.name)
         for parent in sorted(set(term.parents)):
             if parent in written_set and not terms[parent].obsolete:
-                sink.edge(s, subtype, hp_iri(parent), evidence=[IS_A_EVIDENCE])
+                sink.edge(s, subtype, node(parent), evidence=[IS_A_EVIDENCE])
                 count["subtypeOf"] = count.get("subtypeOf", 0) + 1
         if term_id not in detailed:
             continue
-        if term.definition:
+        if term.definition and s != canonical.get(term_id):
             sink.add(s, SKOS + "definition", literal(term.definition))
         for text, scope in sorted(set(term.synonyms)):
             sink.add(s, _SYNONYM_PREDICATES[scope], literal(text))
@@ -347,41 +411,48 @@ def _emit(mode: str, curated: Iterable[ox.Quad] | None, files: HPOFiles, progres
                 except KGError:
                     continue
                 sink.add(s, SKOS + "closeMatch", iri(PREFIXES[prefix] + local))
+    # The myoclonic seizure branch is linked to myoclonus, not merged into it.
+    manifests = VOCAB + "manifestsAs"
+    for root in seizure_roots:
+        if root in written_set and MYOCLONUS in written_set:
+            sink.edge(node(root), manifests, node(MYOCLONUS), evidence=[BRANCH_EVIDENCE], publications=[root])
+            count["manifestsAs"] = count.get("manifestsAs", 0) + 1
     progress.update(0.65)
 
     pme_target = ENTITY + PME_ENTITY_ID
+    member = VOCAB + "memberOf"
     ordered = sorted(selected)
     step = max(len(ordered) // 50, 1)
     for number, disease in enumerate(ordered):
         if number % step == 0:
             progress.update(0.65 + 0.3 * number / len(ordered))
-        prefix, _, local = disease.partition(":")
-        s = PREFIXES[prefix] + local
-        sink.node(s, ["Disease"], names[disease][0])
+        s = node(disease)
+        describe(s, disease, ["Disease"], names[disease][0])
         for other in names[disease][1:]:
-            sink.add(s, SKOS + "altLabel", literal(other))
+            if other.casefold() not in view.names.get(s, ()):
+                sink.add(s, SKOS + "altLabel", literal(other))
         for (predicate, term), (evidence, refs, freqs) in sorted(_aggregate(rows[disease], roots).items()):
-            sink.edge(s, VOCAB + predicate, hp_iri(term), evidence=evidence, publications=refs,
+            sink.edge(s, VOCAB + predicate, node(term), evidence=evidence, publications=refs,
                       frequencies=freqs)
             count[predicate] = count.get(predicate, 0) + 1
         matched = pme_name(disease, names[disease])
         if matched is not None:
             stats.pme_rule.append((disease, matched))
             if view.has_pme:
-                sink.edge(s, subtype, pme_target, evidence=[PME_EVIDENCE], publications=[disease])
-                count["subtypeOf"] = count.get("subtypeOf", 0) + 1
+                # A disease joins its group with memberOf (a group is not a kind of disease).
+                sink.edge(s, member, pme_target, evidence=[PME_EVIDENCE], publications=[disease])
+                count["memberOf"] = count.get("memberOf", 0) + 1
     del rows
     if stats.pme_rule and not view.has_pme:
         progress.say(f"PME name rule: {len(stats.pme_rule)} diseases match, but the curated graph "
                      f"has no mk:{PME_ENTITY_ID}; no links written")
 
     for gene in sorted(gene_links, key=int):
-        s = PREFIXES["NCBIGene"] + gene
-        sink.node(s, ["Gene"], symbols[gene])
+        s = node("NCBIGene:" + gene)
+        describe(s, "NCBIGene:" + gene, ["Gene"], symbols[gene])
         for disease in sorted(gene_links[gene]):
-            prefix, _, local = disease.partition(":")
             # HPO records an association, not causation: geneAssociatedWith, never causalGeneFor.
-            sink.edge(s, VOCAB + "geneAssociatedWith", PREFIXES[prefix] + local, evidence=[GENE_EVIDENCE],
+            sink.edge(s, VOCAB + "geneAssociatedWith", node(disease), evidence=[GENE_EVIDENCE],
                       publications=[disease])
             count["geneAssociatedWith"] = count.get("geneAssociatedWith", 0) + 1
     sink.close()

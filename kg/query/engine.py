@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import KGError, QueryError
-from kg.namespace import GRAPH_CURATED, GRAPH_HPO, GRAPH_ONTOLOGY, PREFIXES
+from kg.namespace import GRAPH_CURATED, GRAPH_ENTAILED, GRAPH_HPO, GRAPH_ONTOLOGY, PREFIXES
 from kg.query.binding import inject_values
 from kg.query.results import materialize
 from kg.query.safety import check_query
@@ -16,7 +16,8 @@ from kg.query.safety import check_query
 __all__ = ["SparqlEngine", "GRAPHS", "query_error"]
 
 #: Short names of the store's named graphs.
-GRAPHS = {"curated": GRAPH_CURATED, "ontology": GRAPH_ONTOLOGY, "hpo": GRAPH_HPO}
+GRAPHS = {"curated": GRAPH_CURATED, "ontology": GRAPH_ONTOLOGY, "hpo": GRAPH_HPO,
+          "entailed": GRAPH_ENTAILED}
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 
 
