@@ -362,9 +362,24 @@ class KnowledgeGraph:
             A value of a type that cannot be bound.
         """
         nq = get_query(name)
-        bindings = nq.bindings(params, resolve=self.resolve, convert=_term)
+        bindings = {k: self._canonical(v)
+                    for k, v in nq.bindings(params, resolve=self.resolve, convert=_term).items()}
         return self.engine.query(nq.text, bindings=bindings, limit=limit,
                                  graphs=tuple(graphs) if graphs is not None else None)
+
+    def _canonical(self, term):
+        """An identifier a curated entity matches exactly (its alias, e.g. ORPHA:501) as that
+        entity's IRI (mk:lafora_body_disease): the graph writes the entity's IRI in its place."""
+        import pyoxigraph as ox
+
+        from kg.namespace import ENTITY
+
+        if not isinstance(term, ox.NamedNode) or term.value.startswith(ENTITY):
+            return term
+        rows = self.engine.query("SELECT ?e WHERE { ?e skos:exactMatch ?id . "
+                                 "FILTER(STRSTARTS(STR(?e), STR(mk:))) } ORDER BY ?e",
+                                 bindings={"id": term}).to_records()
+        return ox.NamedNode(rows[0][0]) if rows else term
 
     # ------------------------------------------------------------------ graph
     def to_networkx(self, graphs: Iterable[str] | None = None):
@@ -405,8 +420,8 @@ class KnowledgeGraph:
 
     def entity(self, name: str, graphs: Iterable[str] | None = None) -> dict:
         """Everything about one entity: label, definition, identifiers, and every edge
-        (in and out) with its evidence."""
-        from kg.paths.finder import edge_sentence
+        (in and out) with its full evidence (:func:`kg.paths.finder.edge_evidence`)."""
+        from kg.paths.finder import edge_evidence, edge_sentence
 
         iri = self.resolve(name, graphs)
         g = self.to_networkx(graphs)
@@ -418,7 +433,8 @@ class KnowledgeGraph:
                           "sentence": edge_sentence(g, s, o, d), "quote": d.get("quote"),
                           "quote_start": d.get("quote_start"), "quote_end": d.get("quote_end"),
                           "correction": d.get("correction") or None,
-                          "reference": d.get("reference") or None, "statement": d.get("statement")})
+                          "reference": d.get("reference") or None, "statement": d.get("statement"),
+                          "evidence": edge_evidence(d)})
         data["edges"] = sorted(edges, key=lambda e: (e["sentence"], e["statement"] or ""))
         return data
 
@@ -497,13 +513,32 @@ class KnowledgeGraph:
             raise KGError(f"unknown predicate(s) {', '.join(bad)}; known: "
                           f"{', '.join(sorted(p for p, i in known.items() if i.kind == 'object'))}")
 
-    def counts(self, graphs: Iterable[str] | None = ("curated",)) -> dict[str, int]:
-        """Number of entities per class (an entity with two classes counts in both)."""
-        table = self.sparql("""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {
-            ?e a ?c . FILTER(STRSTARTS(STR(?c), STR(mkv:)))
-            FILTER(?c NOT IN (mkv:CuratedStatement, mkv:MappingStatement, mkv:SourceDocument))
-        } GROUP BY ?c ORDER BY ?c""", graphs=graphs)
-        return {c.rsplit("/", 1)[1]: n for c, n in table.to_records()}
+    def counts(self, graphs: Iterable[str] | None = None) -> dict[str, int]:
+        """Number of entities per category, in the one scheme used everywhere (the web entity
+        index, the viz legend, the manifest): each entity counts once, in its primary class
+        (:data:`kg.schema.CATEGORY_ORDER`). All graphs by default, like every other interface.
+
+        Examples
+        --------
+        >>> import kg, tempfile
+        >>> kg.load(tempfile.mkdtemp() + "/build").counts()["Drug"] > 3
+        True
+        """
+        from kg.schema import PROVENANCE_CLASSES, load_schema
+
+        schema = load_schema()
+        table = self.sparql("""SELECT ?e ?c WHERE {
+            ?e a ?c . FILTER(STRSTARTS(STR(?c), STR(mkv:)) && isIRI(?e)) }""", graphs=graphs)
+        types: dict[str, set[str]] = {}
+        for entity, cls in table.to_records():
+            name = cls.rsplit("/", 1)[1]
+            if name in schema.classes and name not in PROVENANCE_CLASSES:
+                types.setdefault(entity, set()).add(name)
+        counts: dict[str, int] = {}
+        for found in types.values():
+            category = schema.primary_class(found)
+            counts[category] = counts.get(category, 0) + 1
+        return dict(sorted(counts.items()))
 
     def to_rdflib(self, graphs: Iterable[str] | None = None):
         """The graph as an :class:`rdflib.Dataset` with the same named graphs (for interop)."""

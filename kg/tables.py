@@ -2,7 +2,10 @@
 
 An *entity* is a subject typed with one of our domain classes; an *edge* is a triple whose
 predicate is one of our object properties between two entities, joined with the evidence
-of its statement(s).
+of its statement(s): the quote of a curated statement, the evidence codes, publications and
+source release of an imported one, the verification of a mapping, the rule and sources of an
+entailed one. Entailed inverses, symmetric counterparts and alias edges are left out: they
+restate an edge that is already in the table (or point to an identifier that is not a node).
 """
 
 from __future__ import annotations
@@ -14,17 +17,19 @@ import pyoxigraph as ox
 
 from kg.curation.identifiers import compress
 from kg.namespace import ENTITY, PREFIXES, SOURCE, STATEMENT, VOCAB
-from kg.schema import Schema
+from kg.schema import PROVENANCE_CLASSES, Schema
 
-__all__ = ["NodeRow", "EdgeRow", "Tables", "make_tables", "curie", "MATCH_LABELS"]
+__all__ = ["NodeRow", "EdgeRow", "Tables", "make_tables", "curie", "MATCH_LABELS", "RESTATING_RULES"]
 
 #: English labels of the SKOS mapping edges (between a curated and an imported entity).
 MATCH_LABELS = {"exactMatch": "is the same as", "closeMatch": "closely matches",
                 "broadMatch": "has the broader match", "narrowMatch": "has the narrower match",
                 "relatedMatch": "is related to"}
 
+#: Entailment rules whose edges restate another edge of the table (reversed, or to an alias).
+RESTATING_RULES = frozenset({"InverseRule", "SymmetryRule", "ExactAliasRule"})
+
 RDF, RDFS, SKOS = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["skos"]
-_PROVENANCE_CLASSES = {"CuratedStatement", "MappingStatement", "ImportedStatement", "SourceDocument"}
 _MATCHES = {SKOS + m + "Match" for m in ("exact", "close", "broad", "narrow", "related")}
 
 
@@ -46,6 +51,8 @@ class NodeRow:
     xrefs: list[str] = field(default_factory=list)
     characteristics: list[str] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)
+    #: The entity's category in the one scheme (:meth:`kg.schema.Schema.primary_class`).
+    category: str = ""
 
     @property
     def id(self) -> str:
@@ -68,6 +75,23 @@ class EdgeRow:
     qualifiers: dict[str, str] = field(default_factory=dict)
     source: str = ""
     evidence_codes: list[str] = field(default_factory=list)  # imported statements only
+    publications: list[str] = field(default_factory=list)  # imported statements only
+    frequencies: list[str] = field(default_factory=list)  # imported statements only
+    source_version: str = ""  # the release of an imported statement's source
+    identifier_name: str = ""  # mapping statements: the identifier's name in its source
+    rule: str = ""  # entailed statements: the rule's local name
+    derived_from: list[str] = field(default_factory=list)  # entailed statements: source statements
+
+    @property
+    def kind(self) -> str:
+        """``curated``, ``imported``, ``mapping`` or ``entailed``: where the evidence comes from."""
+        if self.rule:
+            return "entailed"
+        if self.status == "mapping":
+            return "mapping"
+        if self.evidence_codes:
+            return "imported"
+        return "curated" if self.quote or self.status else ""
 
 
 @dataclass
@@ -91,9 +115,9 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
     >>> t.nodes["https://w3id.org/myoclonus-kg/entity/clonazepam"].label
     'clonazepam'
     """
-    domain_classes = {VOCAB + c for c in schema.classes if c not in _PROVENANCE_CLASSES}
+    domain_classes = {VOCAB + c for c in schema.classes if c not in PROVENANCE_CLASSES}
     edge_props = {VOCAB + p for p, info in schema.properties.items()
-                  if info.kind == "object" and not (info.domain & _PROVENANCE_CLASSES)}
+                  if info.kind == "object" and not (info.domain & PROVENANCE_CLASSES)}
     by_subject: dict[str, list[tuple[str, object]]] = {}
     for q in quads:
         by_subject.setdefault(q.subject.value, []).append((q.predicate.value, q.object))
@@ -102,7 +126,8 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
     for s, pos in by_subject.items():
         types = [o.value[len(VOCAB):] for p, o in pos if p == RDF + "type" and o.value in domain_classes]
         if types:
-            nodes[s] = NodeRow(s, sorted(types, key=lambda t: (len(schema.ancestors(t)) * -1, t)))
+            ordered = sorted(set(types), key=lambda t: (len(schema.ancestors(t)) * -1, t))
+            nodes[s] = NodeRow(s, ordered, category=schema.primary_class(ordered))
     statements: dict[tuple[str, str, str], list[str]] = {}
     for s, pos in by_subject.items():
         if s in nodes:
@@ -137,7 +162,9 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
                 node.values[p[len(VOCAB):]] = o.value
             elif p in edge_props and o.value in nodes:
                 for st in statements.get((s, p, o.value), [""]):
-                    edges.append(_edge(s, p, o.value, st, by_subject.get(st, [])))
+                    row = _edge(s, p, o.value, st, by_subject.get(st, []), sources=by_subject)
+                    if row.rule not in RESTATING_RULES:
+                        edges.append(row)
         node.synonyms.sort()
         node.xrefs.sort()
         node.characteristics.sort()
@@ -146,7 +173,7 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
 
 
 def _edge(s: str, p: str, o: str, statement: str, fields: list[tuple[str, object]],
-          name: str | None = None) -> EdgeRow:
+          name: str | None = None, sources: dict | None = None) -> EdgeRow:
     row = EdgeRow(s, name or p[len(VOCAB):], o, statement)
     publications: list[str] = []
     for fp, fo in fields:
@@ -167,18 +194,35 @@ def _edge(s: str, p: str, o: str, statement: str, fields: list[tuple[str, object
             row.claim = int(fo.value)
         elif name == "sourceDocument":
             row.source = fo.value
+            for sp, so in (sources or {}).get(fo.value, ()):
+                if sp == VOCAB + "sourceVersion":
+                    row.source_version = so.value
         elif name == "verificationSource":
             row.status, row.reference = "mapping", fo.value
         elif name == "evidenceCode":  # imported statements: the source's own evidence
             row.evidence_codes.append(fo.value)
         elif name == "publication":
             publications.append(fo.value)
+        elif name == "frequencyValue":
+            row.frequencies.append(fo.value)
+        elif name == "identifierName":
+            row.identifier_name = fo.value
+        elif name == "entailedBy":
+            row.rule = fo.value[len(VOCAB):] if fo.value.startswith(VOCAB) else fo.value
+        elif name == "derivedFrom":
+            row.derived_from.append(fo.value)
         elif name in ("firstLine", "certainty", "frequency"):
             row.qualifiers[name] = fo.value
         elif name == "inContext":
             row.qualifiers[name] = fo.value
     if row.evidence_codes:
         row.evidence_codes.sort()
+        row.publications = sorted(publications)
+        row.frequencies.sort()
         row.status = "imported " + "+".join(row.evidence_codes)
-        row.reference = "; ".join(sorted(publications))
+        row.reference = "; ".join(row.publications)
+    if row.rule:
+        row.derived_from.sort()
+        row.status = "entailed " + row.rule
+        row.reference = "; ".join(curie(st) for st in row.derived_from)
     return row

@@ -13,7 +13,7 @@ import networkx as nx
 from kg.errors import KGError, NoPathError
 
 __all__ = ["Hop", "Path", "PathFilter", "find_paths", "neighbourhood", "edge_sentence", "verb_phrase",
-           "HIERARCHY", "hop_direction", "generalisation_note"]
+           "HIERARCHY", "hop_direction", "generalisation_note", "edge_evidence"]
 
 
 _VERBS = ("has", "is", "may", "treats", "causes", "affects", "impairs", "originates", "occurs",
@@ -54,6 +54,40 @@ def edge_sentence(graph: nx.MultiDiGraph, subject: str, obj: str, data: dict) ->
     return sentence + (f" ({', '.join(notes)})" if notes else "")
 
 
+def edge_evidence(data: dict) -> dict:
+    """The full evidence of one edge, as plain data, by where it comes from (``kind``).
+
+    Every kind has ``statement``, ``status`` and ``reference``; a curated edge adds the quote, its
+    offsets, the source document, the claim, the qualifiers and any correction; an imported edge
+    its evidence codes, publications, frequencies and source release; a mapping the identifier's
+    name and where it was verified; an entailed edge its rule and the statements it came from.
+
+    Examples
+    --------
+    >>> edge_evidence({"kind": "entailed", "rule": "NarrowMatchRule", "derived_from": ["x"]})["rule"]
+    'NarrowMatchRule'
+    """
+    kind = data.get("kind") or ""
+    out: dict = {"kind": kind, "statement": data.get("statement") or None,
+                 "status": data.get("status") or None, "reference": data.get("reference") or None}
+    if kind == "curated":
+        out.update(quote=data.get("quote"), quote_start=data.get("quote_start"),
+                   quote_end=data.get("quote_end"), source=data.get("source") or None,
+                   claim=data.get("claim"), qualifiers=dict(data.get("qualifiers") or {}),
+                   correction=data.get("correction") or None)
+    elif kind == "imported":
+        out.update(evidence_codes=list(data.get("evidence_codes") or ()),
+                   publications=list(data.get("publications") or ()),
+                   frequencies=list(data.get("frequencies") or ()),
+                   source=data.get("source") or None, source_version=data.get("source_version") or None)
+    elif kind == "mapping":
+        out.update(identifier_name=data.get("identifier_name") or None,
+                   verified_in=data.get("reference") or None)
+    elif kind == "entailed":
+        out.update(rule=data.get("rule"), derived_from=list(data.get("derived_from") or ()))
+    return out
+
+
 @dataclass
 class Hop:
     """One step of a path: the edges between two consecutive nodes, in their true direction."""
@@ -91,23 +125,33 @@ class Path:
                              if d.get("quote_start") is not None else "")
                     lines.append(f"     evidence{where}: \u201c{d['quote']}\u201d")
                 elif d.get("reference"):
-                    # No quote: an identifier mapping, or an edge imported with its source's evidence.
-                    kind = "mapping verified in" if d.get("status") == "mapping" else \
-                        f"evidence ({d.get('status') or 'imported'})"
+                    # No quote: an identifier mapping, an edge imported with its source's evidence,
+                    # or an edge entailed by a rule from other statements.
+                    if d.get("status") == "mapping":
+                        kind = "mapping verified in"
+                    elif d.get("rule"):
+                        kind = f"entailed by {d['rule']} from"
+                    else:
+                        release = f", HPO {d['source_version']}" if d.get("source_version") else ""
+                        kind = f"evidence ({d.get('status') or 'imported'}{release})"
                     lines.append(f"     {kind}: {d['reference']}")
                 if d.get("correction"):
                     lines.append(f"     correction: {d['correction']}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        """Plain data: node labels and, per hop, the asserted edges with their evidence."""
+        """Plain data: node labels and, per hop, the edges (as asserted) with their full evidence
+        (:func:`edge_evidence`: the quote and offsets of a curated edge, the evidence codes,
+        publications and source release of an imported one, the verification of a mapping,
+        the rule and sources of an entailed one)."""
         return {
             "nodes": self.nodes,
             "labels": self.labels,
             "hops": [[{"subject": s, "predicate": d["predicate"], "object": o,
                        "sentence": edge_sentence(self.graph, s, o, d), "quote": d.get("quote"),
                        "quote_start": d.get("quote_start"), "quote_end": d.get("quote_end"),
-                       "correction": d.get("correction") or None, "statement": d.get("statement")}
+                       "correction": d.get("correction") or None, "statement": d.get("statement"),
+                       "evidence": edge_evidence(d)}
                       for s, o, d in hop.edges] for hop in self.hops],
         }
 

@@ -19,10 +19,14 @@ __all__ = ["to_networkx", "EntityIndex"]
 def to_networkx(quads: Iterable[ox.Quad], schema: Schema) -> nx.MultiDiGraph:
     """Build a MultiDiGraph: nodes are entity IRIs, edges are evidence-carrying statements.
 
-    Node attributes: ``label``, ``category`` (Biolink), ``types``, ``curie``, ``definition``,
-    ``synonyms``, ``xrefs``. Edge attributes (the key is the statement CURIE): ``predicate``
-    (our local name), ``label`` (its English label), ``biolink``, ``quote``, ``quote_start``,
-    ``quote_end``, ``status``, ``correction``, ``reference``, ``qualifiers``, ``statement``.
+    Node attributes: ``label``, ``category`` (Biolink), ``entity_class`` (the one category scheme:
+    :meth:`kg.schema.Schema.primary_class`), ``types``, ``curie``, ``definition``, ``synonyms``,
+    ``xrefs``. Edge attributes (the key is the statement CURIE): ``predicate`` (our local name),
+    ``label`` (its English label), ``biolink``, ``kind`` (curated, imported, mapping or entailed),
+    ``quote``, ``quote_start``, ``quote_end``, ``status``, ``correction``, ``reference``,
+    ``qualifiers``, ``statement``, ``claim``, ``source``, and for imported edges
+    ``evidence_codes``, ``publications``, ``frequencies``, ``source_version``; for mappings
+    ``identifier_name``; for entailed edges ``rule`` and ``derived_from``.
 
     Examples
     --------
@@ -36,7 +40,8 @@ def to_networkx(quads: Iterable[ox.Quad], schema: Schema) -> nx.MultiDiGraph:
     graph = nx.MultiDiGraph()
     for iri, node in tables.nodes.items():
         graph.add_node(iri, label=node.label or curie(iri), category=schema.category(node.types),
-                       types=list(node.types), curie=curie(iri), definition=node.definition,
+                       entity_class=node.category, types=list(node.types), curie=curie(iri),
+                       definition=node.definition,
                        synonyms=list(node.synonyms), xrefs=list(node.xrefs),
                        characteristics=list(node.characteristics), values=dict(node.values))
     for e in tables.edges:
@@ -47,7 +52,10 @@ def to_networkx(quads: Iterable[ox.Quad], schema: Schema) -> nx.MultiDiGraph:
                        biolink=schema.predicate(e.predicate), quote=e.quote, quote_start=e.quote_start,
                        quote_end=e.quote_end, status=e.status, correction=e.correction,
                        reference=e.reference, qualifiers=dict(e.qualifiers), statement=e.statement,
-                       claim=e.claim, source=e.source)
+                       claim=e.claim, source=e.source, kind=e.kind, evidence_codes=list(e.evidence_codes),
+                       publications=list(e.publications), frequencies=list(e.frequencies),
+                       source_version=e.source_version, identifier_name=e.identifier_name,
+                       rule=e.rule, derived_from=list(e.derived_from))
     return graph
 
 
@@ -97,13 +105,16 @@ class EntityIndex:
         found = self.candidates(name)
         if found:
             # The node that *is* the identifier first (OMIM:254780 itself, not the curated
-            # entity mapped to it); then an exact label over a synonym; then a curated entity
-            # over an imported one (HP:0001336 and mk:myoclonus are both "myoclonus").
+            # entity mapped to it); then a curated entity over an imported one ("Lafora
+            # disease" is the curated entity's synonym and an ORPHA name); then an exact label
+            # over a synonym.
             key = name.strip().casefold().strip("<>")
             itself = [iri for iri in found
                       if key in (iri.casefold(), self.graph.nodes[iri].get("curie", "").casefold())]
-            exact = [iri for iri in found if self.graph.nodes[iri].get("label", "").casefold() == key]
-            return min(itself or exact or found, key=lambda iri: (not iri.startswith(ENTITY), iri))
+            if itself:
+                return min(itself)
+            return min(found, key=lambda iri: (not iri.startswith(ENTITY),
+                                               self.graph.nodes[iri].get("label", "").casefold() != key, iri))
         raise EntityNotFoundError(name, self.suggest(name))
 
     def suggest(self, name: str, n: int = 5) -> list[str]:

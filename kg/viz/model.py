@@ -266,7 +266,8 @@ def build_view(graph: nx.MultiDiGraph, *, title: str = "myoclonus-kg", mode: str
     for node, data in order:
         nid = ids[node]
         label = _text(data.get("label")) or nid
-        style = category_style(_text(data.get("category")) or "biolink:NamedThing")
+        # The one category scheme (kg.schema.CATEGORY_ORDER), as in counts() and the web index.
+        style = category_style(_text(data.get("entity_class")) or _text(data.get("category")) or "NamedThing")
         entry = legend.setdefault(style.category, {"category": style.category, "name": style.name,
                                                    "color": style.color, "shape": style.shape, "count": 0})
         entry["count"] += 1

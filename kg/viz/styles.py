@@ -1,4 +1,4 @@
-"""How the view looks: a colour and a shape per Biolink category, and resolver links for
+"""How the view looks: a colour and a shape per category of the one scheme, and resolver links for
 identifiers.
 
 Everything here is our own constant data, never taken from the graph, so the page can put
@@ -7,8 +7,8 @@ and every link ``https://``.
 
 Examples
 --------
->>> category_style("biolink:Drug")
-CategoryStyle(category='biolink:Drug', name='Drug', color='#2ca02c', shape='diamond')
+>>> category_style("Drug")
+CategoryStyle(category='Drug', name='drug', color='#2ca02c', shape='diamond')
 >>> identifier_url("HP:0001336")
 'https://hpo.jax.org/browse/term/HP:0001336'
 >>> identifier_url("XYZ:1") is None
@@ -28,7 +28,7 @@ __all__ = ["CategoryStyle", "CATEGORY_STYLES", "RESOLVERS", "category_style", "i
 
 @dataclass(frozen=True)
 class CategoryStyle:
-    """Colour (``#rrggbb``) and vis-network shape of one Biolink category."""
+    """Colour (``#rrggbb``) and vis-network shape of one category of the one scheme."""
 
     category: str
     name: str
@@ -36,32 +36,41 @@ class CategoryStyle:
     shape: str
 
 
-def _style(name: str, color: str, shape: str) -> CategoryStyle:
-    return CategoryStyle("biolink:" + name, name, color, shape)
+def _style(category: str, name: str, color: str, shape: str) -> CategoryStyle:
+    return CategoryStyle(category, name, color, shape)
 
 
-# Families share a shape (diseases and phenotypes: dot; chemicals: diamond; genes: square;
-# anatomy: triangle; exposures and behaviours: star; onset, course and inheritance: hexagon).
-#: Styles of the Biolink categories the curated graph uses, by category CURIE.
+# The categories are those of the one scheme (kg.schema.CATEGORY_ORDER: each entity's primary
+# class), the same as counts(), the web entity index and the manifest. Families share a shape
+# (diseases and phenotypes: dot; chemicals: diamond; genes: square; anatomy: triangle; triggers,
+# processes and functions: star; onset, course, inheritance and modifiers: hexagon).
+#: Styles of the categories, by class name.
 CATEGORY_STYLES: dict[str, CategoryStyle] = {s.category: s for s in (
-    _style("Disease", "#d62728", "dot"),
-    _style("DiseaseOrPhenotypicFeature", "#ff7f0e", "dot"),
-    _style("PhenotypicFeature", "#9467bd", "dot"),
-    _style("Drug", "#2ca02c", "diamond"),
-    _style("ChemicalEntity", "#7fbf5f", "diamond"),
-    _style("MolecularEntity", "#17becf", "diamond"),
-    _style("Treatment", "#bcbd22", "diamond"),
-    _style("Gene", "#1f77b4", "square"),
-    _style("GeneFamily", "#6baed6", "square"),
-    _style("AnatomicalEntity", "#8c564b", "triangle"),
-    _style("GrossAnatomicalStructure", "#b07f6e", "triangle"),
-    _style("ExposureEvent", "#e377c2", "star"),
-    _style("Behavior", "#f0a0c8", "star"),
-    _style("Onset", "#636363", "hexagon"),
-    _style("ClinicalCourse", "#969696", "hexagon"),
-    _style("GeneticInheritance", "#a6a65a", "hexagon"),
-    _style("PopulationOfIndividualOrganisms", "#4db6ac", "triangleDown"),
-    _style("NamedThing", "#b0b0b0", "dot"),
+    _style("Disease", "disease", "#d62728", "dot"),
+    _style("DiseaseGroup", "disease group", "#ff9896", "dot"),
+    _style("MyoclonusType", "myoclonus type", "#9467bd", "dot"),
+    _style("MyoclonicSeizureType", "myoclonic seizure type", "#c5b0d5", "dot"),
+    _style("Condition", "condition", "#ff7f0e", "dot"),
+    _style("AdverseEffect", "adverse effect", "#e7969c", "dot"),
+    _style("Phenotype", "phenotype", "#7b4173", "dot"),
+    _style("Drug", "drug", "#2ca02c", "diamond"),
+    _style("DrugClass", "drug class", "#7fbf5f", "diamond"),
+    _style("Therapy", "therapy", "#bcbd22", "diamond"),
+    _style("Neurotransmitter", "neurotransmitter", "#17becf", "diamond"),
+    _style("NeurotransmitterClass", "neurotransmitter class", "#9edae5", "diamond"),
+    _style("Gene", "gene", "#1f77b4", "square"),
+    _style("NeurotransmitterReceptor", "neurotransmitter receptor", "#6baed6", "square"),
+    _style("AnatomicalSite", "anatomical site", "#8c564b", "triangle"),
+    _style("BrainRegion", "brain region", "#b07f6e", "triangle"),
+    _style("Trigger", "trigger", "#e377c2", "star"),
+    _style("PhysiologicalProcess", "physiological process", "#f7b6d2", "star"),
+    _style("BodyFunction", "body function", "#f0a0c8", "star"),
+    _style("InheritancePattern", "inheritance pattern", "#a6a65a", "hexagon"),
+    _style("AgeOfOnset", "age of onset", "#636363", "hexagon"),
+    _style("ClinicalCourse", "clinical course", "#969696", "hexagon"),
+    _style("ClinicalModifier", "clinical modifier", "#c7c7c7", "hexagon"),
+    _style("PopulationGroup", "population group", "#4db6ac", "triangleDown"),
+    _style("NamedThing", "other", "#b0b0b0", "dot"),
 )}
 
 # Categories without a style of their own take one of these, in order of first use.
@@ -71,13 +80,14 @@ _SPARE_SHAPES = ("square", "triangleDown", "triangle", "diamond", "star")
 
 
 def category_style(category: str) -> CategoryStyle:
-    """The style of a Biolink category; an unknown category gets a spare style chosen by a
-    checksum of its name, so it is the same in every view and every run.
+    """The style of a category of the one scheme (a class name such as ``Drug``); an unknown
+    category gets a spare style chosen by a checksum of its name, so it is the same in every
+    view and every run.
 
     Parameters
     ----------
     category : str
-        A Biolink category CURIE such as ``biolink:Drug``.
+        A class name of :data:`kg.schema.CATEGORY_ORDER` (or any other name).
 
     Returns
     -------
@@ -85,9 +95,9 @@ def category_style(category: str) -> CategoryStyle:
 
     Examples
     --------
-    >>> category_style("biolink:Gene").shape
+    >>> category_style("Gene").shape
     'square'
-    >>> category_style("biolink:Nothing") == category_style("biolink:Nothing")
+    >>> category_style("Nothing") == category_style("Nothing")
     True
     """
     if category in CATEGORY_STYLES:

@@ -122,7 +122,7 @@ def entity_context(entity: dict, graph) -> dict:
         "label": entity.get("label") or entity["iri"],
         "iri": entity["iri"] if _https(entity["iri"]) else "",
         "curie": entity.get("curie") or entity["iri"],
-        "category_name": _category_name(str(entity.get("category") or "")),
+        "category_name": _category_name(str(entity.get("entity_class") or entity.get("category") or "")),
         "definition": entity.get("definition") or "",
         "types": [_short_type(t) for t in entity.get("types") or ()],
         "synonyms": list(entity.get("synonyms") or ()),
@@ -184,10 +184,11 @@ def path_context(paths: list) -> dict:
 
 
 def entities_context(graph) -> list[dict]:
-    """Entities grouped by category, for the entity index."""
+    """Entities grouped by category (the one scheme: each entity's primary class, as in
+    ``counts()`` and the viz legend), for the entity index."""
     groups: dict[str, list] = {}
     for iri, data in graph.nodes(data=True):
-        name = _category_name(str(data.get("category") or "biolink:NamedThing"))
+        name = _category_name(str(data.get("entity_class") or data.get("category") or "NamedThing"))
         groups.setdefault(name, []).append({"label": str(data.get("label") or iri),
                                             "url": entity_path(iri)})
     return [{"name": name, "count": len(items),
