@@ -11,6 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 import kg
+from kg.curation.identifiers import expand
 import kg.build.builder as builder
 from kg.errors import KGError, QueryError
 from kg.namespace import ENTITY, GRAPH_CURATED, GRAPH_ONTOLOGY, VOCAB
@@ -96,7 +97,8 @@ def test_sparql_graphs_and_limit(real_graph, cur):
 def test_named_and_queries(real_graph, cur):
     assert [q.name for q in real_graph.queries()] == [q.name for q in list_queries()]
     table = real_graph.named("adverse-effects", {"drug": "clonazepam"})
-    assert sorted(table.column("label")) == ["drowsiness", "incoordination"]
+    assert sorted(table.column("label")) == ["adverse drug reaction", "drowsiness", "drug tolerance",
+                                             "incoordination"]
     assert real_graph.named("adverse-effects").to_records() == table.to_records()
     with pytest.raises(KGError, match="no named query"):
         real_graph.named("no-such-query")
@@ -109,8 +111,16 @@ def test_ask_and_construct_results(real_graph, cur):
     assert isinstance(ask, AskResult) and bool(ask) and ask.text() == "true"
     graph = real_graph.sparql("CONSTRUCT { ?s mkv:causes ?o } WHERE { ?s mkv:causes ?o }")
     assert isinstance(graph, GraphResult)
-    assert {(t.subject.value, t.object.value) for t in graph} == \
-        {(E(f.subject), E(f.object)) for f in cur.facts if f.predicate == "causes"}
+    # The curated facts, and (entailed graph) the same edges to each identifier the object
+    # matches exactly, so that a query naming HP:0001336 as the object finds them too.
+    aliases = {e.id: [expand(m.curie) for m in e.mappings
+                      if m.match == "exact" and m.curie.split(":")[0] in ("HP", "OMIM", "ORPHA", "NCBIGene")]
+               for e in cur.entities}
+    facts = {(E(f.subject), E(f.object)) for f in cur.facts if f.predicate == "causes"}
+    aliased = {(E(f.subject), a) for f in cur.facts if f.predicate == "causes" for a in aliases[f.object]}
+    assert aliased and {(t.subject.value, t.object.value) for t in graph} == facts | aliased
+    curated = real_graph.sparql("CONSTRUCT { ?s mkv:causes ?o } WHERE { ?s mkv:causes ?o }", graphs=["curated"])
+    assert {(t.subject.value, t.object.value) for t in curated} == facts
 
 
 # ---------------------------------------------------------------------------- ResultTable
@@ -216,8 +226,30 @@ def test_entity_lists_edges_with_evidence(real_graph, cur, article):
         assert edge["sentence"] and edge["statement"]
 
 
+def primary(types, order) -> str:
+    """The documented rule of the one category scheme: the first of an entity's types in the order."""
+    return next(t for t in order if t in types)
+
+
 def test_counts_match_the_curation(real_graph, cur):
-    assert real_graph.counts() == dict(Counter(t for e in cur.entities for t in set(e.types)))
+    from kg.schema import CATEGORY_ORDER
+
+    # One category per entity (the one scheme), not one count per asserted class.
+    expected = Counter(primary(e.types, CATEGORY_ORDER) for e in cur.entities)
+    assert real_graph.counts() == dict(expected)
+    assert sum(real_graph.counts().values()) == len(cur.entities)
+
+
+def test_one_category_scheme_everywhere(real_graph, cur):
+    """counts(), the web entity index, the viz legend and the manifest agree."""
+    from kg.viz.model import build_view
+    from kg.web.pages import entities_context
+
+    counts = real_graph.counts()
+    assert {g["name"]: g["count"] for g in entities_context(real_graph.to_networkx())} == counts
+    legend = build_view(real_graph.to_networkx()).legend
+    assert {entry["category"]: entry["count"] for entry in legend} == counts
+    assert real_graph.manifest["entities_per_class"] == counts
 
 
 def test_path_html_escapes():

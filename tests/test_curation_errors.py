@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import kg
 from kg.build import build
 from kg.errors import CurationError
 
@@ -66,10 +67,25 @@ def test_duplicate_fact_is_refused(fixture_copy, tmp_path):
     start = text.index("- id: T4")
     end = text.index("- id: T5")
     facts.write_text(text + text[start:end].replace("id: T4", "id: T4b"), encoding="utf-8")
-    with pytest.raises(CurationError, match=r"duplicate fact: same subject, predicate and object as T4") as info:
+    with pytest.raises(CurationError, match=r"duplicate fact: same subject, predicate, object and quote as T4") as info:
         build(tmp_path / "out", data=fixture_copy, validate=False)
     assert info.value.record == "T4b"
     assert not (tmp_path / "out").exists()
+
+
+def test_second_evidence_for_the_same_edge_is_a_second_statement(fixture_copy, tmp_path):
+    """Two sentences may support one edge: one triple, two curated statements."""
+    facts = fixture_copy / "facts.yaml"
+    text = facts.read_text(encoding="utf-8")
+    start, end = text.index("- id: T4"), text.index("- id: T5")
+    second = text[start:end].replace("id: T4", "id: T4b").replace(
+        "quote: drowsiness and loss of coordination", "quote: drowsiness")
+    facts.write_text(text + second, encoding="utf-8")
+    build(tmp_path / "out", data=fixture_copy, validate=False)
+    g = kg.load(tmp_path / "out", build=False)
+    rows = g.sparql("""SELECT ?st WHERE { mk:clonazepam mkv:hasAdverseEffect mk:drowsiness .
+        ?st rdf:subject mk:clonazepam ; rdf:predicate mkv:hasAdverseEffect ; rdf:object mk:drowsiness }""")
+    assert sorted(r[0].rsplit("/", 1)[1] for r in rows.to_records()) == ["T4", "T4b"]
 
 
 def test_duplicate_ids_are_refused(fixture_copy, tmp_path):
