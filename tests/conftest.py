@@ -65,6 +65,20 @@ def article() -> str:
     return article_path().read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def hpo_build(tmp_path_factory) -> Path:
+    """The real curated graph with the HPO subset import (and its entailed graph), built once per
+    session; shared by the HPO tests, the one-graph questions and the differential hpo-* cases."""
+    out = tmp_path_factory.mktemp("hpo") / "build"
+    build(out, hpo="subset", validate=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def hpo_graph(hpo_build: Path) -> kg.api.KnowledgeGraph:
+    return kg.load(hpo_build, build=False)
+
+
 # ------------------------------------------------------------------ SPARQL servers
 # One private instance of each server per session (tests/servers.py); a module that
 # changes a server's graphs puts them back or pushes its own before use.

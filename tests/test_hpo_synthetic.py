@@ -431,20 +431,40 @@ def test_full_mode_imports_everything(hpo_dir):
 
 
 def test_curated_mappings_extend_the_subset(hpo_dir):
-    curated = [ox.Quad(ox.NamedNode(ENTITY + "something"), ox.NamedNode(SKOS + "exactMatch"),
+    curated = [ox.Quad(ox.NamedNode(ENTITY + "something"), ox.NamedNode(SKOS + "closeMatch"),
                        ox.NamedNode(OMIM + "100100"))]
     store = store_of(import_hpo("subset", curated, directory=hpo_dir))
     assert ask(store, f"ASK {{ <{OMIM}100100> a mkv:Disease ; mkv:hasPhenotype <{HP}0001250> }}")
 
 
+def test_an_exact_match_is_written_under_the_curated_iri(hpo_dir):
+    """One graph: the identifier a curated entity matches exactly is an alias of it. Its edges,
+    names and genes are written under the entity's IRI; its own IRI carries nothing."""
+    entity = ENTITY + "something"
+    curated = [ox.Quad(ox.NamedNode(entity), ox.NamedNode(SKOS + "exactMatch"), ox.NamedNode(OMIM + "100100")),
+               ox.Quad(ox.NamedNode(entity), ox.NamedNode(PREFIXES["rdfs"] + "label"), ox.Literal("something"))]
+    store = store_of(import_hpo("subset", curated, directory=hpo_dir))
+    assert ask(store, f"ASK {{ <{entity}> mkv:hasPhenotype <{HP}0001250> }}")
+    assert ask(store, f"ASK {{ <{GENE}999> mkv:geneAssociatedWith <{entity}> }}")
+    assert not ask(store, f"ASK {{ <{OMIM}100100> ?p ?o }}")
+    assert not ask(store, f"ASK {{ ?s ?p <{OMIM}100100> }}")
+    # The curated entity keeps its own type and label; the HPO name becomes a synonym.
+    assert not ask(store, f"ASK {{ <{entity}> a ?type }}")
+    assert not ask(store, f"ASK {{ <{entity}> rdfs:label ?label }}")
+    assert ask(store, f"ASK {{ <{entity}> skos:altLabel ?name }}")
+
+
 def test_pme_name_rule(hpo_dir):
     result = run_import("subset", [], directory=hpo_dir)
     assert [d for d, _ in result.stats.pme_rule] == ["OMIM:200200", "OMIM:254780", "ORPHA:501"]
-    assert not ask(store_of(result.quads), "ASK { ?d mkv:subtypeOf mk:progressive_myoclonus_epilepsy }")
+    assert not ask(store_of(result.quads), "ASK { ?d mkv:memberOf mk:progressive_myoclonus_epilepsy }")
     store = store_of(import_hpo("subset", PME_CURATED, directory=hpo_dir))
-    linked = {r[0] for r in select(store, """SELECT ?d WHERE { ?d mkv:subtypeOf mk:progressive_myoclonus_epilepsy .
-        ?st rdf:subject ?d ; rdf:object mk:progressive_myoclonus_epilepsy ; mkv:evidenceCode "KG-NAME-RULE" }""")}
+    # A disease joins its group with memberOf (the group's own relation), never subtypeOf.
+    linked = {r[0] for r in select(store, """SELECT ?d WHERE { ?d mkv:memberOf mk:progressive_myoclonus_epilepsy .
+        ?st rdf:subject ?d ; rdf:predicate mkv:memberOf ; rdf:object mk:progressive_myoclonus_epilepsy ;
+            mkv:evidenceCode "KG-NAME-RULE" }""")}
     assert linked == {OMIM + "200200", OMIM + "254780", ORPHA + "501"}
+    assert not ask(store, "ASK { ?d mkv:subtypeOf mk:progressive_myoclonus_epilepsy }")
 
 
 def test_output_is_deterministic_and_streams_identically(hpo_dir, tmp_path):
@@ -504,10 +524,18 @@ def test_build_with_synthetic_hpo_and_failed_rebuild_leaves_it(hpo_dir, tmp_path
     import kg
 
     graph = kg.load(out, build=False)
-    # The curated Lafora entity is linked to the imported diseases by its own mapping triples.
-    rows = graph.sparql("""SELECT ?d WHERE { mk:lafora_body_disease skos:exactMatch ?d . ?d a mkv:Disease }""",
-                        graphs=("curated", "hpo")).to_records()
+    # The diseases the curated Lafora entity matches exactly are that entity (one graph): their
+    # annotations hang from mk:lafora_body_disease, and their own IRIs reach the same answers as
+    # objects (entailed ExactAliasRule edges).
+    rows = graph.sparql("""SELECT ?d WHERE { mk:lafora_body_disease skos:exactMatch ?d }""").to_records()
     assert {r[0] for r in rows} == {OMIM + "254780", ORPHA + "501"}
+    assert not graph.sparql("ASK { ?d a mkv:Disease . FILTER(?d IN (OMIM:254780, ORPHA:501)) }").value
+    assert graph.sparql("ASK { mk:lafora_body_disease mkv:hasPhenotype ?p }", graphs=("hpo",)).value
+    genes = "SELECT ?g WHERE { ?g mkv:geneAssociatedWith %s }"
+    assert graph.sparql(genes % "mk:lafora_body_disease").to_records() == graph.sparql(genes % "ORPHA:501").to_records()
+    from kg.validation import validate_build
+
+    assert validate_build(out, shacl=False).conforms
     assert build(out, data=FIXTURE, hpo="subset", validate=False).skipped
     # A corrupt HPO file stops the rebuild; the previous build stays as it was.
     path = hpo_dir / "phenotype.hpoa"
