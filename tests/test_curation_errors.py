@@ -35,6 +35,12 @@ BROKEN = [
      "T4", ["outside the domain", "hasAdverseEffect"]),
     ("facts.yaml", "status: agrees\n- id: T5", "status: corrected\n- id: T5", "T4", ["correction", "reference"]),
     ("facts.yaml", "qualifiers: {firstLine: true}", "qualifiers: {firstline: true}", "T3", ["unknown qualifier"]),
+    # A kind of myoclonus is a phenotype: subtypeOf never crosses branches.
+    ("facts.yaml", "subject: posthypoxic_myoclonus\n  predicate: subtypeOf\n  object: myoclonus",
+     "subject: posthypoxic_myoclonus\n  predicate: subtypeOf\n  object: hypoxia", "T2",
+     ["subtypeOf links two entities of the same branch", "hypoxia"]),
+    ("facts.yaml", "reference: medlineplus-genetics-lafora", "reference: medlineplus-genetics-lafroa", "T6",
+     ["unknown reference", "medlineplus-genetics-lafroa", "references.yaml"]),
 ]
 
 
@@ -141,4 +147,20 @@ def test_shacl_failure_publishes_nothing(fixture_copy, tmp_path, monkeypatch):
 def test_statement_properties_cannot_be_used_as_fact_predicates(fixture_copy, tmp_path):
     _replace(fixture_copy / "facts.yaml", "predicate: hasAdverseEffect", "predicate: evidenceCode")
     with pytest.raises(CurationError, match="unknown predicate 'evidenceCode'"):
+        build(tmp_path / "out", data=fixture_copy, validate=False)
+
+
+def test_an_identifier_is_the_exact_match_of_one_entity_only(fixture_copy, tmp_path):
+    _replace(fixture_copy / "entities.yaml", '{id: "HP:0034360", match: exact, name: Action myoclonus}',
+             '{id: "HP:0001336", match: exact, name: Myoclonus}')
+    with pytest.raises(CurationError, match=r"HP:0001336: already an exact match of 'myoclonus'") as info:
+        build(tmp_path / "out", data=fixture_copy, validate=False)
+    assert info.value.record == "action_myoclonus"
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_reference_outside_https_is_refused(fixture_copy, tmp_path):
+    _replace(fixture_copy / "references.yaml", 'url: "https://www.ninds.nih.gov/disorders/myoclonus/myoclonus.htm"',
+             'url: "http://www.ninds.nih.gov/disorders/myoclonus/myoclonus.htm"')
+    with pytest.raises(CurationError, match=r"references.yaml:\d+ \[ninds-information-page\]: field 'url'"):
         build(tmp_path / "out", data=fixture_copy, validate=False)
