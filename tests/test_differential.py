@@ -74,8 +74,9 @@ def to_rdflib_term(term):
     if isinstance(term, ox.Literal):
         if term.language:
             return rdflib.Literal(term.value, lang=term.language)
-        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value)
-                              if term.datatype else None)
+        # rdflib tells "x" from "x"^^xsd:string apart; RDF 1.1 (and the parsed data) does not.
+        plain = not term.datatype or term.datatype.value == XSD + "string"
+        return rdflib.Literal(term.value, datatype=None if plain else rdflib.URIRef(term.datatype.value))
     raise TypeError(term)
 
 
