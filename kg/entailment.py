@@ -44,6 +44,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
@@ -189,13 +190,8 @@ def entail(curated: Iterable[ox.Quad], imported: Iterable[ox.Quad] = (), *, sche
     EntailmentResult
     """
     schema = schema or load_schema()
-    edges, types, mappings = graph_edges(curated, schema)
-    if imported:
-        more_edges, more_types, _ = graph_edges(imported, schema)
-        for key, sts in more_edges.items():
-            edges.setdefault(key, []).extend(sts)
-        for node, ts in more_types.items():
-            types.setdefault(node, set()).update(ts)
+    # One pass over both: an imported statement may reify a triple only the curated graph holds.
+    edges, types, mappings = graph_edges(itertools.chain(curated, imported), schema)
     return _derive(edges, types.get, mappings, schema)
 
 
@@ -262,6 +258,12 @@ def entail_store(store: ox.Store, curated: list[ox.Quad], *, schema: Schema | No
     schema = schema or load_schema()
     edges, types, mappings = graph_edges(curated, schema)
     hpo = ox.NamedNode(GRAPH_HPO)
+    subject = ox.NamedNode(_SUBJECT)
+    for (s, p, o), sts in edges.items():
+        # The import gives a curated triple HPO's statement, not a second copy of the triple.
+        st = imported_statement(s, p, o)
+        if next(iter(store.quads_for_pattern(ox.NamedNode(st), subject, None, hpo)), None) is not None:
+            sts.append(st)
     for prop in sorted(_edge_properties(schema)):
         for q in store.quads_for_pattern(None, ox.NamedNode(prop), None, hpo):
             if isinstance(q.object, ox.NamedNode):
@@ -274,10 +276,10 @@ def entail_store(store: ox.Store, curated: list[ox.Quad], *, schema: Schema | No
         if found is not None:
             return found
         try:
-            subject = ox.NamedNode(node)
+            term = ox.NamedNode(node)
         except ValueError:
             return None
-        found = {q.object.value[len(VOCAB):] for q in store.quads_for_pattern(subject, rdf_type, None, hpo)
+        found = {q.object.value[len(VOCAB):] for q in store.quads_for_pattern(term, rdf_type, None, hpo)
                  if q.object.value.startswith(VOCAB)}
         return found or None
 

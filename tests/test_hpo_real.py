@@ -76,7 +76,15 @@ def test_every_imported_edge_has_evidence(hpo_graph):
     edges = hpo_graph.sparql("""SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o .
         FILTER(STRSTARTS(STR(?p), STR(mkv:)) && isIRI(?o) && ?p != mkv:sourceDocument) }""", graphs=("hpo",))
     statements = hpo_graph.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?st a mkv:ImportedStatement }", graphs=("hpo",))
-    assert edges.to_records() == statements.to_records()
+    # A triple the curated graph already asserts gets HPO's statement but no second copy, so
+    # the union of the graphs holds each triple once.
+    again = hpo_graph.sparql("""SELECT (COUNT(*) AS ?n) WHERE { ?st a mkv:ImportedStatement ;
+        rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o . GRAPH <https://w3id.org/myoclonus-kg/graph/curated> { ?s ?p ?o } }""")
+    assert again.to_records()[0][0] > 0
+    assert edges.to_records()[0][0] + again.to_records()[0][0] == statements.to_records()[0][0]
+    twice = hpo_graph.sparql("""ASK { GRAPH <https://w3id.org/myoclonus-kg/graph/curated> { ?s ?p ?o }
+        GRAPH <https://w3id.org/myoclonus-kg/graph/hpo> { ?s ?p ?o } }""")
+    assert twice.value is False
 
 
 def test_annotations_match_the_file(hpo_graph):
@@ -86,7 +94,8 @@ def test_annotations_match_the_file(hpo_graph):
     want = {(node(r["database_id"]), node(r["hpo_id"])) for r in raw.positive() if r["database_id"] in imported}
     want |= {(node(r["database_id"]), node(r["onset"])) for r in raw.positive()
              if r["database_id"] in imported and r["onset"]}
-    edges = hpo_graph.sparql("""SELECT ?d ?t WHERE { ?d mkv:hasPhenotype|mkv:hasInheritance|mkv:hasOnset|mkv:hasCourse ?t }""",
+    edges = hpo_graph.sparql("""SELECT ?d ?t WHERE { ?st a mkv:ImportedStatement ; rdf:subject ?d ; rdf:object ?t ;
+        rdf:predicate ?p . FILTER(?p IN (mkv:hasPhenotype, mkv:hasInheritance, mkv:hasOnset, mkv:hasCourse)) }""",
                              graphs=("hpo",)).to_records()
     assert set(edges) == want
     positive = {(r["database_id"], r["hpo_id"]) for r in raw.positive()}

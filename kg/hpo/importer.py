@@ -133,6 +133,8 @@ class _Curated:
     canonical: dict[str, str] = field(default_factory=dict)
     #: Curated entity IRI -> its names (label and synonyms), case-folded.
     names: dict[str, set[str]] = field(default_factory=dict)
+    #: The curated graph's edges between IRIs, as ``"s|p|o"``.
+    edges: set[str] = field(default_factory=set)
 
 
 _ALIAS_PREFIXES = ("HP", "NCBIGene") + IMPORTED_PREFIXES
@@ -154,6 +156,7 @@ def aliases(curated: Iterable[ox.Quad] | None) -> dict[str, str]:
 
 def _curated_view(curated: Iterable[ox.Quad] | None) -> _Curated:
     mapped: set[str] = set()
+    edges: set[str] = set()
     canonical: dict[str, str] = {}
     names: dict[str, set[str]] = {}
     has_pme = False
@@ -172,7 +175,9 @@ def _curated_view(curated: Iterable[ox.Quad] | None) -> _Curated:
             has_pme = True
         elif p in (RDFS_LABEL, SKOS + "altLabel") and q.subject.value.startswith(ENTITY):
             names.setdefault(q.subject.value, set()).add(q.object.value.casefold())
-    return _Curated(mapped, has_pme, canonical, names)
+        elif p.startswith(VOCAB) and isinstance(q.object, ox.NamedNode):
+            edges.add(f"{q.subject.value}|{p}|{q.object.value}")
+    return _Curated(mapped, has_pme, canonical, names, edges)
 
 
 def _term_types(term: str, roots: dict[str, set[str]]) -> tuple[str, ...]:
@@ -328,7 +333,9 @@ def _emit(mode: str, curated: Iterable[ox.Quad] | None, files: HPOFiles, progres
     # ------------------------------------------------------------- emitting
     progress.say("building the HPO graph")
     source = source_iri(release)
-    sink = QuadSink(source, consumer)
+    # An edge the curated graph already asserts (e.g. Lafora body disease has phenotype dementia)
+    # gets HPO's statement, not a second copy of the triple.
+    sink = QuadSink(source, consumer, asserted=view.edges)
     sink.node(source, ["SourceDocument"],
               f"Human Phenotype Ontology release {release} (hp.obo {onto.data_version}, "
               f"phenotype.hpoa version {hpoa_release}, genes_to_phenotype.txt)")

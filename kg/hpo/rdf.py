@@ -103,9 +103,15 @@ class QuadSink:
         file's ``write``); call :meth:`close` to flush the last batch.
     graph : str
         The named graph (default: the HPO graph).
+    asserted : set of str, optional
+        Edges (``"s|p|o"``) another graph already asserts: :meth:`edge` writes only their
+        statement (the evidence), not the triple again, so a query over the union of the graphs
+        sees each triple once.
     """
 
-    def __init__(self, source: str, consumer: Callable[[str], object], graph: str = GRAPH_HPO) -> None:
+    def __init__(self, source: str, consumer: Callable[[str], object], graph: str = GRAPH_HPO,
+                 asserted: set[str] | None = None) -> None:
+        self._asserted = asserted or set()
         self._tail = " <" + graph + "> .\n"
         self._source = "<" + source + ">"
         self._consumer = consumer
@@ -182,10 +188,10 @@ class QuadSink:
         t = self._tail
         head = self._st_head
         sub = "<" + st + ">"
-        parts = ["<", s, "> <", p, "> <", o, ">", t,
-                 sub, head[0], sub, head[1], sub, head[2], s, head[5], sub, head[3], p, head[5],
-                 sub, head[4], o, head[5]]
-        lines = 6
+        parts = [] if key in self._asserted else ["<", s, "> <", p, "> <", o, ">", t]
+        lines = 5 + (0 if key in self._asserted else 1)
+        parts += [sub, head[0], sub, head[1], sub, head[2], s, head[5], sub, head[3], p, head[5],
+                  sub, head[4], o, head[5]]
         lit = self._lit
         for prop, values in ((self._ev, evidence), (self._pub, publications), (self._freq, frequencies)):
             for value in sorted(set(values)):
