@@ -62,7 +62,8 @@ def obo() -> tuple[dict[str, str], dict[str, set[str]], dict[str, set[str]]]:
                 parents[current].add(line[6:16])
             elif current and line == "is_obsolete: true":
                 obsolete.add(current)
-    live = {t: ps & (set(parents) - obsolete) for t, ps in parents.items() if t not in obsolete}
+    current = set(parents) - obsolete
+    live = {t: ps & current for t, ps in parents.items() if t not in obsolete}
     children: dict[str, set[str]] = {}
     for term, ps in live.items():
         for p in ps:

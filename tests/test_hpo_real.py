@@ -126,8 +126,7 @@ def test_pme_name_rule_links(hpo_graph):
     assert {E("lafora_body_disease"), iri("OMIM:254780"), iri("OMIM:254800"), iri("OMIM:611726")} <= expected
     found = hpo_graph.sparql("""SELECT ?d WHERE { ?d mkv:memberOf mk:progressive_myoclonus_epilepsy .
         ?st rdf:subject ?d ; rdf:predicate mkv:memberOf ; rdf:object mk:progressive_myoclonus_epilepsy ;
-            mkv:evidenceCode "KG-NAME-RULE" ; mkv:publication ?ref . FILTER(?ref = STR(?ref)) }""",
-                             graphs=("hpo",)).to_records()
+            mkv:evidenceCode "KG-NAME-RULE" ; mkv:publication ?ref . FILTER(?ref = STR(?ref)) }""").to_records()
     assert {r[0] for r in found} == expected
 
 
