@@ -376,10 +376,10 @@ class KnowledgeGraph:
 
         if not isinstance(term, ox.NamedNode) or term.value.startswith(ENTITY):
             return term
-        rows = self.engine.query("SELECT ?e WHERE { ?e skos:exactMatch ?id . "
+        rows = self.engine.query("SELECT ?id ?e WHERE { ?e skos:exactMatch ?id . "
                                  "FILTER(STRSTARTS(STR(?e), STR(mk:))) } ORDER BY ?e",
                                  bindings={"id": term}).to_records()
-        return ox.NamedNode(rows[0][0]) if rows else term
+        return ox.NamedNode(rows[0][1]) if rows else term
 
     # ------------------------------------------------------------------ graph
     def to_networkx(self, graphs: Iterable[str] | None = None):

@@ -551,10 +551,10 @@ def _expect_pme_inheritance(cur, labels):
     # Members of the group or of a subgroup (memberOf, then subtypeOf between groups).
     groups = subtypes_of(cur, "progressive_myoclonus_epilepsy")
     pme = {f.subject for f in facts(cur, "memberOf") if f.object in groups}
-    rows = [(E("autosomal_recessive"), E(f.subject), labels[f.subject], f.quote)
+    rows = [(E("progressive_myoclonus_epilepsy"), E("autosomal_recessive"), E(f.subject), labels[f.subject], f.quote)
             for f in facts(cur, "hasInheritance", obj="autosomal_recessive") if f.subject in pme]
-    assert "Lafora body disease" in {r[2] for r in rows}  # product spec: Lafora is AR
-    return ["inheritance", "disease", "label", "quote"], rows
+    assert "Lafora body disease" in {r[3] for r in rows}  # product spec: Lafora is AR
+    return ["group", "inheritance", "disease", "label", "quote"], rows
 
 
 def _expect_triggers(cur, labels):
@@ -567,9 +567,9 @@ def _expect_triggers(cur, labels):
 # -------- the one-graph questions on the curated graph (their HPO answers: test_one_graph.py)
 def _expect_causes_of_phenotype(cur, labels):
     kinds = subtypes_of(cur, "myoclonus")
-    rows = [(E(f.subject), labels[f.subject], E(f.object), labels[f.object], STATEMENT + f.id)
+    rows = [(E("myoclonus"), E(f.subject), labels[f.subject], E(f.object), labels[f.object], STATEMENT + f.id)
             for f in facts(cur, "causes") if f.object in kinds]
-    return ["cause", "label", "effect", "effectLabel", "derivedFrom"], rows
+    return ["phenotype", "cause", "label", "effect", "effectLabel", "derivedFrom"], rows
 
 
 def _diseases_with(cur, root: str) -> dict[str, set[str]]:
@@ -584,14 +584,14 @@ def _diseases_with(cur, root: str) -> dict[str, set[str]]:
 
 def _expect_diseases_with_phenotype(cur, labels):
     found = _diseases_with(cur, "myoclonus")
-    return ["disease", "label", "kinds"], [(E(d), labels[d], " | ".join(sorted(labels[k] for k in ks)))
-                                           for d, ks in found.items()]
+    return ["phenotype", "disease", "label", "kinds"], [
+        (E("myoclonus"), E(d), labels[d], " | ".join(sorted(labels[k] for k in ks))) for d, ks in found.items()]
 
 
 def _expect_forms_of_disease(cur, labels):
-    rows = [(E(f.subject), labels[f.subject], f.qualifiers.get("certainty", "asserted"), f.quote)
+    rows = [(E("epilepsy"), E(f.subject), labels[f.subject], f.qualifiers.get("certainty", "asserted"), f.quote)
             for f in facts(cur, "formOf", obj="epilepsy")]
-    return ["form", "label", "certainty", "quote"], rows
+    return ["disease", "form", "label", "certainty", "quote"], rows
 
 
 def _expect_genes_of_diseases_with_phenotype(cur, labels):
@@ -600,7 +600,8 @@ def _expect_genes_of_diseases_with_phenotype(cur, labels):
     for f in cur.facts:
         if f.predicate in ("causalGeneFor", "geneAssociatedWith") and f.object in diseases:
             per_gene.setdefault(f.subject, set()).add(f.object)
-    return ["gene", "symbol", "diseases"], [(E(g), labels[g], len(ds)) for g, ds in per_gene.items()]
+    return ["phenotype", "gene", "symbol", "diseases"], [(E("myoclonus"), E(g), labels[g], len(ds))
+                                                         for g, ds in per_gene.items()]
 
 
 def _group_members(cur, group: str) -> set[str]:
@@ -614,7 +615,8 @@ def _group_members(cur, group: str) -> set[str]:
 
 
 def _expect_group_members(cur, labels):
-    return ["disease", "label"], [(E(d), labels[d]) for d in _group_members(cur, "progressive_myoclonus_epilepsy")]
+    return ["group", "disease", "label"], [(E("progressive_myoclonus_epilepsy"), E(d), labels[d])
+                                           for d in _group_members(cur, "progressive_myoclonus_epilepsy")]
 
 
 def _expect_inheritance_of_diseases_with_phenotype(cur, labels):
@@ -623,7 +625,8 @@ def _expect_inheritance_of_diseases_with_phenotype(cur, labels):
     for f in facts(cur, "hasInheritance"):
         if f.subject in diseases:
             per.setdefault(f.object, set()).add(f.subject)
-    return ["inheritance", "label", "diseases"], [(E(i), labels[i], len(ds)) for i, ds in per.items()]
+    return ["phenotype", "inheritance", "label", "diseases"], [(E("myoclonus"), E(i), labels[i], len(ds))
+                                                              for i, ds in per.items()]
 
 
 def _expect_kinds_of_myoclonus(cur, labels):
@@ -633,12 +636,13 @@ def _expect_kinds_of_myoclonus(cur, labels):
     hp = {e.id: sorted(m.curie for m in e.mappings if m.match in ("exact", "close") and m.curie.startswith("HP:"))
           for e in cur.entities}
     assert all(expand(c) for ids in hp.values() for c in ids)
-    return ["subtype", "label", "hpo"], [(E(k), labels[k], " | ".join(hp[k])) for k in kinds]
+    return ["kind", "subtype", "label", "hpo"], [(E("myoclonus"), E(k), labels[k], " | ".join(hp[k])) for k in kinds]
 
 
 def _expect_phenotypes_of_disease(cur, labels):
-    rows = {(E(f.object), labels[f.object], "curated") for f in facts(cur, "hasPhenotype", "lafora_body_disease")}
-    return ["phenotype", "label", "sources"], sorted(rows)
+    rows = {(E("lafora_body_disease"), E(f.object), labels[f.object], "curated")
+            for f in facts(cur, "hasPhenotype", "lafora_body_disease")}
+    return ["disease", "phenotype", "label", "sources"], sorted(rows)
 
 
 EXPECTED = {name[len("_expect_"):].replace("_", "-"): fn for name, fn in globals().items()

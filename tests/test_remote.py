@@ -319,7 +319,7 @@ def test_remote_graph_is_fetched_once(server, pushed, monkeypatch):
     graph.path("hypoxia", "clonazepam")
     graph.path("clonazepam", "drowsiness")
     graph.neighbors("myoclonus")
-    assert sum("CONSTRUCT" in q for q in calls) == 2  # curated and ontology, once each
+    assert sum("CONSTRUCT" in q for q in calls) == 3  # curated, ontology and entailed, once each
 
 
 @pytest.mark.parametrize("command", [

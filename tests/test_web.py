@@ -22,7 +22,7 @@ import pytest
 import rdflib
 
 from kg.build import build
-from kg.namespace import ENTITY, GRAPH_CURATED, GRAPH_HPO, GRAPH_ONTOLOGY
+from kg.namespace import ENTITY, GRAPH_CURATED, GRAPH_ENTAILED, GRAPH_HPO, GRAPH_ONTOLOGY
 from kg.web.testing import serve
 
 SPARQLWrapper = pytest.importorskip("SPARQLWrapper", reason="SPARQLWrapper is in the test extra")
@@ -203,11 +203,12 @@ def test_query_dataset_parameters(server):
     curated = n(call(server, "GET", q(count, **{"default-graph-uri": GRAPH_CURATED})))
     ontology = n(call(server, "POST", "/sparql?" + urllib.parse.urlencode({"default-graph-uri": GRAPH_ONTOLOGY}),
                       count, {"Content-Type": "application/sparql-query"}))
-    assert 0 < curated < everything and 0 < ontology < everything
-    assert curated + ontology == everything
+    entailed = n(call(server, "GET", q(count, **{"default-graph-uri": GRAPH_ENTAILED})))
+    assert 0 < curated < everything and 0 < ontology < everything and 0 < entailed < everything
+    assert curated + ontology + entailed == everything
     both = "/sparql?" + urllib.parse.urlencode([("query", count), ("default-graph-uri", GRAPH_CURATED),
                                                 ("default-graph-uri", GRAPH_ONTOLOGY)])
-    assert n(call(server, "GET", both)) == everything
+    assert n(call(server, "GET", both)) == curated + ontology
     named = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
     assert n(call(server, "GET", q(named, **{"named-graph-uri": GRAPH_ONTOLOGY}))) == ontology
     full = "/sparql?" + urllib.parse.urlencode([
