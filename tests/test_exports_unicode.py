@@ -123,7 +123,7 @@ def _with_texts(curation: Curation, labels: list[str], definitions: list[str]) -
     entities = list(curation.entities)
     for i, (label, definition) in enumerate(zip(labels, definitions)):
         entities[i] = dataclasses.replace(entities[i], label=label, definition=definition)
-    return Curation(entities, curation.facts, curation.exclusions)
+    return dataclasses.replace(curation, entities=entities)
 
 
 @FAST
