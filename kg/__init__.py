@@ -8,9 +8,7 @@ One entry point, :func:`load`, returns a :class:`~kg.api.KnowledgeGraph` over a 
 >>> graph.sparql("SELECT ?d WHERE { ?d mkv:treats mk:action_myoclonus }")   # doctest: +SKIP
 """
 
-__version__ = "0.1.0"
-
-from kg.errors import (  # noqa: E402
+from kg.errors import (
     BuildError,
     CurationError,
     EntityNotFoundError,
@@ -20,6 +18,7 @@ from kg.errors import (  # noqa: E402
     UnsafeQueryError,
     ValidationError,
 )
+from kg.version import __version__
 
 
 def load(path=None, **kwargs):

@@ -50,7 +50,7 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from kg.curation.identifiers import compress
+from kg.identifiers import compress
 from kg.namespace import ENTITY, GRAPH_CURATED, GRAPH_ENTAILED, GRAPH_HPO, PREFIXES, STATEMENT, VOCAB
 from kg.schema import PROVENANCE_CLASSES, Schema, load_schema
 

@@ -15,11 +15,11 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from kg.curation.identifiers import compress
-from kg.namespace import ENTITY, PREFIXES, SOURCE, STATEMENT, VOCAB
+from kg.identifiers import curie
 from kg.schema import PROVENANCE_CLASSES, Schema
+from kg.vocab import MKV, RDF, RDFS, SKOS, match_kind
 
-__all__ = ["NodeRow", "EdgeRow", "Tables", "make_tables", "curie", "MATCH_LABELS", "RESTATING_RULES"]
+__all__ = ["NodeRow", "EdgeRow", "Tables", "make_tables", "MATCH_LABELS", "RESTATING_RULES"]
 
 #: English labels of the SKOS mapping edges (between a curated and an imported entity).
 MATCH_LABELS = {"exactMatch": "is the same as", "closeMatch": "closely matches",
@@ -28,17 +28,6 @@ MATCH_LABELS = {"exactMatch": "is the same as", "closeMatch": "closely matches",
 
 #: Entailment rules whose edges restate another edge of the table (reversed, or to an alias).
 RESTATING_RULES = frozenset({"InverseRule", "SymmetryRule", "ExactAliasRule"})
-
-RDF, RDFS, SKOS = PREFIXES["rdf"], PREFIXES["rdfs"], PREFIXES["skos"]
-_MATCHES = {SKOS + m + "Match" for m in ("exact", "close", "broad", "narrow", "related")}
-
-
-def curie(iri: str) -> str:
-    """Compact an IRI with our prefixes (``mk:clonazepam``, ``HP:0001336``); else return it."""
-    for prefix, base in (("mk", ENTITY), ("mkv", VOCAB), ("mks", STATEMENT), ("mksrc", SOURCE)):
-        if iri.startswith(base):
-            return prefix + ":" + iri[len(base):]
-    return compress(iri) or iri
 
 
 @dataclass
@@ -115,8 +104,8 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
     >>> t.nodes["https://w3id.org/myoclonus-kg/entity/clonazepam"].label
     'clonazepam'
     """
-    domain_classes = {VOCAB + c for c in schema.classes if c not in PROVENANCE_CLASSES}
-    edge_props = {VOCAB + p for p, info in schema.properties.items()
+    domain_classes = {MKV.iri(c) for c in schema.classes if c not in PROVENANCE_CLASSES}
+    edge_props = {MKV.iri(p) for p, info in schema.properties.items()
                   if info.kind == "object" and not (info.domain & PROVENANCE_CLASSES)}
     by_subject: dict[str, list[tuple[str, object]]] = {}
     for q in quads:
@@ -124,7 +113,7 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
 
     nodes: dict[str, NodeRow] = {}
     for s, pos in by_subject.items():
-        types = [o.value[len(VOCAB):] for p, o in pos if p == RDF + "type" and o.value in domain_classes]
+        types = [MKV.local(o.value) or "" for p, o in pos if p == RDF.type and o.value in domain_classes]
         if types:
             ordered = sorted(set(types), key=lambda t: (len(schema.ancestors(t)) * -1, t))
             nodes[s] = NodeRow(s, ordered, category=schema.primary_class(ordered))
@@ -135,31 +124,30 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
         fields = dict()
         for p, o in pos:
             fields.setdefault(p, o)
-        if RDF + "subject" in fields and RDF + "predicate" in fields:
-            key = (fields[RDF + "subject"].value, fields[RDF + "predicate"].value,
-                   _value(fields[RDF + "object"]))
+        if RDF.subject in fields and RDF.predicate in fields:
+            key = (fields[RDF.subject].value, fields[RDF.predicate].value, _value(fields[RDF.object]))
             statements.setdefault(key, []).append(s)
 
     edges: list[EdgeRow] = []
     for s, node in nodes.items():
         for p, o in by_subject[s]:
-            if p == RDFS + "label":
+            if p == RDFS.label:
                 node.label = o.value
-            elif p == SKOS + "definition":
+            elif p == SKOS.definition:
                 node.definition = o.value
-            elif p == SKOS + "altLabel":
+            elif p == SKOS.altLabel:
                 node.synonyms.append(o.value)
-            elif p in _MATCHES:
+            elif match_kind(p) is not None:
                 node.xrefs.append(curie(o.value))
                 if o.value in nodes:
                     # A mapping between two entities of the graph (a curated entity and an
                     # imported one) is an edge too: the link between them, never a merge.
                     for st in statements.get((s, p, o.value), [""]):
-                        edges.append(_edge(s, p, o.value, st, by_subject.get(st, []), p[len(SKOS):]))
-            elif p == VOCAB + "characteristic":
+                        edges.append(_edge(s, p, o.value, st, by_subject.get(st, []), SKOS.local(p)))
+            elif p == MKV.characteristic:
                 node.characteristics.append(o.value)
-            elif p.startswith(VOCAB) and isinstance(o, ox.Literal):
-                node.values[p[len(VOCAB):]] = o.value
+            elif MKV.local(p) and isinstance(o, ox.Literal):
+                node.values[MKV.local(p) or ""] = o.value
             elif p in edge_props and o.value in nodes:
                 for st in statements.get((s, p, o.value), [""]):
                     row = _edge(s, p, o.value, st, by_subject.get(st, []), sources=by_subject)
@@ -174,10 +162,10 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
 
 def _edge(s: str, p: str, o: str, statement: str, fields: list[tuple[str, object]],
           name: str | None = None, sources: dict | None = None) -> EdgeRow:
-    row = EdgeRow(s, name or p[len(VOCAB):], o, statement)
+    row = EdgeRow(s, name or MKV.local(p) or p, o, statement)
     publications: list[str] = []
     for fp, fo in fields:
-        name = fp[len(VOCAB):] if fp.startswith(VOCAB) else None
+        name = MKV.local(fp)
         if name == "evidenceQuote":
             row.quote = fo.value
         elif name == "quoteStart":
@@ -195,7 +183,7 @@ def _edge(s: str, p: str, o: str, statement: str, fields: list[tuple[str, object
         elif name == "sourceDocument":
             row.source = fo.value
             for sp, so in (sources or {}).get(fo.value, ()):
-                if sp == VOCAB + "sourceVersion":
+                if sp == MKV.sourceVersion:
                     row.source_version = so.value
         elif name == "verificationSource":
             row.status, row.reference = "mapping", fo.value
@@ -208,12 +196,10 @@ def _edge(s: str, p: str, o: str, statement: str, fields: list[tuple[str, object
         elif name == "identifierName":
             row.identifier_name = fo.value
         elif name == "entailedBy":
-            row.rule = fo.value[len(VOCAB):] if fo.value.startswith(VOCAB) else fo.value
+            row.rule = MKV.local(fo.value) or fo.value
         elif name == "derivedFrom":
             row.derived_from.append(fo.value)
-        elif name in ("firstLine", "certainty", "frequency"):
-            row.qualifiers[name] = fo.value
-        elif name == "inContext":
+        elif name in ("firstLine", "certainty", "frequency", "inContext"):
             row.qualifiers[name] = fo.value
     if row.evidence_codes:
         row.evidence_codes.sort()

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 import kg
-from kg.curation.identifiers import expand
+from kg.identifiers import expand
 import kg.build.builder as builder
 from kg.errors import KGError, QueryError
 from kg.namespace import ENTITY, GRAPH_CURATED, GRAPH_ONTOLOGY, VOCAB

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kg.curation import load_curation
-from kg.curation.identifiers import CHECKED_BY_HPO, check_curie
+from kg.identifiers import CHECKED_BY_HPO, check_curie
 
 
 def _hpo_dir() -> Path:

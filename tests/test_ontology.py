@@ -12,9 +12,9 @@ import rdflib
 import yaml
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg.namespace import VOCAB
+import kg.vocab as vocab
 from kg.resources import ontology_dir
-from kg.vocab import MKV
+from kg.vocab import MKV, VOCAB
 
 BIOLINK = "https://w3id.org/biolink/vocab/"
 
@@ -46,13 +46,35 @@ def test_ontology_and_shapes_parse():
 
 
 def test_closed_namespace_equals_the_ontology():
-    assert set(MKV.__annotations__) == declared_terms()
+    assert set(MKV.terms()) == declared_terms()
+
+
+@pytest.mark.parametrize("name", ["RDF", "RDFS", "OWL", "XSD", "SKOS", "DCTERMS", "VOID"])
+def test_standard_vocabularies_are_real_terms(name):
+    # rdflib's closed namespaces of the W3C and DCMI vocabularies are the reference.
+    import rdflib.namespace
+
+    reference = getattr(rdflib.namespace, name)
+    ours = getattr(vocab, name)
+    assert ours.base == str(reference)
+    for local, iri in ours.terms().items():
+        assert iri in reference, f"{name}.{local} is not a term of {reference}"
 
 
 def test_misspelt_term_raises():
-    assert str(MKV.treats) == VOCAB + "treats"
+    assert MKV.treats == VOCAB + "treats"
     with pytest.raises(AttributeError):
         MKV.treat  # noqa: B018
+    with pytest.raises(KeyError):
+        MKV.iri("treat")
+
+
+def test_vocabulary_needs_no_rdflib():
+    import subprocess
+    import sys
+
+    code = "import sys, kg.vocab; sys.exit('rdflib' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
 @pytest.mark.parametrize("term", sorted(declared_terms()))

@@ -115,7 +115,7 @@ def subtypes_of(cur, root: str, *, reflexive: bool = True) -> set[str]:
 
 def aliases(cur) -> dict[str, list[str]]:
     """Entity id -> the IRIs of the HP/OMIM/ORPHA/NCBIGene identifiers it matches exactly."""
-    from kg.curation.identifiers import expand
+    from kg.identifiers import expand
 
     return {e.id: [expand(m.curie) for m in e.mappings if m.match == "exact"
                    and m.curie.split(":")[0] in ("HP", "OMIM", "ORPHA", "NCBIGene")] for e in cur.entities}
@@ -630,7 +630,7 @@ def _expect_inheritance_of_diseases_with_phenotype(cur, labels):
 
 
 def _expect_kinds_of_myoclonus(cur, labels):
-    from kg.curation.identifiers import expand
+    from kg.identifiers import expand
 
     kinds = subtypes_of(cur, "myoclonus", reflexive=False)
     hp = {e.id: sorted(m.curie for m in e.mappings if m.match in ("exact", "close") and m.curie.startswith("HP:"))

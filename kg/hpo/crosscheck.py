@@ -35,7 +35,7 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from kg.curation.identifiers import compress
+from kg.identifiers import compress
 from kg.hpo.annotations import read_genes, read_hpoa
 from kg.hpo.files import locate, obo_data_version
 from kg.hpo.obo import Ontology, read_obo

@@ -18,7 +18,7 @@ Two modes:
 an HP, OMIM, ORPHA or NCBIGene id) is an alias of that entity: the import writes the
 entity's IRI wherever the identifier's would go (its edges, its synonyms and cross-references;
 not its type or label, which the curated entity already has). Every other imported node keeps
-its identifier's own IRI (``kg.curation.identifiers``). So the curated myoclonus *is* HPO's
+its identifier's own IRI (``kg.identifiers``). So the curated myoclonus *is* HPO's
 Myoclonus: the HPO subtypes, diseases and genes hang from ``mk:myoclonus``, and the entailed
 graph (:mod:`kg.entailment`) adds the edges that let a query name either IRI. Every edge is
 reified with its evidence (see :mod:`kg.hpo.rdf`); rows qualified ``NOT`` are never asserted
@@ -40,7 +40,7 @@ from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
-from kg.curation.identifiers import ID_PATTERNS, check_curie, compress
+from kg.identifiers import ID_PATTERNS, check_curie, compress
 from kg.errors import KGError
 from kg.hpo.annotations import read_genes, read_hpoa
 from kg.hpo.branches import BRANCH_EVIDENCE, MYOCLONIC_SEIZURE_ROOTS, MYOCLONUS
@@ -76,7 +76,7 @@ _HP = PREFIXES["HP"]
 
 
 def hp_iri(curie: str) -> str:
-    """The IRI of a checked ``HP:`` id (same as :func:`kg.curation.identifiers.expand`)."""
+    """The IRI of a checked ``HP:`` id (same as :func:`kg.identifiers.expand`)."""
     return _HP + curie[3:]
 
 

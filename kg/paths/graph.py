@@ -11,7 +11,8 @@ import pyoxigraph as ox
 from kg.errors import EntityNotFoundError
 from kg.namespace import ENTITY
 from kg.schema import Schema
-from kg.tables import MATCH_LABELS, curie, make_tables
+from kg.identifiers import curie
+from kg.tables import MATCH_LABELS, make_tables
 
 __all__ = ["to_networkx", "EntityIndex"]
 

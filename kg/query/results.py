@@ -18,7 +18,7 @@ from xml.sax.saxutils import quoteattr
 import pyoxigraph as ox
 
 from kg.errors import KGError
-from kg.tables import curie
+from kg.identifiers import curie
 
 __all__ = ["ResultTable", "AskResult", "GraphResult", "term_to_python", "RESULT_FORMATS", "GRAPH_FORMATS"]
 

@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from kg import __version__
+from kg.version import __version__
 from kg.remote.digest import DigestSession, digest_challenge
 from kg.remote.errors import RemoteError, RemoteQueryError
 

@@ -192,7 +192,7 @@ def _edge_details(graph: nx.MultiDiGraph, ids: dict, u, v, data: dict) -> dict:
         sentence = edge_sentence(graph, u, v, data)
     except KeyError:
         sentence = f"{graph.nodes[u].get('label', u)} {data.get('label', '')} {graph.nodes[v].get('label', v)}"
-    from kg.tables import curie
+    from kg.identifiers import curie
 
     return {"from": ids[u], "to": ids[v], "predicate": _text(data.get("predicate")),
             "label": _text(data.get("label") or data.get("predicate")),

