@@ -192,8 +192,9 @@ def test_every_atomic_swap_replaces_exactly(swap, target, server, pushed, real_b
     assert not [g for g in _server_graphs(server) if "-upload-" in g]
 
 
-def test_push_one_graph_only(target, server, pushed, real_build):
-    report = push(real_build, target.endpoints, graphs=["ontology"], swap="insert", client=target.client())
+@pytest.mark.parametrize("swap", ["auto", "insert"])
+def test_push_one_graph_only(swap, target, server, pushed, real_build):
+    report = push(real_build, target.endpoints, graphs=["ontology"], swap=swap, client=target.client())
     assert list(report.graphs) == [ONTOLOGY]
     assert _server_graphs(server)[ONTOLOGY] == pushed.graphs[ONTOLOGY]
     with pytest.raises(KGError, match="has no graph"):
