@@ -349,7 +349,13 @@ def _replace_section(path: Path, lines: list[str]) -> str:
 
 
 def _push_builds(args, say) -> list[Path]:
-    """The builds the push section measures: curated, the HPO subset, and ``--hpo`` (full)."""
+    """The builds the push section measures: ``--build`` directories as given, else curated,
+    the HPO subset, and ``--hpo`` (full), built here."""
+    if args.build:
+        for directory in args.build:
+            if not (directory / "kg.nq").is_file():
+                raise SystemExit(f"--build {directory}: no kg.nq there")
+        return list(args.build)
     builds, modes = [], ["none"] + (["subset"] if args.hpo != "none" else []) + (["full"] if args.hpo == "full" else [])
     for mode in modes:
         built, got, _ = _build(mode, args.work, say)
@@ -365,7 +371,7 @@ def main(argv: list[str] | None = None) -> str:
     ----------
     argv : list of str, optional
         Command-line arguments (``--hpo``, ``--repeat``, ``--work``, ``--out``,
-        ``--push-only``, ``--move-limit``, ``--no-shrink``).
+        ``--push-only``, ``--build``, ``--move-limit``, ``--no-shrink``).
 
     Returns
     -------
@@ -391,6 +397,10 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--no-shrink", action="store_true",
                         help="skip the push that shrinks the full HPO graph to the subset (millions of "
                              "removals in one transaction: minutes and gigabytes on the server)")
+    parser.add_argument("--build", type=Path, action="append", default=[],
+                        help="with --push-only: measure this existing build directory (its kg.nq) instead of "
+                             "building; repeatable, smallest first; the directory names hpo-subset and hpo-full "
+                             "turn on the pushes that change one into the other")
     parser.add_argument("--push-only", "--push-vs-bulk-only", action="store_true",
                         help="measure only kg push against each engine's bulk loader and replace that "
                              "section of the results file")

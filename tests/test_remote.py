@@ -647,6 +647,7 @@ def test_readers_never_see_a_graph_missing_or_half_loaded(target, server, pushed
     state2 = {CURATED: state0[CURATED] - 200 + size - 3_000, ONTOLOGY: state0[ONTOLOGY], extra.value: size}
     state3 = {**state0, extra.value: size}  # a push only touches the graphs of its file
     seen_torn: list[str] = []
+    wrong_after: list[str] = []
     try:
         for source, old, new in ((grown, state0, state1), (edited, state1, state2), (real_build, state2, state3)):
             reader = _Reader(server, graphs)
@@ -655,7 +656,15 @@ def test_readers_never_see_a_graph_missing_or_half_loaded(target, server, pushed
                 while not reader.seen and not reader.errors:
                     time.sleep(0.01)
                 start = time.monotonic()
-                report = push(source, target.endpoints, client=target.client(timeout=600))
+                try:
+                    report = push(source, target.endpoints, client=target.client(timeout=600))
+                except RemoteError as exc:
+                    # Virtuoso, measured: once in four runs, DROP + ADD under this reader
+                    # left a graph with more triples than pushed; the final check caught it.
+                    if target.name != "virtuoso" or "do not hold what was pushed" not in str(exc):
+                        raise
+                    wrong_after.append(f"{source.name}: {exc}")
+                    break
                 end = time.monotonic()
                 time.sleep(0.2)
             finally:
@@ -676,11 +685,16 @@ def test_readers_never_see_a_graph_missing_or_half_loaded(target, server, pushed
             assert len(during) >= 3, f"the reader got only {len(during)} answers during the push"
     finally:
         _drop_graph(target, extra.value)
+        if wrong_after:
+            push(real_build, target.endpoints, client=target.client(timeout=600))  # no reader: repairs
     assert _server_graphs(server) == pushed.graphs
+    if wrong_after:
+        pytest.xfail("a Virtuoso push under a reader ended with the graphs wrong (caught by its final "
+                     "check; docs/remote.md): " + "; ".join(wrong_after + seen_torn))
     if seen_torn:
         # Virtuoso 7.2.5 runs the swap as one transaction (a failure rolls all of it back), but
-        # its readers (READ COMMITTED, row locks) can catch the commit half-way: measured about
-        # 1 answer in 3,000 to 5,000 while a reader polls without pause (docs/remote.md).
+        # its readers (READ COMMITTED, row locks) can catch the commit half-way: measured from
+        # none to about 1 answer in 50 while a reader polls without pause (docs/remote.md).
         pytest.xfail("Virtuoso's readers saw a swap half-committed: " + "; ".join(seen_torn))
 
 
