@@ -1,31 +1,26 @@
-"""Benchmark of the remote backend (one run): push throughput, bulk load, queries remote vs embedded.
+"""Benchmark of the remote backend (one run): push against the bulk loaders, queries remote vs embedded.
 
-For the largest graph available (a full-HPO build if the HPO import works here, else the
-curated graph), against an ``oxigraph serve`` started on a free loopback port:
-
-* ``kg push`` (atomic: temporary graph + MOVE) — triples per second, with the upload and
-  the swap timed apart (only up to ``--atomic-limit`` triples: beyond, the MOVE takes
-  too long and too much memory on Oxigraph), and ``kg push --swap none`` (straight into
-  the graphs);
-* ``oxigraph load --location DIR --file kg.nq`` of the same file (the offline bulk loader);
+* **Push at bulk speed?** (:func:`push_speed`): for the curated build, the HPO subset and the
+  full HPO build, on the same ``kg.nq``: ``kg push`` (atomic, and ``--swap none``), each in a
+  fresh process against a fresh server, against each engine's own offline bulk loader
+  (``oxigraph load``; Virtuoso's ``ld_dir`` + ``rdf_loader_run`` + ``checkpoint`` when
+  ``virtuoso-opensource-7`` is installed): seconds, triples per second, the ratio of
+  throughputs, and the peak resident memory of the server and of the client;
 * every named query, embedded store vs the server (median of ``--repeat`` runs), and whether
-  the answers are the same multiset of rows;
-* a path: the first one on the server includes fetching the graph (once per process);
-* **push vs bulk loader** (:func:`push_vs_bulk`), for each engine (Oxigraph, Virtuoso) and
-  each build (curated, and the HPO build): ``kg push`` (atomic, and ``--swap none``) against
-  the engine's own offline loader on the same ``kg.nq`` (``oxigraph load``; Virtuoso's
-  ``ld_dir`` + ``rdf_loader_run`` + ``checkpoint``), as a ratio of times.
+  the answers are the same multiset of rows, on the ``--hpo`` build bulk-loaded into
+  ``oxigraph serve``;
+* a path: the first one on the server includes fetching the graph (once per process).
 
-The Markdown table goes to ``bench/results/remote.md`` and is printed.
+The Markdown tables go to ``bench/results/remote.md`` and are printed.
 
-Run with ``.venv/bin/python -m bench.bench_remote [--hpo full|subset|none] [--repeat 3]``;
-``--push-vs-bulk-only`` measures only the last part and replaces that section of the
-results file. :func:`main` is what ``bench/run.py`` calls.
+Run with ``.venv/bin/python -m bench.bench_remote [--hpo full|subset|none] [--repeat 3]
+[--work DIR]``; ``--push-only`` measures only the push section and replaces that section of
+the results file. :func:`main` is what ``bench/run.py`` calls.
 
 Examples
 --------
 >>> import bench.bench_remote as b
->>> b.main(["--hpo", "none", "--repeat", "1", "--out", "/tmp/remote.md"])  # doctest: +SKIP
+>>> b.main(["--hpo", "none", "--push-only", "--out", "/tmp/remote.md"])  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -41,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -65,46 +59,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class _Server:
-    """``oxigraph serve`` on a fresh directory and a free loopback port."""
-
-    def __init__(self, location: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([_oxigraph(), "serve", "--location", str(location),
-                                      "--bind", f"127.0.0.1:{self.port}"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + "/query?query=ASK%7B%7D", timeout=2) as r:
-                    r.read()
-                    break
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    raise SystemExit(f"oxigraph serve did not start at {self.url}")
-                time.sleep(0.1)
-
-    def peak_memory(self) -> str:
-        """The server's peak resident memory so far (Linux), or '?'."""
-        try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return f"{int(line.split()[1]) / 1e6:,.1f} GB"
-        except (OSError, ValueError, IndexError):
-            pass
-        return "?"
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def _build(mode: str, directory: Path, say) -> tuple[Path, str, str]:
@@ -158,7 +112,7 @@ def _size(path: Path) -> str:
     return f"{path.stat().st_size / 1e6:,.0f} MB"
 
 
-#: The section of the results file written by :func:`push_vs_bulk`.
+#: The section of the results file written by :func:`push_speed`.
 _SECTION = ("<!-- push-vs-bulk -->", "<!-- /push-vs-bulk -->")
 
 
@@ -169,11 +123,68 @@ def _load_average() -> str:
         return "?"
 
 
-def push_vs_bulk(builds: list[Path], work: Path, say, batch_size: int = 50_000) -> list[str]:
+def _peak_kb(pid: int) -> int:
+    """A process's peak resident memory so far, in kB (Linux ``VmHWM``), or 0."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().split("\n"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _run(command: list[str], env: dict | None = None) -> tuple[float, int, str]:
+    """Run a command; return its wall time, its peak resident memory (kB, polled) and stdout."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _peak_kb(proc.pid))
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command[:4])} … failed ({proc.returncode}): {err[-2000:]}")
+    return seconds, peak, out
+
+
+def _kg_push(build: Path, target, swap: str) -> tuple[float, int, dict[str, int]]:
+    """``kg push`` in a fresh process (as a user runs it): wall time, peak RSS (kB), graphs."""
+    seconds, peak, out = _run([sys.executable, "-m", "kg", "push", *target.push_args, "--out", str(build),
+                               "--swap", swap, "--timeout", "3600", "-q"], env=target.env)
+    graphs = {}
+    for line in out.split("\n"):
+        iri, _, count = line.partition("\t")
+        if count:
+            graphs[iri] = int(count)
+    return seconds, peak, graphs
+
+
+#: Virtuoso's TransactionAfterImageLimit in the benchmark's instances: its default (50 MB)
+#: refuses the swap of the full HPO graph (docs/remote.md).
+_AFTER_IMAGE = 2_000_000_000
+
+
+def _gb(kb: int) -> str:
+    return f"{kb / 1e6:,.2f} GB" if kb else "?"
+
+
+def push_speed(builds: list[Path], work: Path, say, *, move_limit: int = 10_000_000,
+               shrink: bool = True) -> list[str]:
     """Time ``kg push`` against each engine's own bulk loader on the same ``kg.nq``.
 
-    For Oxigraph every measurement gets a fresh server or directory; for Virtuoso one
-    private instance (``tests/servers.py``) whose graphs are cleared between measurements.
+    Every push runs as ``kg push`` in a fresh process. Each measurement gets a fresh server
+    (Oxigraph: a new store; Virtuoso: a new private instance), so its peak memory
+    (``VmHWM``) is its own. For Oxigraph: ``oxigraph load`` (the bulk loader, server stopped),
+    the first push (the default ``diff`` swap, to an empty server), the same push again (the
+    server already holds it), ``--swap none``, and ``--swap move`` (the design before the
+    ``diff`` swap: whole copies and one MOVE; only up to ``move_limit`` triples); between the
+    HPO subset and the full HPO build, a push that grows the graph (subset on the server, full
+    pushed) and, with ``shrink``, one that shrinks it (the reverse: millions of removals, one
+    transaction). For Virtuoso: ``ld_dir`` + ``rdf_loader_run`` + ``checkpoint``, the first
+    push (``move``: copies, then DROP + ADD), the same push again, and ``--swap none``.
 
     Returns
     -------
@@ -181,77 +192,141 @@ def push_vs_bulk(builds: list[Path], work: Path, say, batch_size: int = 50_000) 
         The Markdown lines of the section.
     """
     sys.path.insert(0, str(HERE.parent))
-    from kg.query.engine import GRAPHS
-    from kg.remote import push
-    from tests.servers import Oxigraph, Target, Virtuoso, load
+    from tests.servers import Oxigraph, Target, Virtuoso
 
-    rows = []
-    version = "?"
+    started_load = _load_average()
+    rows: list[tuple] = []  # (engine, build label, what, triples, seconds, bulk seconds, server kB, client kB)
+    versions = {"oxigraph": subprocess.run([_oxigraph(), "--version"], capture_output=True, text=True).stdout.strip(),
+                "virtuoso": None}
+    triples_of = {}
     for build_dir in builds:
         nq = build_dir / "kg.nq"
-        triples = sum(1 for _ in open(nq, "rb"))
+        triples = sum(1 for _ in ox_quads(nq))
+        triples_of[build_dir.name] = triples
         label = f"{build_dir.name} ({triples:,} triples, {_size(nq)})"
-        # ---- Oxigraph
-        timings = {}
-        for swap in ("move", "none"):
-            with Oxigraph(work / f"ox-{build_dir.name}-{swap}") as server:
-                say(f"oxigraph: kg push --swap {swap} of {build_dir.name}")
-                target = Target(server)
-                report = push(build_dir, target.endpoints, batch_size=batch_size, swap=swap,
-                              client=target.client())
-                timings[swap] = report.seconds
-            shutil.rmtree(work / f"ox-{build_dir.name}-{swap}")
+        # ---------------------------------------------------------------- Oxigraph
         say(f"oxigraph load of {build_dir.name}")
-        start = time.perf_counter()
-        load(_oxigraph(), work / f"ox-{build_dir.name}-load", nq)
-        timings["bulk"] = time.perf_counter() - start
-        shutil.rmtree(work / f"ox-{build_dir.name}-load")
-        rows.append(("Oxigraph", label, triples, timings))
-        # ---- Virtuoso
+        loaded = work / f"ox-{build_dir.name}-load"
+        bulk, bulk_kb, _ = _run([_oxigraph(), "load", "--location", str(loaded), "--file", str(nq)])
+        shutil.rmtree(loaded)
+        rows.append(("Oxigraph", label, "`oxigraph load` (bulk loader, server stopped)", triples, bulk, bulk,
+                     bulk_kb, None))
+        plans = [("diff", "`kg push` (atomic, `diff`): first push, empty server", True),
+                 ("none", "`kg push --swap none` (not atomic), empty server", False)]
+        if triples <= move_limit:
+            plans.append(("move", "`kg push --swap move` (atomic: copies + one MOVE; the design before)", False))
+        for swap, what, again in plans:
+            location = work / f"ox-{build_dir.name}-{swap}"
+            with Oxigraph(location) as server:
+                target = Target(server)
+                say(f"oxigraph: kg push --swap {swap} of {build_dir.name}")
+                seconds, client_kb, graphs = _kg_push(build_dir, target, swap)
+                assert sum(graphs.values()) == triples, graphs
+                rows.append(("Oxigraph", label, what, triples, seconds, bulk, _peak_kb(server.proc.pid), client_kb))
+                if again:
+                    say(f"oxigraph: kg push of {build_dir.name} again")
+                    seconds, client_kb, graphs = _kg_push(build_dir, target, swap)
+                    rows.append(("Oxigraph", label, "`kg push` again: the server holds it (read back, compare, "
+                                 "write nothing)", triples, seconds, bulk, _peak_kb(server.proc.pid), client_kb))
+            shutil.rmtree(location, ignore_errors=True)
+        # ---------------------------------------------------------------- Virtuoso
         try:
-            virtuoso = Virtuoso(work / f"virtuoso-{build_dir.name}", max_seconds=3600)
+            virtuoso = Virtuoso(work / f"vt-{build_dir.name}-bulk", max_seconds=3600,
+                                after_image_limit=_AFTER_IMAGE)
         except BaseException as exc:  # noqa: BLE001 - pytest.skip when it is not installed
             say(f"Virtuoso not measured: {exc}")
             continue
         try:
-            version = virtuoso.sql("SELECT sys_stat ('st_dbms_ver');").split("\n")
-            version = next((line.strip() for line in version if line.strip()[:2].isdigit()), "?")
-            target = Target(virtuoso)
-            clear = "\n".join(f"SPARQL CLEAR GRAPH <{iri}>;" for iri in GRAPHS.values())
-            timings = {}
-            for swap in ("move", "none"):
-                say(f"virtuoso: kg push --swap {swap} of {build_dir.name}")
-                report = push(build_dir, target.endpoints, batch_size=batch_size, swap=swap,
-                              client=target.client(timeout=3600))
-                timings[swap] = report.seconds
-                virtuoso.sql(clear + "\ncheckpoint;")
+            out = virtuoso.sql("SELECT sys_stat ('st_dbms_ver');").split("\n")
+            versions["virtuoso"] = next((line.strip() for line in out if line.strip()[:2].isdigit()), "?")
             say(f"virtuoso bulk load of {build_dir.name}")
-            timings["bulk"] = virtuoso.bulk_load(nq)
-            counted = target_counts(target)
+            vbulk = virtuoso.bulk_load(nq)
+            counted = target_counts(Target(virtuoso))
             if sum(counted.values()) != triples:
                 raise SystemExit(f"the Virtuoso bulk load holds {counted}, not {triples} triples")
+            rows.append(("Virtuoso", label, "`ld_dir` + `rdf_loader_run` + `checkpoint` (bulk loader)", triples,
+                         vbulk, vbulk, _peak_kb(virtuoso.proc.pid), None))
         finally:
             virtuoso.stop()
-            shutil.rmtree(work / f"virtuoso-{build_dir.name}", ignore_errors=True)
-        rows.append(("Virtuoso", label, triples, timings))
+            shutil.rmtree(work / f"vt-{build_dir.name}-bulk", ignore_errors=True)
+        for swap, what, again in (("move", "`kg push` (atomic, `move`: copies, then DROP + ADD), empty server",
+                                   True),
+                                  ("none", "`kg push --swap none` (not atomic), empty server", False)):
+            directory = work / f"vt-{build_dir.name}-{swap}"
+            virtuoso = Virtuoso(directory, max_seconds=3600, after_image_limit=_AFTER_IMAGE)
+            try:
+                target = Target(virtuoso)
+                say(f"virtuoso: kg push --swap {swap} of {build_dir.name}")
+                seconds, client_kb, graphs = _kg_push(build_dir, target, swap)
+                assert sum(graphs.values()) == triples, graphs
+                rows.append(("Virtuoso", label, what, triples, seconds, vbulk, _peak_kb(virtuoso.proc.pid),
+                             client_kb))
+                if again:
+                    say(f"virtuoso: kg push of {build_dir.name} again")
+                    seconds, client_kb, graphs = _kg_push(build_dir, target, swap)
+                    rows.append(("Virtuoso", label, "`kg push` again (copies, then DROP + ADD)", triples, seconds,
+                                 vbulk, _peak_kb(virtuoso.proc.pid), client_kb))
+            finally:
+                virtuoso.stop()
+                shutil.rmtree(directory, ignore_errors=True)
+
+    # ------------------------------------------------ Oxigraph: a push that changes a big graph
+    by_name = {b.name: b for b in builds}
+    changes = []
+    if "hpo-subset" in by_name and "hpo-full" in by_name:
+        small, big = by_name["hpo-subset"], by_name["hpo-full"]
+        changes.append((small, big, "grows", "HPO subset on the server, full build pushed: "
+                        f"{triples_of[big.name] - triples_of[small.name]:,} additions, no removal (one bulk load)"))
+        if shrink:
+            changes.append((big, small, "shrinks", "full HPO on the server, subset build pushed: "
+                            f"{triples_of[big.name] - triples_of[small.name]:,} removals (one transaction)"))
+    change_rows = []
+    for before, pushed, verb, what in changes:
+        location = work / f"ox-{verb}"
+        say(f"oxigraph: a push that {verb} the graph")
+        with Oxigraph(location, preload=before / "kg.nq") as server:
+            seconds, client_kb, graphs = _kg_push(pushed, Target(server), "diff")
+            assert sum(graphs.values()) == triples_of[pushed.name], graphs
+            change_rows.append((what, triples_of[pushed.name], seconds, _peak_kb(server.proc.pid), client_kb))
+        shutil.rmtree(location, ignore_errors=True)
 
     lines = [_SECTION[0], "## Push at bulk speed? `kg push` against each engine's own bulk loader", "",
-             f"Measured on {platform.node() or 'this machine'} ({os.cpu_count()} CPU, shared with other "
-             f"jobs: load average {_load_average()} when the section was written); Oxigraph "
-             f"{subprocess.run([_oxigraph(), '--version'], capture_output=True, text=True).stdout.strip()}, "
-             f"Virtuoso {version} (Debian's virtuoso-opensource-7). Each server on loopback, fresh "
-             f"(Oxigraph: a new store per run; Virtuoso: one private instance, graphs cleared between "
-             f"runs). Push batches of {batch_size:,} triples; the bulk loaders read the same `kg.nq` "
-             "offline (`oxigraph load`; Virtuoso `ld_dir` + `rdf_loader_run` + `checkpoint`, over "
-             "its SQL port). Ratio = push time / bulk-load time (1× would be bulk speed).", "",
-             "| engine | build | kg push (atomic) s | ratio | kg push --swap none s | ratio | bulk loader s | bulk triples/s |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
-    for engine, label, triples, t in rows:
-        lines.append(f"| {engine} | {label} | {t['move']:,.1f} | {t['move'] / t['bulk']:,.1f}× | "
-                     f"{t['none']:,.1f} | {t['none'] / t['bulk']:,.1f}× | {t['bulk']:,.1f} | "
-                     f"{triples / t['bulk']:,.0f} |")
+             f"Measured on {platform.node() or 'this machine'} ({os.cpu_count()} CPU, "
+             f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB; shared with other "
+             f"jobs: load average {started_load} when the section started, {_load_average()} when it ended), "
+             f"one run; Oxigraph {versions['oxigraph']}, Virtuoso {versions['virtuoso'] or 'not installed'} "
+             "(Debian's virtuoso-opensource-7). Server and client on one machine (loopback). Every push is "
+             "`kg push` in a fresh process; every measurement has a fresh server (a new store, a new "
+             "Virtuoso instance), whose peak resident memory (`VmHWM` of its process) is its own. "
+             "**× loader** = the push's throughput over the bulk loader's, on the same `kg.nq` (the "
+             "target: at least 0.3×); the bulk loaders read the file offline (`oxigraph load`; Virtuoso "
+             "`ld_dir` + `rdf_loader_run` + `checkpoint`, over its SQL port). Virtuoso runs with "
+             f"`TransactionAfterImageLimit = {_AFTER_IMAGE:,}` (its default, 50 MB, refuses the swap of "
+             "the full HPO graph) and `NumberOfBuffers = 20000`. A fresh `kg push` process spends about "
+             "a second starting (Python, imports, opening the build), which is most of the curated "
+             "build's time.", "",
+             "| engine | build | what | seconds | triples/s | × loader | server peak RSS | client peak RSS |",
+             "|---|---|---|---:|---:|---:|---:|---:|"]
+    for engine, label, what, triples, seconds, bulk, server_kb, client_kb in rows:
+        client = _gb(client_kb) if client_kb is not None else "–"
+        lines.append(f"| {engine} | {label} | {what} | {seconds:,.1f} | {triples / seconds:,.0f} | "
+                     f"{bulk / seconds:,.2f}× | {_gb(server_kb)} | {client} |")
+    if change_rows:
+        lines += ["", "A push that changes a big graph (Oxigraph, `diff`; the server loaded with `oxigraph load` "
+                  "first):", "",
+                  "| change | triples after | seconds | server peak RSS | client peak RSS |",
+                  "|---|---:|---:|---:|---:|"]
+        for what, triples, seconds, server_kb, client_kb in change_rows:
+            lines.append(f"| {what} | {triples:,} | {seconds:,.1f} | {_gb(server_kb)} | {_gb(client_kb)} |")
     lines += ["", _SECTION[1]]
     return lines
+
+
+def ox_quads(nq: Path):
+    """The quads of an N-Quads file (pyoxigraph's parser)."""
+    import pyoxigraph as ox
+
+    return ox.parse(path=str(nq), format=ox.RdfFormat.N_QUADS)
 
 
 def target_counts(target) -> dict[str, int]:
@@ -273,14 +348,30 @@ def _replace_section(path: Path, lines: list[str]) -> str:
     return text
 
 
+def _push_builds(args, say) -> list[Path]:
+    """The builds the push section measures: ``--build`` directories as given, else curated,
+    the HPO subset, and ``--hpo`` (full), built here."""
+    if args.build:
+        for directory in args.build:
+            if not (directory / "kg.nq").is_file():
+                raise SystemExit(f"--build {directory}: no kg.nq there")
+        return list(args.build)
+    builds, modes = [], ["none"] + (["subset"] if args.hpo != "none" else []) + (["full"] if args.hpo == "full" else [])
+    for mode in modes:
+        built, got, _ = _build(mode, args.work, say)
+        if got == mode and built not in builds:
+            builds.append(built)
+    return builds
+
+
 def main(argv: list[str] | None = None) -> str:
     """Run the benchmark once; write and print the Markdown report, and return it.
 
     Parameters
     ----------
     argv : list of str, optional
-        Command-line arguments (``--hpo``, ``--repeat``, ``--batch-size``, ``--work``,
-        ``--out``, ``--atomic-limit``).
+        Command-line arguments (``--hpo``, ``--repeat``, ``--work``, ``--out``,
+        ``--push-only``, ``--build``, ``--move-limit``, ``--no-shrink``).
 
     Returns
     -------
@@ -294,32 +385,39 @@ def main(argv: list[str] | None = None) -> str:
     """
     parser = argparse.ArgumentParser(prog="bench_remote", description=__doc__.split("\n")[0])
     parser.add_argument("--hpo", choices=["full", "subset", "none"], default="full",
-                        help="HPO import of the benchmark build (falls back to none if it fails)")
+                        help="HPO import of the benchmark build (falls back to none if it fails); the push "
+                             "section measures the curated build and every HPO build up to this one")
     parser.add_argument("--repeat", type=int, default=3, help="runs per query (median)")
-    parser.add_argument("--batch-size", type=int, default=50_000)
     parser.add_argument("--work", type=Path, default=BUILDS,
                         help=f"where the benchmark builds are kept between runs (default {BUILDS})")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--atomic-limit", type=int, default=1_000_000,
-                        help="time the atomic push (temporary graph + MOVE) only up to this many "
-                             "triples; --swap none is always timed")
-    parser.add_argument("--push-vs-bulk-only", action="store_true",
-                        help="measure only kg push against each engine's bulk loader (curated and "
-                             "--hpo builds) and replace that section of the results file")
+    parser.add_argument("--move-limit", type=int, default=10_000_000,
+                        help="time kg push --swap move (whole copies + MOVE, the design before the diff "
+                             "swap) only up to this many triples")
+    parser.add_argument("--no-shrink", action="store_true",
+                        help="skip the push that shrinks the full HPO graph to the subset (millions of "
+                             "removals in one transaction: minutes and gigabytes on the server)")
+    parser.add_argument("--build", type=Path, action="append", default=[],
+                        help="with --push-only: measure this existing build directory (its kg.nq) instead of "
+                             "building; repeatable, smallest first; the directory names hpo-subset and hpo-full "
+                             "turn on the pushes that change one into the other")
+    parser.add_argument("--push-only", "--push-vs-bulk-only", action="store_true",
+                        help="measure only kg push against each engine's bulk loader and replace that "
+                             "section of the results file")
     args = parser.parse_args(argv)
 
     def say(message: str) -> None:
         print(f"[bench_remote] {message}", file=sys.stderr, flush=True)
 
-    if args.push_vs_bulk_only:
-        args.work.mkdir(parents=True, exist_ok=True)
-        builds = [_build("none", args.work, say)[0]]
-        if args.hpo != "none":
-            built, mode, _ = _build(args.hpo, args.work, say)
-            if mode != "none":
-                builds.append(built)
+    args.work.mkdir(parents=True, exist_ok=True)
+
+    def push_section() -> list[str]:
+        builds = _push_builds(args, say)
         with tempfile.TemporaryDirectory(prefix="bench-push-") as tmp:
-            section = push_vs_bulk(builds, Path(tmp), say, args.batch_size)
+            return push_speed(builds, Path(tmp), say, move_limit=args.move_limit, shrink=not args.no_shrink)
+
+    if args.push_only:
+        section = push_section()
         text = _replace_section(args.out, section)
         print("\n".join(section))
         return text
@@ -329,9 +427,7 @@ def main(argv: list[str] | None = None) -> str:
     import kg
     from kg.query.engine import GRAPHS
     from kg.query.library import list_queries
-    from kg.remote import Endpoints, push
 
-    args.work.mkdir(parents=True, exist_ok=True)
     build_dir, mode, note = _build(args.hpo, args.work, say)
     nq = build_dir / "kg.nq"
     lines = ["# Remote backend benchmark", ""]
@@ -339,51 +435,17 @@ def main(argv: list[str] | None = None) -> str:
               f"{platform.system()} {platform.machine()}, Python {platform.python_version()}, "
               f"pyoxigraph {pyoxigraph.__version__}, Oxigraph server "
               f"{subprocess.run([_oxigraph(), '--version'], capture_output=True, text=True).stdout.strip()}. "
-              f"Build: hpo={mode}, kg.nq {_size(nq)}; push batches of {args.batch_size:,} triples. "
-              "Server and client on the same machine (loopback), so network time is nearly nil.", ""]
+              f"Build: hpo={mode}, kg.nq {_size(nq)}, loaded into the server with `oxigraph load`. "
+              "Server and client on the same machine (loopback), so network time is nearly nil. "
+              "Loading the graph, by `kg push` and by the bulk loaders: the last section.", ""]
     if note:
         lines += [f"Note: {note}.", ""]
 
     with tempfile.TemporaryDirectory(prefix="bench-remote-") as tmp:
-        tmp = Path(tmp)
-        # ------------------------------------------------------------------ push
-        server = _Server(tmp / "served")
-        try:
-            marks: list[tuple[float, str]] = []
-            start = time.perf_counter()
+        sys.path.insert(0, str(HERE.parent))
+        from tests.servers import Oxigraph
 
-            def mark(message: str) -> None:
-                marks.append((time.perf_counter() - start, message))
-                if "requests" not in message:
-                    say(message)
-
-            rows = []
-            triples = sum(1 for _ in open(nq, "rb"))
-            if triples <= args.atomic_limit:
-                say(f"kg push to {server.url} (batch size {args.batch_size})")
-                report = push(build_dir, Endpoints.from_url(server.url), batch_size=args.batch_size,
-                              progress=mark)
-                t_verify = next(t for t, m in marks if m.startswith("verifying the uploaded"))
-                t_swap = next(t for t, m in marks if m.startswith("replacing"))
-                t_final = next(t for t, m in marks if m.startswith("verifying the graphs"))
-                rows += [("kg push (atomic: upload, count, MOVE, count)", report.triples, report.seconds),
-                         ("  of which: upload (GSP PUT/POST batches)", report.triples, report.upload_seconds),
-                         ("  of which: MOVE of the temporary graphs", report.triples, t_final - t_swap),
-                         ("  of which: the two COUNT checks", None,
-                          (t_swap - t_verify) + (report.seconds - t_final))]
-            else:
-                lines.append(f"The atomic push (temporary graph + MOVE) was not run: {triples:,} triples "
-                             f"> --atomic-limit {args.atomic_limit:,} (see docs/remote.md for what "
-                             "it costs at this size).")
-                lines.append("")
-            say("kg push --swap none (straight into the graphs)")
-            report = push(build_dir, Endpoints.from_url(server.url), batch_size=args.batch_size,
-                          swap="none")
-            rows.append(("kg push --swap none (straight into the graphs; not atomic)",
-                         report.triples, report.seconds))
-            peak = server.peak_memory()
-
-            # ---------------------------------------------------------- queries
+        with Oxigraph(Path(tmp) / "served", preload=nq) as server:
             embedded = kg.load(build_dir, build=False)
             remote = kg.load(endpoint=server.url)
             has_hpo = GRAPHS["hpo"] in embedded.engine.graph_iris
@@ -405,25 +467,8 @@ def main(argv: list[str] | None = None) -> str:
             embedded.path("hypoxia", "clonazepam")
             t_first_local = time.perf_counter() - t0
             t_next_local, _ = _median(lambda: embedded.path("clonazepam", "drowsiness"), args.repeat)
-        finally:
-            server.stop()
 
-        # ------------------------------------------------------------ bulk load
-        say("oxigraph load (offline bulk loader)")
-        t0 = time.perf_counter()
-        subprocess.run([_oxigraph(), "load", "--location", str(tmp / "loaded"), "--file", str(nq)],
-                       check=True, capture_output=True)
-        t_load = time.perf_counter() - t0
-        rows.append(("oxigraph load --file kg.nq (offline, server stopped)", report.triples, t_load))
-
-    lines += ["## Loading the graph", "",
-              "| method | triples | seconds | triples/s |", "|---|---:|---:|---:|"]
-    for what, n, seconds in rows:
-        count = f"{n:,}" if n else ""
-        rate = f"{n / seconds:,.0f}" if n and seconds > 0 else "–"
-        lines.append(f"| {what} | {count} | {seconds:,.1f} | {rate} |")
-    lines += ["", f"Peak memory of the server during the pushes: {peak}.", "",
-              "## Named queries: embedded store vs the server", "",
+    lines += ["## Named queries: embedded store vs the server", "",
               f"Median of {args.repeat} run{'s' if args.repeat != 1 else ''}; "
               "the remote time includes HTTP, the server's work and parsing the JSON answer. "
               "'same' compares the answers as multisets of plain-value rows.", "",
@@ -442,9 +487,7 @@ def main(argv: list[str] | None = None) -> str:
               f"| first path (builds the view; remotely, fetches every graph once) | "
               f"{t_first_local * 1e3:,.0f} | {t_first_remote * 1e3:,.0f} |",
               f"| next path (median) | {t_next_local * 1e3:,.1f} | {t_next_remote * 1e3:,.1f} |", ""]
-    builds = [_build("none", args.work, say)[0]] + ([build_dir] if mode != "none" else [])
-    with tempfile.TemporaryDirectory(prefix="bench-push-") as tmp:
-        lines += push_vs_bulk(builds, Path(tmp), say, args.batch_size)
+    lines += push_section()
     text = "\n".join(lines)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

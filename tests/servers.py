@@ -197,7 +197,7 @@ DirsAllowed          = {dir}/load
 NumberOfBuffers      = {buffers}
 MaxDirtyBuffers      = {dirty}
 ThreadsPerQuery      = 2
-
+{after_image}
 [HTTPServer]
 ServerPort           = 127.0.0.1:{http_port}
 ServerRoot           = {dir}
@@ -225,6 +225,9 @@ class Virtuoso(Server):
         ``MaxQueryExecutionTime``: the upper bound of any query's time limit.
     buffers : int
         ``NumberOfBuffers`` (8 KB pages of cache).
+    after_image_limit : int, optional
+        ``TransactionAfterImageLimit`` in bytes (Virtuoso's default, 50 MB, stops a
+        transaction that logs more: a swap of millions of triples).
 
     Attributes
     ----------
@@ -237,7 +240,7 @@ class Virtuoso(Server):
     name = "virtuoso"
 
     def __init__(self, directory: Path, *, max_rows: int = 2_000_000, max_seconds: int = 120,
-                 buffers: int = 20_000) -> None:
+                 buffers: int = 20_000, after_image_limit: int | None = None) -> None:
         self.binary = require("virtuoso-t")
         self.isql = require("isql-vt")
         self.directory = Path(directory)
@@ -249,7 +252,10 @@ class Virtuoso(Server):
         self.ini.write_text(_VIRTUOSO_INI.format(dir=self.directory, sql_port=self.sql_port,
                                                  http_port=self.http_port, max_rows=max_rows,
                                                  max_seconds=max_seconds, buffers=buffers,
-                                                 dirty=buffers * 3 // 4), encoding="utf-8")
+                                                 dirty=buffers * 3 // 4,
+                                                 after_image=(f"TransactionAfterImageLimit = {after_image_limit}\n"
+                                                              if after_image_limit else "")),
+                           encoding="utf-8")
         self.log = self.directory / "virtuoso.log"
         with open(self.directory / "stdout.log", "wb") as out:
             self.proc = subprocess.Popen([self.binary, "+configfile", str(self.ini), "+foreground"],

@@ -16,7 +16,9 @@ from __future__ import annotations
 import http.client
 import http.server
 import re
+import socket
 import threading
+import time
 import urllib.parse
 import urllib.request
 from collections import Counter
@@ -143,11 +145,16 @@ def _plain(result, text: str = "") -> Counter:
 
 
 # ---------------------------------------------------------------------------------- push
-def test_push_uploads_every_graph_and_counts_match(server, pushed, embedded):
+def test_push_uploads_every_graph_and_counts_match(target, server, pushed, embedded):
     local = _local_counts(embedded)
     assert set(local) >= {CURATED, ONTOLOGY}
     assert pushed.graphs == local
-    assert pushed.batches >= 4  # 1000 triples a batch: the curated graph took several
+    assert pushed.swap == target.dialect.swap
+    if pushed.swap == "diff":
+        # Only what the server lacked was written, in one bulk request (none if it had it all).
+        assert pushed.batches <= 1 and pushed.removed == 0
+    else:
+        assert pushed.batches >= 4  # 1000 triples a batch: the curated graph took several
     on_server = _server_graphs(server)
     for iri, n in local.items():
         assert on_server[iri] == n
@@ -156,13 +163,38 @@ def test_push_uploads_every_graph_and_counts_match(server, pushed, embedded):
 
 def test_repush_replaces_and_never_duplicates(target, server, pushed, real_build):
     before = _server_graphs(server)
+    content = _graph_content(server, ONTOLOGY)
     again = push(real_build, target.endpoints, batch_size=700, client=target.client())
     assert again.graphs == pushed.graphs
     assert _server_graphs(server) == before
+    assert _graph_content(server, ONTOLOGY) == content  # blank-node structures included
+    if again.swap == "diff":  # the server already held it all: nothing was written
+        assert (again.added, again.removed, again.batches) == (0, 0, 0)
 
 
-def test_push_one_graph_only(target, server, pushed, real_build):
-    report = push(real_build, target.endpoints, graphs=["ontology"], swap="insert", client=target.client())
+@pytest.mark.parametrize("swap", ["diff", "move", "insert"])
+def test_every_atomic_swap_replaces_exactly(swap, target, server, pushed, real_build, edited_nq):
+    if swap == "diff" and not target.dialect.can_diff:
+        with pytest.raises(KGError, match="--swap diff needs"):
+            push(edited_nq, target.endpoints, swap=swap, client=target.client())
+        return
+    report = push(edited_nq, target.endpoints, swap=swap, batch_size=900, client=target.client())
+    expected = _nq_content(edited_nq)
+    assert _graph_content(server, CURATED) == expected[CURATED]
+    assert _graph_content(server, ONTOLOGY) == expected[ONTOLOGY]
+    assert report.graphs == Counter(q.graph_name.value for q in ox.parse(path=str(edited_nq),
+                                                                        format=ox.RdfFormat.N_QUADS))
+    if swap == "diff":
+        assert (report.added, report.removed) == (1, 1)
+    back = push(real_build, target.endpoints, swap=swap, client=target.client())
+    assert back.graphs == pushed.graphs
+    assert _graph_content(server, CURATED) == _nq_content(real_build / "kg.nq")[CURATED]
+    assert not [g for g in _server_graphs(server) if "-upload-" in g]
+
+
+@pytest.mark.parametrize("swap", ["auto", "insert"])
+def test_push_one_graph_only(swap, target, server, pushed, real_build):
+    report = push(real_build, target.endpoints, graphs=["ontology"], swap=swap, client=target.client())
     assert list(report.graphs) == [ONTOLOGY]
     assert _server_graphs(server)[ONTOLOGY] == pushed.graphs[ONTOLOGY]
     with pytest.raises(KGError, match="has no graph"):
@@ -437,33 +469,252 @@ class _Proxy:
         self.httpd.server_close()
 
 
-@pytest.fixture()
-def changed_nq(real_build, tmp_path) -> Path:
-    """The build's N-Quads with one extra curated triple: a push that must not land."""
-    path = tmp_path / "changed.nq"
-    extra = (f"<https://w3id.org/myoclonus-kg/entity/clonazepam> <http://www.w3.org/2000/01/rdf-schema#comment> "
-             f"\"pushed by a failing test\" <{CURATED}> .\n")
-    path.write_text((real_build / "kg.nq").read_text(encoding="utf-8") + extra, encoding="utf-8")
+def _extra(text: str = "pushed by a failing test") -> ox.Quad:
+    return ox.Quad(ox.NamedNode("https://w3id.org/myoclonus-kg/entity/clonazepam"),
+                   ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"), ox.Literal(text),
+                   ox.NamedNode(CURATED))
+
+
+def _write_nq(path: Path, quads) -> Path:
+    path.write_bytes(ox.serialize(list(quads), format=ox.RdfFormat.N_QUADS))
     return path
 
 
-@pytest.mark.parametrize("fail,status,message", [
-    (("POST", "store", 3), 503, "HTTP 503"),        # a 5xx in the middle of the upload
-    (("PUT", "store", 2), 500, "HTTP 500"),         # the first batch of the second graph
-    (("POST", "store", 2), 204, "incomplete"),      # a batch silently lost: count mismatch
-    (("POST", "update", 1), 500, "HTTP 500"),       # the swap itself fails
+def _nq_content(path: Path) -> dict[str, set[str]]:
+    """The triples of each graph of an N-Quads file, blank nodes blanked (as _graph_content)."""
+    content: dict[str, set[str]] = {}
+    for q in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+        content.setdefault(q.graph_name.value, set()).add(
+            " ".join("_:b" if isinstance(t, ox.BlankNode) else str(t) for t in (q.subject, q.predicate, q.object)))
+    return content
+
+
+@pytest.fixture()
+def changed_nq(real_build, tmp_path) -> Path:
+    """The build's N-Quads with one extra curated triple: a push that must not land."""
+    quads = list(ox.parse(path=str(real_build / "kg.nq"), format=ox.RdfFormat.N_QUADS))
+    return _write_nq(tmp_path / "changed.nq", quads + [_extra()])
+
+
+@pytest.fixture()
+def grown_nq(real_build, tmp_path) -> Path:
+    """The build's N-Quads with 12,000 more curated triples: enough for the bulk loader."""
+    quads = list(ox.parse(path=str(real_build / "kg.nq"), format=ox.RdfFormat.N_QUADS))
+    p = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+    quads += [ox.Quad(ox.NamedNode(f"https://w3id.org/myoclonus-kg/entity/grown{i}"), p, ox.Literal(f"g{i}"),
+                      ox.NamedNode(CURATED)) for i in range(12_000)]
+    return _write_nq(tmp_path / "grown.nq", quads)
+
+
+@pytest.fixture()
+def edited_nq(real_build, tmp_path) -> Path:
+    """The build's N-Quads with one curated triple replaced by another: a push that adds
+    and removes (so the ``diff`` swap needs its transaction)."""
+    quads = list(ox.parse(path=str(real_build / "kg.nq"), format=ox.RdfFormat.N_QUADS))
+    gone = next(i for i, q in enumerate(quads) if q.graph_name.value == CURATED
+                and not isinstance(q.object, ox.BlankNode) and not isinstance(q.subject, ox.BlankNode))
+    return _write_nq(tmp_path / "edited.nq", quads[:gone] + quads[gone + 1:] + [_extra("an edit")])
+
+
+@pytest.mark.parametrize("swap,edit,fail,status,message", [
+    # move: whole copies in batches, then one swap
+    ("move", "changed", ("POST", "store", 3), 503, "HTTP 503"),   # a 5xx in the middle of the upload
+    ("move", "changed", ("PUT", "store", 2), 500, "HTTP 500"),    # the first batch of the second graph
+    ("move", "changed", ("POST", "store", 2), 204, "incomplete"),  # a batch silently lost: count mismatch
+    ("move", "changed", ("POST", "update", 1), 500, "HTTP 500"),  # the swap itself fails
+    # diff: the server's copy read back, then only the changes
+    ("diff", "changed", ("GET", "store", 2), 500, "HTTP 500"),    # reading the server's copy fails
+    ("diff", "changed", ("POST", "update", 1), 500, "HTTP 500"),  # the INSERT DATA of a few additions
+    ("diff", "grown", ("POST", "store", 1), 503, "HTTP 503"),     # the bulk upload of many additions
+    ("diff", "edited", ("GET", "store", 3), 500, "HTTP 500"),     # reading again for the removals
+    ("diff", "edited", ("POST", "update", 1), 500, "HTTP 500"),   # the transaction of removals + additions
 ])
-def test_failed_push_leaves_the_server_unchanged(fail, status, message, target, server, pushed, changed_nq):
+def test_failed_push_leaves_the_server_unchanged(swap, edit, fail, status, message, target, server, pushed,
+                                                 request):
+    if swap == "diff" and not target.dialect.can_diff:
+        pytest.skip(f"{target.dialect.label} has no atomic bulk upload: no diff swap")
+    nq = request.getfixturevalue(f"{edit}_nq")
     before = _server_graphs(server)
     content = _graph_content(server, CURATED)
     fail = (fail[0], target.path(fail[1]), fail[2])
     with _Proxy(target.url, fail, status) as proxy:
         with pytest.raises(RemoteError, match=message) as info:
-            push(changed_nq, target.dialect.endpoints(proxy.url), batch_size=500, client=target.client(),
-                 server=target.dialect)
+            push(nq, target.dialect.endpoints(proxy.url), batch_size=500, client=target.client(),
+                 server=target.dialect, swap=swap)
         assert proxy.seen[fail[:2]] >= fail[2]
     assert "unchanged" in str(info.value) and proxy.url in str(info.value)
     assert _server_graphs(server) == before  # no temporary graph left, counts as they were
+    assert _graph_content(server, CURATED) == content
+
+
+@pytest.mark.parametrize("edit,fail", [("grown", ("POST", "store", 1)), ("edited", ("POST", "update", 1))])
+def test_lost_diff_write_is_caught_by_the_final_check(edit, fail, target, server, pushed, request):
+    # The diff swap writes the graphs with one request and no temporary graph: if that
+    # request is lost silently, the final count finds it (and the graphs are as they were).
+    if not target.dialect.can_diff:
+        pytest.skip(f"{target.dialect.label} has no atomic bulk upload: no diff swap")
+    nq = request.getfixturevalue(f"{edit}_nq")
+    before = _server_graphs(server)
+    with _Proxy(target.url, (fail[0], target.path(fail[1]), fail[2]), 204) as proxy:
+        with pytest.raises(RemoteError, match="do not hold what was pushed"):
+            push(nq, target.dialect.endpoints(proxy.url), client=target.client(), server=target.dialect)
+    assert _server_graphs(server) == before
+
+
+class _CutProxy(_Proxy):
+    """A proxy that forwards only the first half of one upload's body, then hangs up on
+    both sides: the server sees a request cut off mid-body, as when a push is killed."""
+
+    def __init__(self, upstream: str, method: str, path: str):
+        super().__init__(upstream)
+        proxy = self
+        proxy.cut = 0
+        handler = self.httpd.RequestHandlerClass
+        forward = handler._handle
+
+        def cut(self):
+            if (self.command, urllib.parse.urlsplit(self.path).path) != (method, path) or proxy.cut:
+                return forward(self)
+            proxy.cut += 1
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=30)
+            conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            for key, value in self.headers.items():
+                if key.lower() != "connection":
+                    conn.putheader(key, value)
+            conn.endheaders()
+            conn.send(body[: length // 2])
+            time.sleep(0.5)
+            conn.close()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+        handler.do_POST = handler.do_PUT = cut
+        self.httpd.handle_error = lambda *args: None  # the connection it cut is expected to fail
+
+
+def _drop_graph(target, iri: str) -> None:
+    answer = target.client().request("POST", target.endpoints.update, body=f"DROP SILENT GRAPH <{iri}>".encode(),
+                                      content_type="application/sparql-update", what="test")
+    answer.read()
+    answer.close()
+
+
+class _Reader(threading.Thread):
+    """Counts the triples of some graphs, in one query, over and over, until stopped."""
+
+    def __init__(self, url: str, graphs: list[str]):
+        super().__init__(daemon=True)
+        values = " ".join(f"<{g}>" for g in graphs)
+        self.query = (f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} "
+                      "GROUP BY ?g")
+        self.engine = RemoteEngine(url)
+        self.seen: list[tuple[float, dict[str, int]]] = []
+        self.errors: list[str] = []
+        self.halt = threading.Event()
+
+    def run(self):
+        while not self.halt.is_set():
+            try:
+                rows = self.engine._select(self.query, what="reading during a push").to_records()
+                self.seen.append((time.monotonic(), {g: n for g, n in rows}))
+            except RemoteError as exc:  # noqa: PERF203 - a reader that failed is a finding
+                self.errors.append(str(exc))
+            time.sleep(0.002)  # a sliver of CPU for the push (the machine may have two cores)
+
+
+def test_readers_never_see_a_graph_missing_or_half_loaded(target, server, pushed, real_build, tmp_path):
+    # While a push replaces the graphs, another client queries them without pause: every
+    # answer must be the graphs before the push, or after it, all together; never a graph
+    # missing, partly loaded, or some graphs old and others new. Three pushes: one that only
+    # adds (a new graph, and triples to a graph), one that adds and removes, one back.
+    extra = ox.NamedNode("http://example.org/reader-test")
+    p = ox.NamedNode("http://example.org/p")
+    base = list(ox.parse(path=str(real_build / "kg.nq"), format=ox.RdfFormat.N_QUADS))
+    size = 8_000  # triples added to the curated graph, and in a new graph (above BULK_FROM)
+    more = [ox.Quad(ox.NamedNode(f"https://w3id.org/myoclonus-kg/entity/reader{i}"), p, ox.Literal(f"v{i}"),
+                    ox.NamedNode(CURATED)) for i in range(size)]
+    other = [ox.Quad(ox.NamedNode(f"http://example.org/s{i}"), p, ox.Literal(f"w{i}"), extra)
+             for i in range(size)]
+    gone = set([q for q in base if q.graph_name.value == CURATED and not isinstance(q.subject, ox.BlankNode)
+                and not isinstance(q.object, ox.BlankNode)][:200])
+    grown = _write_nq(tmp_path / "grown.nq", base + more + other)
+    edited = _write_nq(tmp_path / "edited.nq", [q for q in base if q not in gone] + more[3_000:] + other)
+    graphs = [CURATED, ONTOLOGY, extra.value]
+    state0 = {g: n for g, n in _server_graphs(server).items() if g in graphs}
+    state1 = {CURATED: state0[CURATED] + size, ONTOLOGY: state0[ONTOLOGY], extra.value: size}
+    state2 = {CURATED: state0[CURATED] - 200 + size - 3_000, ONTOLOGY: state0[ONTOLOGY], extra.value: size}
+    state3 = {**state0, extra.value: size}  # a push only touches the graphs of its file
+    seen_torn: list[str] = []
+    wrong_after: list[str] = []
+    try:
+        for source, old, new in ((grown, state0, state1), (edited, state1, state2), (real_build, state2, state3)):
+            reader = _Reader(server, graphs)
+            reader.start()
+            try:
+                while not reader.seen and not reader.errors:
+                    time.sleep(0.01)
+                start = time.monotonic()
+                try:
+                    report = push(source, target.endpoints, client=target.client(timeout=600))
+                except RemoteError as exc:
+                    # Virtuoso, measured: once in four runs, DROP + ADD under this reader
+                    # left a graph with more triples than pushed; the final check caught it.
+                    if target.name != "virtuoso" or "do not hold what was pushed" not in str(exc):
+                        raise
+                    wrong_after.append(f"{source.name}: {exc}")
+                    break
+                end = time.monotonic()
+                time.sleep(0.2)
+            finally:
+                reader.halt.set()
+                reader.join(timeout=120)
+            assert not reader.errors
+            assert report.graphs[CURATED] == new[CURATED]
+            key = lambda state: tuple(sorted(state.items()))  # noqa: E731
+            states = Counter(key(seen) for _, seen in reader.seen)
+            torn = {state: n for state, n in states.items() if state not in (key(old), key(new))}
+            if torn and target.name == "virtuoso":
+                seen_torn.append(f"{source.name}: {sum(torn.values())} of {sum(states.values())} answers, "
+                                 f"{sorted(dict(state) for state in torn)}")
+            else:
+                assert not torn, (source.name, states)
+            assert states[key(new)] > 0  # the new graphs were seen, whole
+            during = [seen for t, seen in reader.seen if start <= t <= end]
+            assert len(during) >= 3, f"the reader got only {len(during)} answers during the push"
+    finally:
+        _drop_graph(target, extra.value)
+        if wrong_after:
+            push(real_build, target.endpoints, client=target.client(timeout=600))  # no reader: repairs
+    assert _server_graphs(server) == pushed.graphs
+    if wrong_after:
+        pytest.xfail("a Virtuoso push under a reader ended with the graphs wrong (caught by its final "
+                     "check; docs/remote.md): " + "; ".join(wrong_after + seen_torn))
+    if seen_torn:
+        # Virtuoso 7.2.5 runs the swap as one transaction (a failure rolls all of it back), but
+        # its readers (READ COMMITTED, row locks) can catch the commit half-way: measured from
+        # none to about 1 answer in 50 while a reader polls without pause (docs/remote.md).
+        pytest.xfail("Virtuoso's readers saw a swap half-committed: " + "; ".join(seen_torn))
+
+
+def test_upload_cut_off_mid_body_changes_nothing(target, server, pushed, real_build, tmp_path):
+    # A graph the server does not hold yet, big enough that half of it is a real part.
+    graph = ox.NamedNode("http://example.org/cut-off-test")
+    quads = [ox.Quad(ox.NamedNode(f"http://example.org/s{i}"), ox.NamedNode("http://example.org/p"),
+                     ox.Literal(f"value {i}"), graph) for i in range(20_000)]
+    quads += list(ox.parse(path=str(real_build / "kg.nq"), format=ox.RdfFormat.N_QUADS))
+    nq = _write_nq(tmp_path / "cut.nq", quads)
+    before = _server_graphs(server)
+    content = _graph_content(server, CURATED)
+    method = "POST" if target.dialect.can_diff else "PUT"  # the one request of diff; a first batch
+    with _CutProxy(target.url, method, target.path("store")) as proxy:
+        with pytest.raises(RemoteError):
+            push(nq, target.dialect.endpoints(proxy.url), client=target.client(), server=target.dialect,
+                 batch_size=50_000)
+        assert proxy.cut == 1
+    assert graph.value not in {row[0] for row in _select(server, "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")}
+    assert _server_graphs(server) == before
     assert _graph_content(server, CURATED) == content
 
 

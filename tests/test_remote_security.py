@@ -177,7 +177,8 @@ _KILLED_PUSH = textwrap.dedent("""
         if "triples sent" in message:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    push(sys.argv[1], Endpoints.from_url(sys.argv[2]), batch_size=100, progress=progress)
+    # --swap move: whole copies go to temporary graphs (the diff swap makes none)
+    push(sys.argv[1], Endpoints.from_url(sys.argv[2]), batch_size=100, progress=progress, swap="move")
 """)
 
 

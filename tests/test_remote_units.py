@@ -283,3 +283,104 @@ def test_virtuoso_profile_refuses_unbounded_paths_before_any_request():
         engine.query("SELECT ?x WHERE { ?x mkv:subtypeOf+ mk:myoclonus }")
     with pytest.raises(RemoteError, match="cannot reach"):  # a ? path is sent
         engine.query("SELECT ?x WHERE { ?x mkv:subtypeOf? mk:myoclonus }")
+
+
+# ------------------------------------------------------------------ push: what changes
+def _t(s: str, o, p: str = "http://example.org/p") -> ox.Triple:
+    subject = ox.BlankNode(s[2:]) if s.startswith("_:") else ox.NamedNode(s)
+    return ox.Triple(subject, ox.NamedNode(p), o)
+
+
+def test_changes_find_additions_removals_and_repeats():
+    from kg.remote.changes import GraphChanges, ServerCopy
+
+    a, b, c = (_t(f"http://example.org/{x}", ox.Literal(x)) for x in "abc")
+    changes = GraphChanges("http://example.org/g", ServerCopy([a, b]))
+    assert [changes.add(t) for t in (b, c, c, b)] == [False, True, False, False]  # repeats count once
+    changes.finish()
+    assert (changes.count, changes.added, changes.removed) == (2, 1, 1)
+    assert list(changes.removals([a, b])) == [a] and changes.removed_sample == [a]
+    assert changes.added_sample == [c] and changes.needs_removal and changes.changed
+
+
+def test_changes_tell_literals_apart_exactly():
+    from kg.remote.changes import GraphChanges, ServerCopy, fingerprint
+
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    variants = [ox.Literal("1"), ox.Literal("1", datatype=ox.NamedNode(xsd + "integer")),
+                ox.Literal("1", language="en"), ox.Literal("1 "), ox.NamedNode("http://example.org/1")]
+    triples = [_t("http://example.org/s", v) for v in variants]
+    assert len({fingerprint(t) for t in triples}) == len(triples)
+    changes = GraphChanges("http://example.org/g", ServerCopy(triples[:1]))
+    assert [changes.add(t) for t in triples[1:]] == [True] * 4
+
+
+def test_blank_node_structures_compare_by_shape_not_by_label():
+    from kg.remote.changes import GraphChanges, ServerCopy, same_blank_part
+
+    on, some = "http://www.w3.org/2002/07/owl#onProperty", "http://www.w3.org/2002/07/owl#someValuesFrom"
+    c = ox.NamedNode("http://example.org/C")
+
+    def restriction(label: str, prop: str) -> list[ox.Triple]:
+        return [_t("http://example.org/X", ox.BlankNode(label), "http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+                _t(f"_:{label}", ox.NamedNode(prop), on), _t(f"_:{label}", c, some)]
+
+    server = restriction("b1", "http://example.org/treats")
+    assert same_blank_part(server, restriction("x9", "http://example.org/treats"))
+    assert not same_blank_part(server, restriction("x9", "http://example.org/causes"))
+    same = GraphChanges("http://example.org/g", ServerCopy(server))
+    assert not any(same.add(t) for t in restriction("other", "http://example.org/treats"))
+    same.finish()
+    assert not same.changed and same.count == 3
+    other = GraphChanges("http://example.org/g", ServerCopy(server))
+    for t in restriction("other", "http://example.org/causes"):
+        other.add(t)
+    other.finish()
+    assert other.replace_blank and (other.added, other.removed_blank) == (3, 3)
+
+
+def test_a_graph_the_server_lacks_is_all_additions():
+    from kg.remote.changes import GraphChanges
+
+    fresh = GraphChanges("http://example.org/g", None)
+    triples = [_t(f"http://example.org/{i}", ox.Literal(str(i))) for i in range(3)] + [_t("_:b", ox.Literal("x"))]
+    assert all(fresh.add(t) for t in triples)
+    fresh.finish()
+    assert fresh.fresh and (fresh.count, fresh.added, fresh.removed) == (4, 4, 0)
+    assert len(fresh.added_sample) == 3  # blank-node triples cannot be looked up afterwards
+
+
+def test_update_body_is_sparql_that_round_trips_any_literal():
+    from kg.remote.gsp import _UpdateBody
+
+    g = ox.NamedNode("http://example.org/g")
+    texts = ['a\\u0022b', "x\\\\u0041y", "\x01", 'q"q', "nl\nx", "\u2028", "é", "\\", "'''", "\U0001F600"]
+    quads = [ox.Quad(ox.NamedNode(f"http://example.org/s{i}"), ox.NamedNode("http://example.org/p"),
+                     ox.Literal(t), g) for i, t in enumerate(texts)]
+    store = ox.Store()
+    body = _UpdateBody()
+    try:
+        assert body.data("INSERT", quads) == len(quads)
+        assert body.data("DELETE", []) == 0  # nothing written for no data
+        store.update(body.ready().read().decode("utf-8"))
+    finally:
+        body.close()
+    assert set(store) == set(quads)
+    body = _UpdateBody()
+    try:
+        body.data("DELETE", quads[:4])
+        body.operation("DELETE { GRAPH <http://example.org/g> { ?s ?p ?o } } WHERE { GRAPH <http://example.org/g> "
+                       "{ ?s ?p ?o FILTER(isBlank(?s)) } }")
+        body.data("INSERT", quads[:1])
+        store.update(body.ready().read().decode("utf-8"))
+    finally:
+        body.close()
+    assert set(store) == set(quads[:1] + quads[4:])
+
+
+def test_diff_is_refused_where_uploads_are_not_atomic():
+    from kg.remote.dialects import dialect
+
+    assert dialect("oxigraph").can_diff and dialect("oxigraph").swap == "diff"
+    for name in ("virtuoso", "fuseki", "qlever", "generic"):
+        assert not dialect(name).can_diff and dialect(name).swap == "move"

@@ -25,14 +25,19 @@ __all__ = ["push_command"]
 @click.option("--store-url", default=None, metavar="URL",
               help="Graph Store Protocol endpoint, if not ENDPOINT/store (Fuseki: /<dataset>/data).")
 @click.option("--graph", "graphs", multiple=True, metavar="IRI",
-              help="Push only this named graph (an IRI, or curated, ontology, hpo); repeatable. "
+              help="Push only this named graph (an IRI, or curated, ontology, hpo, entailed); repeatable. "
                    "Default: every graph of the build.")
-@click.option("--batch-size", default=50_000, show_default=True, type=click.IntRange(min=1),
-              help="Triples per upload request.")
-@click.option("--swap", type=click.Choice(["move", "insert", "none"]), default="move", show_default=True,
-              help="How the uploaded graph replaces the old one: MOVE, or DROP + INSERT for "
-                   "servers without MOVE, or none: upload straight into the graph "
-                   "(faster for big graphs, but not atomic).")
+@click.option("--batch-size", default=None, type=click.IntRange(min=1),
+              help="Triples per upload request when whole copies are uploaded (--swap move, "
+                   "insert, none). Default: the server's (Oxigraph 1,000,000, Virtuoso 500,000, "
+                   "others 50,000).")
+@click.option("--swap", type=click.Choice(["auto", "diff", "move", "insert", "none"]), default="auto",
+              show_default=True,
+              help="How the graphs are replaced, all at one moment: diff writes only the changed "
+                   "triples, through the server's bulk loader (Oxigraph); move uploads whole "
+                   "copies and swaps them in (MOVE, or DROP + ADD on Virtuoso); insert does the "
+                   "same with DROP + INSERT, for servers without MOVE; none uploads straight into "
+                   "the graphs (not atomic). auto: diff on Oxigraph, move elsewhere.")
 @click.option("--timeout", default=300.0, show_default=True, type=click.FloatRange(min=0.001),
               help="Seconds to wait for each request.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
@@ -45,10 +50,12 @@ def push_command(endpoint, server, query_url, update_url, store_url, graphs, bat
                  timeout, quiet, clean_uploads, out) -> None:
     """Upload the built graph's named graphs to a SPARQL server, replacing them atomically.
 
-    Each graph is uploaded (SPARQL 1.1 Graph Store Protocol, in batches) into a temporary
-    graph, its triple count checked, and then swapped in by one SPARQL Update; on any
-    failure the temporary graphs are dropped and the server's graphs stay as they were.
-    Pushing again replaces, never duplicates.
+    Readers of the server see the old graphs or the new ones, never a graph missing or
+    half-loaded; on any failure the server's graphs stay as they were. On Oxigraph only the
+    triples that changed are written (the server's copy is read back and compared), with
+    the server's bulk loader; elsewhere whole copies are uploaded into temporary graphs
+    (SPARQL 1.1 Graph Store Protocol, in batches), counted, and swapped in by one SPARQL
+    Update. Pushing again replaces, never duplicates.
 
     Credentials come from KG_ENDPOINT_TOKEN (a bearer token), KG_ENDPOINT_USER and
     KG_ENDPOINT_PASSWORD, or ~/.netrc; never from the command line, and they are never sent
@@ -81,5 +88,6 @@ def push_command(endpoint, server, query_url, update_url, store_url, graphs, bat
         click.echo(f"{iri}\t{count}")
     if not quiet:
         echo_err(f"pushed {report.triples} triples in {report.seconds:.1f} s "
-                 f"({report.triples_per_second:,.0f} triples/s, {report.batches} upload requests) "
-                 f"to {endpoints.store}")
+                 f"({report.triples_per_second:,.0f} triples/s, swap {report.swap}: "
+                 f"{report.added:,} written, {report.removed:,} removed, {report.batches} upload "
+                 f"request{'s' if report.batches != 1 else ''}) to {endpoints.store}")

@@ -1,8 +1,9 @@
 """Beyond one machine: push the built graph to a SPARQL server, and query it there.
 
-* :func:`kg.remote.gsp.push` (``kg push``) uploads the build's named graphs with the SPARQL
-  1.1 Graph Store HTTP Protocol, in batches, atomically (a temporary graph, then a swap),
-  and verifies the triple counts.
+* :func:`kg.remote.gsp.push` (``kg push``) replaces the build's named graphs on the server
+  at one moment and verifies them: on Oxigraph by writing only what changed (its bulk
+  loader, or one transaction; :mod:`kg.remote.changes`), elsewhere by uploading copies with
+  the SPARQL 1.1 Graph Store HTTP Protocol and swapping them in.
 * :class:`kg.remote.engine.RemoteEngine` answers SPARQL, named queries, paths and
   neighbourhoods from the server (``kg.load(endpoint=URL)``, ``kg query --endpoint URL``).
 

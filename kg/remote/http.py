@@ -57,7 +57,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import BinaryIO, Iterable
 
 from kg.version import __version__
 from kg.remote.digest import DigestSession, digest_challenge
@@ -345,7 +345,7 @@ class HttpClient:
         return self._digest.get(origin)
 
     def request(self, method: str, url: str, *, params: Iterable[tuple[str, str]] = (),
-                body: bytes | None = None, content_type: str | None = None,
+                body: bytes | BinaryIO | None = None, content_type: str | None = None,
                 accept: str | None = None, what: str = "request",
                 query_error: bool = False, _challenged: bool = False) -> http.client.HTTPResponse:
         """Send one request; return the open response (the caller reads and closes it).
@@ -358,8 +358,10 @@ class HttpClient:
             The endpoint; ``params`` are appended as its query string.
         params : iterable of (str, str)
             URL query parameters (e.g. ``("graph", iri)``).
-        body : bytes, optional
-            The request body.
+        body : bytes or binary file, optional
+            The request body. A file (opened in binary mode, seekable) is sent from its
+            current position to its end, with that length as ``Content-Length``, without
+            being read into memory.
         content_type, accept : str, optional
             The ``Content-Type`` and ``Accept`` headers.
         what : str
@@ -382,8 +384,15 @@ class HttpClient:
         params = list(params)
         if params:
             full += ("&" if urllib.parse.urlsplit(url).query else "?") + urllib.parse.urlencode(params)
+        start = None
+        if body is not None and not isinstance(body, (bytes, bytearray)):
+            start = body.tell()
+            length = body.seek(0, os.SEEK_END) - start
+            body.seek(start)
         request = urllib.request.Request(full, data=body, method=method)
         request.add_header("User-Agent", f"myoclonus-kg/{__version__}")
+        if start is not None:
+            request.add_header("Content-Length", str(length))
         if content_type:
             request.add_header("Content-Type", content_type)
         if accept:
@@ -420,6 +429,8 @@ class HttpClient:
                 except ValueError as bad:
                     raise RemoteError(f"{what} failed: {url} asks for HTTP Digest authentication "
                                       f"that cannot be answered: {bad}", url=url, status=401) from None
+                if start is not None:
+                    body.seek(start)  # the same body again, with the answer to the challenge
                 return self.request(method, url, params=params, body=body, content_type=content_type,
                                     accept=accept, what=what, query_error=query_error, _challenged=True)
             try:
