@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from kg.errors import KGError
+from kg.layout import STORE_DIR
 from kg.namespace import PREFIXES
 from kg.query.engine import GRAPHS, SparqlEngine
 from kg.query.library import NamedQuery, get_query, list_queries
 
 __all__ = ["KnowledgeGraph", "load"]
-
-from kg.build.inputs import STORE_DIR  # noqa: E402
 
 
 def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None = None,
@@ -63,7 +62,7 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
 
         return KnowledgeGraph(None, engine=RemoteEngine(endpoint))
     from kg.build.directory import read_manifest
-    from kg.build.inputs import HPO_MODES, STORE_DIR, default_build_dir, input_fingerprint
+    from kg.build.inputs import HPO_MODES, default_build_dir, input_fingerprint
 
     directory = Path(path) if path is not None else default_build_dir()
     try:

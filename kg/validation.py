@@ -17,6 +17,7 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from kg.errors import KGError
+from kg.layout import STORE_DIR
 from kg.namespace import PREFIXES, SOURCE, VOCAB
 from kg.resources import ARTICLE_ID, article_path, ontology_dir
 
@@ -193,7 +194,6 @@ def validate_build(directory: Path, *, shacl: bool = True) -> ValidationReport:
 
 
 def _entailment_problems(directory: Path, curated: list[ox.Quad]) -> list[str]:
-    from kg.build.inputs import STORE_DIR
     from kg.entailment import check_entailment, entail_store
     from kg.namespace import GRAPH_CURATED, GRAPH_ENTAILED
 

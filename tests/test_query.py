@@ -803,6 +803,21 @@ def test_malformed_sparql_exits_2_naming_line_and_column(real_build):
     assert info.value.line == 2 and isinstance(info.value.column, int)
 
 
+def test_our_analysis_messages_are_not_shortened(real_build):
+    # The shortening of pyoxigraph's character-class lists once turned this message into
+    # "nested deeper than 64 levels of '{' (or another character)".
+    result = cli(real_build, "query", "SELECT * WHERE " + "{" * 65 + "}" * 65)
+    assert result.exit_code == 2 and clean_exit(result)
+    assert "nested deeper than 64 levels of '{', '(' and '['" in result.stderr
+    assert "another character" not in result.stderr
+
+
+def test_select_star_columns_follow_the_query(real_build):
+    result = cli(real_build, "query", "SELECT * WHERE { ?kind ^mkv:treats ?drug }", "--format", "csv")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "kind,drug"
+
+
 @pytest.mark.slow
 def test_malformed_sparql_exits_2_in_a_real_process(real_build):
     out = proc(real_build, "query", "SELECT ?x WHERE { ?x ?y }")

@@ -9,6 +9,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from kg.layout import STORE_DIR
 from kg.version import __version__
 from kg.resources import article_path, data_dir, ontology_dir
 
@@ -17,8 +18,6 @@ __all__ = ["HPO_MODES", "STORE_DIR", "default_build_dir", "input_files", "input_
 #: ``none``: curated graph only; ``subset``: plus the HPO myoclonus subtree and its diseases;
 #: ``full``: plus the whole HPO with all annotations.
 HPO_MODES = ("none", "subset", "full")
-#: Sub-directory of a build holding the pyoxigraph store.
-STORE_DIR = "store"
 
 
 def default_build_dir() -> Path:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -118,7 +117,7 @@ def _iri(iri: str, raw: str) -> ox.NamedNode:
 
 def query_dir() -> Path:
     """The directory of the shipped ``.rq`` files."""
-    return Path(str(resources.files("kg") / "queries"))
+    return Path(__file__).resolve().parent.parent / "queries"
 
 
 def _parse(path: Path) -> NamedQuery:

@@ -6,14 +6,9 @@ render as HTML in Jupyter, and serialise to the W3C SPARQL results formats.
 
 from __future__ import annotations
 
-import csv
-import html
-import io
 import json
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
 
@@ -116,6 +111,8 @@ class ResultTable:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        import html
+
         head = "".join(f"<th>{html.escape(v)}</th>" for v in self.variables)
         body = "".join("<tr>" + "".join(f"<td>{html.escape(_display(t))}</td>" for t in row) + "</tr>"
                        for row in self.rows)
@@ -143,6 +140,8 @@ class ResultTable:
             return json.dumps({"head": {"vars": self.variables}, "results": {"bindings": bindings}},
                               ensure_ascii=False)
         if fmt == "xml":
+            from xml.sax.saxutils import quoteattr  # imports urllib.request: only when asked
+
             out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
                    "<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in self.variables)
                    + "</head>", "<results>"]
@@ -153,6 +152,9 @@ class ResultTable:
             out.append("</results>\n</sparql>\n")
             return "\n".join(out)
         if fmt == "csv":
+            import csv
+            import io
+
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\r\n")
             writer.writerow(self.variables)
@@ -181,6 +183,9 @@ def _json_term(term) -> dict:
 
 
 def _xml_term(term) -> str:
+    from xml.sax.saxutils import escape as xml_escape
+    from xml.sax.saxutils import quoteattr
+
     if isinstance(term, ox.NamedNode):
         return f"<uri>{xml_escape(term.value)}</uri>"
     if isinstance(term, ox.BlankNode):
@@ -254,6 +259,8 @@ class GraphResult:
         return f"GraphResult({len(self.triples)} triple{'s' if len(self.triples) != 1 else ''})"
 
     def _repr_html_(self) -> str:
+        import html
+
         return f"<pre>{html.escape(self.text())}</pre>"
 
 
