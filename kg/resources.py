@@ -17,10 +17,13 @@ ARTICLE_ID = "what-is-myoclonus"
 ARTICLE_URL = "https://www.ninds.nih.gov/health-information/disorders/myoclonus"
 
 
+#: The package's own directory (importlib.resources gives the same path for an installed
+#: package, and costs every command a dozen stdlib imports).
+_ROOT = Path(__file__).resolve().parent
+
+
 def _package_root() -> Path:
-    # The package's own directory (importlib.resources would give the same path for an
-    # installed package and costs every command a dozen stdlib imports).
-    return Path(__file__).resolve().parent
+    return _ROOT
 
 
 def data_dir() -> Path:
