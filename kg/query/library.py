@@ -25,6 +25,7 @@ import pyoxigraph as ox
 
 from kg.errors import KGError
 from kg.namespace import PREFIXES
+from kg.vocab import XSD
 
 __all__ = ["NamedQuery", "QueryParam", "list_queries", "get_query", "query_dir", "to_term"]
 
@@ -93,7 +94,7 @@ def to_term(raw: str, kind: str, resolve=None) -> ox.NamedNode | ox.Literal:
     """
     if kind == "integer":
         try:
-            return ox.Literal(str(int(raw)), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))
+            return ox.Literal(str(int(raw)), datatype=ox.NamedNode(XSD.integer))
         except ValueError:
             raise KGError(f"parameter value {raw!r} is not an integer") from None
     if kind == "string":
