@@ -906,3 +906,29 @@ def test_hpo_flags_are_accepted(real_build):
     classes = cli(real_build, "query", "SELECT (COUNT(*) AS ?n) WHERE { ?c a owl:Class }", "--no-hpo",
                   "--format", "csv")
     assert int(csv_rows(classes.stdout)[1][0][0]) > 0
+
+
+CAPPED = "SELECT ?drug ?label WHERE { ?drug mkv:treats ?kind ; rdfs:label ?label } ORDER BY ?drug ?label ?kind"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_a_capped_answer_has_the_bytes_of_the_same_rows_uncapped(real_build, fmt):
+    """One serialisation path: the API's tables, the endpoint's runner and pyoxigraph's own
+    serialiser give the same bytes, whether a row cap cut the answer or LIMIT did."""
+    from kg.query.results import serialize_solutions
+    from kg.web.runner import Job, QueryRunner
+
+    graph = kg.load(real_build, build=False)
+    capped = graph.sparql(CAPPED, limit=3)
+    limited = graph.sparql(CAPPED + " LIMIT 3")
+    assert capped.truncated and not limited.truncated and len(capped) == len(limited) == 3
+    native = graph.engine.query(CAPPED + " LIMIT 3", raw=True).serialize(format=getattr(ox.QueryResultsFormat,
+                                                                                       fmt.upper()))
+    assert capped.serialize(fmt).encode("utf-8") == limited.serialize(fmt).encode("utf-8") == native
+    body, truncated = serialize_solutions(graph.engine.query(CAPPED, raw=True), fmt, max_rows=3)
+    assert (body, truncated) == (native, True)
+    runner = QueryRunner(real_build / "store")
+    cut = runner.run(Job(CAPPED, tabular=fmt, max_rows=3))
+    whole = runner.run(Job(CAPPED + " LIMIT 3", tabular=fmt, max_rows=3))
+    assert cut.status == whole.status == 200 and cut.truncated and not whole.truncated
+    assert cut.body == whole.body == native
