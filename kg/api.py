@@ -216,6 +216,7 @@ class KnowledgeGraph:
         self.directory = Path(directory) if directory is not None else None
         self._engine = engine
         self._nx = {}
+        self._schema = None
         self._index = {}
         self._cache = {}
         # The lazy views are built once, under this lock; after that they are only read,
@@ -386,12 +387,22 @@ class KnowledgeGraph:
         key = tuple(graphs) if graphs is not None else tuple(GRAPHS)
         if key not in self._nx:
             from kg.paths.graph import to_networkx
-            from kg.schema import load_schema
 
             with self._building:
                 if key not in self._nx:
-                    self._nx[key] = to_networkx(self.engine.quads(key), load_schema())
+                    self._nx[key] = to_networkx(self.engine.quads(key), self.schema)
         return self._nx[key]
+
+    @property
+    def schema(self):
+        """The :class:`~kg.schema.Schema` of the ontology this graph was built with (its
+        ``ontology`` graph; the shipped ontology if the graph has none)."""
+        if self._schema is None:
+            from kg.schema import load_schema, schema_from_quads
+
+            quads = self.engine.quads(("ontology",))
+            self._schema = schema_from_quads(quads) if quads else load_schema()
+        return self._schema
 
     def _graph_index(self, graphs: Iterable[str] | None = None):
         from kg.paths.finder import PathCache
@@ -478,7 +489,7 @@ class KnowledgeGraph:
 
         a, b = self.resolve(source, graphs), self.resolve(target, graphs)
         flt = PathFilter(directed, frozenset(include_predicates), frozenset(exclude_predicates),
-                         frozenset(include_categories), frozenset(exclude_categories))
+                         frozenset(include_categories), frozenset(exclude_categories), schema=self.schema)
         self._check_predicates(flt.include_predicates | flt.exclude_predicates)
         _, cache = self._graph_index(graphs)
         return find_paths(self.to_networkx(graphs), a, b, k=k, flt=flt, max_length=max_length,
@@ -492,7 +503,8 @@ class KnowledgeGraph:
         from kg.paths.finder import PathFilter, neighbourhood
 
         center = self.resolve(name, graphs)
-        flt = PathFilter(directed, frozenset(include_predicates), frozenset(exclude_predicates))
+        flt = PathFilter(directed, frozenset(include_predicates), frozenset(exclude_predicates),
+                         schema=self.schema)
         self._check_predicates(flt.include_predicates | flt.exclude_predicates)
         return neighbourhood(self.to_networkx(graphs), center, depth, flt)
 
@@ -502,11 +514,9 @@ class KnowledgeGraph:
         return self.to_networkx(graphs).subgraph(iris).copy()
 
     def _check_predicates(self, names: Iterable[str]) -> None:
-        from kg.schema import load_schema
-
         from kg.tables import MATCH_LABELS
 
-        known = load_schema().properties
+        known = self.schema.properties
         bad = sorted(n for n in names if n not in known and n not in MATCH_LABELS)
         if bad:
             raise KGError(f"unknown predicate(s) {', '.join(bad)}; known: "
@@ -523,9 +533,9 @@ class KnowledgeGraph:
         >>> kg.load(tempfile.mkdtemp() + "/build").counts()["Drug"] > 3
         True
         """
-        from kg.schema import PROVENANCE_CLASSES, load_schema
+        from kg.schema import PROVENANCE_CLASSES
 
-        schema = load_schema()
+        schema = self.schema
         table = self.sparql("""SELECT ?e ?c WHERE {
             ?e a ?c . FILTER(STRSTARTS(STR(?c), STR(mkv:)) && isIRI(?e)) }""", graphs=graphs)
         types: dict[str, set[str]] = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 import pyoxigraph as ox
 
@@ -15,7 +16,7 @@ from kg.errors import KGError
 from kg.namespace import PREFIXES, VOCAB
 from kg.resources import ontology_dir
 
-__all__ = ["Schema", "PropertyInfo", "ClassInfo", "load_schema", "CATEGORY_ORDER", "BRANCHES",
+__all__ = ["Schema", "PropertyInfo", "ClassInfo", "load_schema", "schema_from_quads", "CATEGORY_ORDER", "BRANCHES",
            "PROVENANCE_CLASSES"]
 
 #: The one category scheme: an entity's category is the first of its classes in this order
@@ -147,6 +148,26 @@ def load_schema(path: Path | None = None) -> Schema:
         store.load(path=str(path), format=ox.RdfFormat.TURTLE)
     except (SyntaxError, ValueError, OSError) as exc:
         raise KGError(f"{path}: cannot parse the ontology: {exc}") from None
+    return _schema_of(store)
+
+
+def schema_from_quads(quads: Iterable[ox.Quad]) -> Schema:
+    """The :class:`Schema` of ontology triples, whatever graph they are in: a built graph's
+    own ontology (its ``graph/ontology``), which may differ from the shipped file.
+
+    Examples
+    --------
+    >>> store = ox.Store()
+    >>> store.load(path=str(ontology_dir() / "myoclonus.ttl"), format=ox.RdfFormat.TURTLE)
+    >>> schema_from_quads(store).properties.keys() == load_schema().properties.keys()
+    True
+    """
+    store = ox.Store()
+    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    return _schema_of(store)
+
+
+def _schema_of(store: ox.Store) -> Schema:
 
     def rows(query: str):
         return list(store.query(_Q_PREFIXES + query))

@@ -134,6 +134,43 @@ def test_reading_layers_import_nothing_from_curation_or_build(reader):
     assert not seen
 
 
+#: The layers of docs/architecture.md, bottom up; a module imports from its own layer or below
+#: (readers and writers share a level but do not import each other).
+LAYERS = {
+    "base": ("kg.errors", "kg.vocab", "kg.namespace", "kg.identifiers", "kg.resources", "kg.layout",
+             "kg.version", "kg.sparql", "kg.sandbox"),
+    "model": ("kg.schema", "kg.tables"),
+    "writers": ("kg.curation", "kg.validation", "kg.hpo", "kg.entailment", "kg.build"),
+    "readers": ("kg.query", "kg.paths"),
+    "api": ("kg.api",),
+    "front ends": ("kg.viz", "kg.web", "kg.remote", "kg.cli", "kg.__main__", "kg"),
+}
+LEVEL = {"base": 0, "model": 1, "writers": 2, "readers": 2, "api": 3, "front ends": 4}
+#: The documented exceptions: ``kg.load`` is ``kg.api.load``; the API opens a graph on a server
+#: through the remote engine.
+UPWARD = {("kg", "kg.api"), ("kg.api", "kg.remote.engine")}
+
+
+def _layer(module: str) -> str:
+    for name, members in LAYERS.items():
+        if _package(module) in members or module in members:
+            return name
+    raise AssertionError(f"{module} is in no layer of docs/architecture.md")
+
+
+def test_every_module_imports_from_its_layer_or_below():
+    wrong = []
+    for module, (top, nested) in GRAPH.items():
+        mine = _layer(module)
+        for other in top | nested:
+            theirs = _layer(other)
+            if (module, other) in UPWARD or _package(module) == _package(other):
+                continue
+            if LEVEL[theirs] > LEVEL[mine] or (mine != theirs and {mine, theirs} == {"readers", "writers"}):
+                wrong.append(f"{module} ({mine}) imports {other} ({theirs})")
+    assert not wrong
+
+
 #: What ``kg query`` must not load: the writing side, the other layers, the heavy libraries.
 FORBIDDEN = ("rdflib", "yaml", "pyshacl", "pyhpo", "networkx", "jinja2", "starlette", "pyparsing",
              "kg.curation", "kg.build.builder", "kg.build.exporters", "kg.tables", "kg.validation",

