@@ -6,9 +6,10 @@ rdflib is imported only by :meth:`KnowledgeGraph.to_rdflib`.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from kg.errors import KGError
 from kg.layout import STORE_DIR
@@ -16,7 +17,92 @@ from kg.namespace import PREFIXES
 from kg.query.engine import GRAPHS, SparqlEngine
 from kg.query.library import NamedQuery, get_query, list_queries
 
-__all__ = ["KnowledgeGraph", "load"]
+__all__ = ["KnowledgeGraph", "load", "Engine", "Entity", "EntityEdge"]
+
+
+class Engine(Protocol):
+    """What :class:`KnowledgeGraph` needs of a query engine: the build's embedded store
+    (:class:`kg.query.engine.SparqlEngine`) or a SPARQL server
+    (:class:`kg.remote.engine.RemoteEngine`)."""
+
+    graph_iris: set[str]
+
+    def query(self, text: str, *, bindings: dict | None = None, graphs: tuple[str, ...] | None = None,
+              limit: int | None = None) -> Any:
+        """Run a safe, checked query; a ResultTable, AskResult or GraphResult."""
+
+    def quads(self, graphs: tuple[str, ...] | None = None) -> list:
+        """Every quad of the chosen named graphs (all by default)."""
+
+    def default_graphs(self, graphs: tuple[str, ...] | None) -> list:
+        """The named graphs (as pyoxigraph terms) that form the default graph for ``graphs``."""
+
+
+class _Record:
+    """Read access by key as well as by attribute (``entity["edges"]`` as ``entity.edges``),
+    so that code written for the dicts these records replace keeps working."""
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of ``key``, or ``default``."""
+        return getattr(self, key) if key in self._keys() else default
+
+    def keys(self) -> tuple[str, ...]:
+        """The field names."""
+        return self._keys()
+
+    def _keys(self) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(self))  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (for JSON)."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+
+@dataclasses.dataclass(frozen=True)
+class EntityEdge(_Record):
+    """One edge of an entity, told as a sentence, with its full evidence
+    (:func:`kg.paths.finder.edge_evidence`)."""
+
+    subject: str
+    predicate: str
+    object: str
+    sentence: str
+    quote: str | None = None
+    quote_start: int | None = None
+    quote_end: int | None = None
+    correction: str | None = None
+    reference: str | None = None
+    statement: str | None = None
+    evidence: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Entity(_Record):
+    """Everything about one entity (:meth:`KnowledgeGraph.entity`)."""
+
+    iri: str
+    label: str
+    category: str | None = None
+    entity_class: str | None = None
+    types: tuple[str, ...] = ()
+    curie: str | None = None
+    definition: str | None = None
+    synonyms: tuple[str, ...] = ()
+    xrefs: tuple[str, ...] = ()
+    characteristics: tuple = ()
+    values: dict = dataclasses.field(default_factory=dict)
+    edges: tuple[EntityEdge, ...] = ()
 
 
 def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None = None,
@@ -210,9 +296,9 @@ class KnowledgeGraph:
         A build directory (see :func:`load`).
     """
 
-    def __init__(self, directory: Path | str | None, *, engine=None) -> None:
-        # ``engine`` is anything with SparqlEngine's ``query``, ``quads`` and ``default_graphs``
-        # (e.g. a remote SPARQL endpoint); by default the build's embedded store.
+    def __init__(self, directory: Path | str | None, *, engine: Engine | None = None) -> None:
+        # ``engine``: any :class:`Engine` (a remote SPARQL endpoint); by default the build's
+        # embedded store, opened on first use.
         self.directory = Path(directory) if directory is not None else None
         self._engine = engine
         self._nx = {}
@@ -228,7 +314,7 @@ class KnowledgeGraph:
 
     # ----------------------------------------------------------------- SPARQL
     @property
-    def engine(self) -> SparqlEngine:
+    def engine(self) -> Engine:
         if self._engine is None:
             with self._building:
                 if self._engine is None:
@@ -428,25 +514,36 @@ class KnowledgeGraph:
         index, _ = self._graph_index(graphs)
         return index.resolve(name)
 
-    def entity(self, name: str, graphs: Iterable[str] | None = None) -> dict:
+    def entity(self, name: str, graphs: Iterable[str] | None = None) -> Entity:
         """Everything about one entity: label, definition, identifiers, and every edge
-        (in and out) with its full evidence (:func:`kg.paths.finder.edge_evidence`)."""
+        (in and out) with its full evidence (:func:`kg.paths.finder.edge_evidence`).
+
+        Returns
+        -------
+        Entity
+            Fields readable as attributes or by key (``info.edges``, ``info["edges"]``);
+            ``to_dict()`` gives plain data.
+
+        Raises
+        ------
+        EntityNotFoundError
+            If no entity matches ``name``.
+        """
         from kg.paths.finder import edge_evidence, edge_sentence
 
         iri = self.resolve(name, graphs)
         g = self.to_networkx(graphs)
-        data = dict(g.nodes[iri])
-        data["iri"] = iri
-        edges = []
-        for s, o, d in list(g.out_edges(iri, data=True)) + list(g.in_edges(iri, data=True)):
-            edges.append({"subject": s, "predicate": d["predicate"], "object": o,
-                          "sentence": edge_sentence(g, s, o, d), "quote": d.get("quote"),
-                          "quote_start": d.get("quote_start"), "quote_end": d.get("quote_end"),
-                          "correction": d.get("correction") or None,
-                          "reference": d.get("reference") or None, "statement": d.get("statement"),
-                          "evidence": edge_evidence(d)})
-        data["edges"] = sorted(edges, key=lambda e: (e["sentence"], e["statement"] or ""))
-        return data
+        data = g.nodes[iri]
+        edges = [EntityEdge(subject=s, predicate=d["predicate"], object=o, sentence=edge_sentence(g, s, o, d),
+                            quote=d.get("quote"), quote_start=d.get("quote_start"), quote_end=d.get("quote_end"),
+                            correction=d.get("correction") or None, reference=d.get("reference") or None,
+                            statement=d.get("statement"), evidence=edge_evidence(d))
+                 for s, o, d in list(g.out_edges(iri, data=True)) + list(g.in_edges(iri, data=True))]
+        edges.sort(key=lambda e: (e.sentence, e.statement or ""))
+        fields = {f.name for f in dataclasses.fields(Entity)} - {"iri", "edges"}
+        values = {key: tuple(value) if isinstance(value, list) else value
+                  for key, value in data.items() if key in fields}
+        return Entity(iri=iri, edges=tuple(edges), **values)
 
     def path(self, source: str, target: str, *, k: int | None = None, directed: bool = False,
              max_length: int | None = None, include_predicates: Iterable[str] = (),
