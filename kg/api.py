@@ -25,7 +25,9 @@ class Engine(Protocol):
     (:class:`kg.query.engine.SparqlEngine`) or a SPARQL server
     (:class:`kg.remote.engine.RemoteEngine`)."""
 
-    graph_iris: set[str]
+    @property
+    def graph_iris(self) -> set[str]:
+        """The IRIs of the named graphs the engine holds."""
 
     def query(self, text: str, *, bindings: dict | None = None, graphs: tuple[str, ...] | None = None,
               limit: int | None = None) -> Any:
@@ -159,7 +161,7 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
     if build:
         recorded = recorded or {}
         # A stale build is rebuilt from the same inputs it was made from (HPO mode, data dir).
-        mode = hpo or (recorded.get("hpo") if recorded.get("hpo") in HPO_MODES else "none")
+        mode: str = hpo or (recorded["hpo"] if recorded.get("hpo") in HPO_MODES else "none")
         data = Path(recorded["data"]) if isinstance(recorded.get("data"), str) and recorded["data"] else None
         if data is not None and not data.is_dir():
             data = None  # its curation directory is gone: keep the build as it is
@@ -301,10 +303,10 @@ class KnowledgeGraph:
         # embedded store, opened on first use.
         self.directory = Path(directory) if directory is not None else None
         self._engine = engine
-        self._nx = {}
-        self._schema = None
-        self._index = {}
-        self._cache = {}
+        self._nx: dict[tuple[str, ...], Any] = {}
+        self._schema: Any = None
+        self._index: dict[tuple[str, ...], Any] = {}
+        self._cache: dict[Any, Any] = {}
         # The lazy views are built once, under this lock; after that they are only read,
         # so threads (the web server's pages) share them without waiting for each other.
         self._building = threading.RLock()
@@ -318,6 +320,7 @@ class KnowledgeGraph:
         if self._engine is None:
             with self._building:
                 if self._engine is None:
+                    assert self.directory is not None  # a graph without an engine has a build
                     self._engine = SparqlEngine.open(self.directory / STORE_DIR)
         return self._engine
 
@@ -541,8 +544,8 @@ class KnowledgeGraph:
                  for s, o, d in list(g.out_edges(iri, data=True)) + list(g.in_edges(iri, data=True))]
         edges.sort(key=lambda e: (e.sentence, e.statement or ""))
         fields = {f.name for f in dataclasses.fields(Entity)} - {"iri", "edges"}
-        values = {key: tuple(value) if isinstance(value, list) else value
-                  for key, value in data.items() if key in fields}
+        values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
+                                  for key, value in data.items() if key in fields}
         return Entity(iri=iri, edges=tuple(edges), **values)
 
     def path(self, source: str, target: str, *, k: int | None = None, directed: bool = False,
@@ -659,5 +662,5 @@ class KnowledgeGraph:
             by_graph.setdefault(q.graph_name.value, []).append(ox.Triple(q.subject, q.predicate, q.object))
         for name, triples in by_graph.items():
             payload = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-            dataset.graph(rdflib.URIRef(name)).parse(data=payload.decode("utf-8"), format="nt")
+            dataset.graph(rdflib.URIRef(name)).parse(data=bytes(payload or b"").decode("utf-8"), format="nt")
         return dataset

@@ -51,7 +51,7 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from kg.identifiers import compress
-from kg.namespace import ENTITY, GRAPH_CURATED, GRAPH_ENTAILED, GRAPH_HPO, PREFIXES, STATEMENT, VOCAB
+from kg.namespace import ENTITY, GRAPH_ENTAILED, GRAPH_HPO, PREFIXES, STATEMENT, VOCAB
 from kg.schema import PROVENANCE_CLASSES, Schema, load_schema
 from kg.vocab import MKV, RDF as RDF_TERMS
 

@@ -42,6 +42,8 @@ _Q_PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 
 @dataclass(frozen=True)
 class ClassInfo:
+    """A class of the ontology: labels, parents and its Biolink category."""
+
     name: str
     label: str
     definition: str
@@ -51,6 +53,8 @@ class ClassInfo:
 
 @dataclass(frozen=True)
 class PropertyInfo:
+    """A property of the ontology: labels, domain, range and its Biolink predicate."""
+
     name: str
     label: str
     definition: str
@@ -169,8 +173,10 @@ def schema_from_quads(quads: Iterable[ox.Quad]) -> Schema:
 
 def _schema_of(store: ox.Store) -> Schema:
 
-    def rows(query: str):
-        return list(store.query(_Q_PREFIXES + query))
+    def rows(query: str) -> list[ox.QuerySolution]:
+        result = store.query(_Q_PREFIXES + query)
+        assert isinstance(result, ox.QuerySolutions)  # every query here is a SELECT
+        return list(result)
 
     def members(prop: str) -> dict[str, set[str]]:
         # Domain/range as a named class or an owl:unionOf list of classes.

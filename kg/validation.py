@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from kg.errors import KGError
 from kg.layout import STORE_DIR
-from kg.namespace import PREFIXES, SOURCE, VOCAB
+from kg.namespace import SOURCE, VOCAB
 from kg.resources import ARTICLE_ID, article_path, ontology_dir
 from kg.vocab import MKV, RDF
 

@@ -90,8 +90,8 @@ def _sha256(data: bytes):
         from _sha256 import sha256  # CPython 3.11
     except ImportError:
         try:
-            from _sha2 import sha256  # type: ignore[no-redef]  # CPython 3.12+
+            from _sha2 import sha256  # CPython 3.12+
         except ImportError:
-            from hashlib import sha256  # type: ignore[no-redef]
+            from hashlib import sha256
     return sha256(data)
 

@@ -98,7 +98,8 @@ def query_terms(query: str) -> QueryTerms:
                        variables=list(a.variable_order))
     for use in a.iris:
         if use.prefix is None:
-            terms.iris.append(use.iri)
+            if use.iri is not None:  # an IRI in <> always has its value
+                terms.iris.append(use.iri)
         else:  # written as PREFIX:LOCAL; the parser tells where the prefix ends
             terms.prefixed.append(PrefixedName(use.prefix, use.written[len(use.prefix) + 1:]))
     return terms

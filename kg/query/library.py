@@ -36,6 +36,8 @@ _PARAM = re.compile(rf"^(\w+)\s+({'|'.join(PARAM_TYPES)})(?:\s+(\S+))?(?:\s+--\s
 
 @dataclass(frozen=True)
 class QueryParam:
+    """A parameter of a named query: a variable, its type, its default and what it means."""
+
     name: str
     type: str
     default: str | None
@@ -44,6 +46,8 @@ class QueryParam:
 
 @dataclass(frozen=True)
 class NamedQuery:
+    """A named query (competency question) read from a ``.rq`` file, with its metadata."""
+
     name: str
     title: str
     description: str

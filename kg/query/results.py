@@ -159,7 +159,13 @@ def _serialize_rows(variables: list[str], rows, fmt: str) -> bytes:
     bindings = [{var: _json_term(term) for var, term in zip(variables, row) if term is not None} for row in rows]
     document = json.dumps({"head": {"vars": list(variables)}, "results": {"bindings": bindings}},
                           ensure_ascii=False).encode("utf-8")
-    return ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON).serialize(format=target)
+    return _written(ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON).serialize(format=target))
+
+
+def _written(body: bytes | None) -> bytes:
+    """What a pyoxigraph serialiser returns when given no output file: the bytes."""
+    assert body is not None
+    return body
 
 
 def serialize_solutions(result: ox.QuerySolutions, fmt: str, max_rows: int | None = None) -> tuple[bytes, bool]:
@@ -193,7 +199,7 @@ def serialize_solutions(result: ox.QuerySolutions, fmt: str, max_rows: int | Non
     """
     target = _results_format(fmt)
     if max_rows is None:
-        return result.serialize(format=target), False
+        return _written(result.serialize(format=target)), False
     table = materialize(result, limit=max_rows)
     return _serialize_rows(table.variables, table.rows, fmt), table.truncated
 
@@ -244,7 +250,7 @@ class AskResult:
         target = _results_format(fmt)
         document = json.dumps({"head": {}, "boolean": self.value}).encode("utf-8")
         answer = ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON)
-        return answer.serialize(format=target).decode("utf-8")
+        return _written(answer.serialize(format=target)).decode("utf-8")
 
     def _repr_html_(self) -> str:
         return f"<p><b>{self.text()}</b></p>"
@@ -269,8 +275,8 @@ class GraphResult:
         if fmt not in GRAPH_FORMATS:
             raise KGError(f"unknown graph format {fmt!r}; choose one of {', '.join(GRAPH_FORMATS)}")
         ordered = sorted(set(self.triples), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-        kwargs = {} if fmt == "ntriples" else {"prefixes": PREFIXES}
-        return ox.serialize(ordered, format=GRAPH_FORMATS[fmt], **kwargs).decode("utf-8")
+        prefixes = None if fmt == "ntriples" else PREFIXES
+        return _written(ox.serialize(ordered, format=GRAPH_FORMATS[fmt], prefixes=prefixes)).decode("utf-8")
 
     def text(self) -> str:
         return self.serialize("turtle")
@@ -296,7 +302,7 @@ def materialize(result: Any, limit: int | None = None):
     if isinstance(result, ox.QueryTriples):
         return GraphResult(list(result))
     names = [v.value for v in result.variables]
-    rows = []
+    rows: list[tuple] = []
     truncated = False
     for solution in result:
         if limit is not None and len(rows) >= limit:

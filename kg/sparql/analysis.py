@@ -268,7 +268,7 @@ def _analyse(text: str, prefix_key: tuple[tuple[str, str], ...]) -> QueryAnalysi
         depth, weight = max(depth, more.depth), max(weight, more.weight)
     names = tuple(IriUse(n.written, n.iri, n.prefix, *position(n.offset)) for n in facts.names)
     where = None
-    if facts.where_open is not None:
+    if facts.where_open is not None and facts.where_close is not None:
         where = WhereGroup(facts.where_open, facts.where_close, facts.where_keyword,
                            facts.where_subselect, facts.form == "CONSTRUCT" and not facts.template)
     return QueryAnalysis(

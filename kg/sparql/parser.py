@@ -203,7 +203,7 @@ class _Parser:
 
     # ------------------------------------------------------------------- terms
     def iri(self) -> str | None:
-        """iri ::= IRIREF | PrefixedName; the expanded IRI (None: undefined prefix)."""
+        """Read ``iri ::= IRIREF | PrefixedName``; the expanded IRI (None: undefined prefix)."""
         tok = self.tok
         if tok.kind == IRI:
             self.advance()
@@ -541,11 +541,11 @@ class _Parser:
                     self.advance()
                     after_triples = False
                 continue
-            w = self.graph_pattern_not_triples()
-            if w is None:
+            pattern = self.graph_pattern_not_triples()
+            if pattern is None:
                 raise self.error("a triple pattern, a graph pattern or '}'")
             size += 1
-            deepest = max(deepest, w)
+            deepest = max(deepest, pattern)
             after_triples = False
             if self.punct("."):
                 self.advance()
