@@ -138,8 +138,8 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
 
     Examples
     --------
-    >>> import kg, tempfile
-    >>> graph = kg.load(tempfile.mkdtemp() + "/build")
+    >>> import kg
+    >>> graph = kg.load()
     >>> graph.sparql("ASK { mk:clonazepam mkv:treats mk:action_myoclonus }").value
     True
     """
@@ -579,8 +579,8 @@ class KnowledgeGraph:
 
         Examples
         --------
-        >>> import kg, tempfile
-        >>> graph = kg.load(tempfile.mkdtemp() + "/build")
+        >>> import kg
+        >>> graph = kg.load()
         >>> paths = graph.path("hypoxia", "clonazepam")
         >>> paths[0].labels[0], paths[0].labels[-1]
         ('brain hypoxia', 'clonazepam')
@@ -629,8 +629,8 @@ class KnowledgeGraph:
 
         Examples
         --------
-        >>> import kg, tempfile
-        >>> kg.load(tempfile.mkdtemp() + "/build").counts()["Drug"] > 3
+        >>> import kg
+        >>> kg.load().counts()["Drug"] > 3
         True
         """
         from kg.schema import PROVENANCE_CLASSES

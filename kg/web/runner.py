@@ -17,7 +17,6 @@ Examples
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError, UnsafeQueryError
 from kg.namespace import PREFIXES
-from kg.query.engine import GRAPHS
+from kg.query.engine import GRAPHS, query_error
 from kg.query.results import AskResult, GraphResult, serialize_solutions
 from kg.query.safety import check_query
 from kg.web.protocol import CONTENT_TYPES, has_dataset_clause
@@ -138,7 +137,7 @@ class QueryRunner:
         except QueryError as exc:
             return Outcome.error(400, str(exc))
         except SyntaxError as exc:
-            return Outcome.error(400, _syntax_message(exc))
+            return Outcome.error(400, str(query_error(exc)))
         except (OSError, RuntimeError, ValueError, TypeError) as exc:
             return Outcome.error(400, f"query failed: {exc}")
 
@@ -280,10 +279,3 @@ def run_remote(engine, job: Job, graph_iris=()) -> Outcome:
         return Outcome(200, CONTENT_TYPES[job.tabular], text.encode("utf-8"))
     return Outcome(200, CONTENT_TYPES[job.tabular], result.serialize(job.tabular).encode("utf-8"),
                    result.truncated)
-
-
-def _syntax_message(exc: SyntaxError) -> str:
-    message = str(exc)
-    match = re.search(r"error at (\d+):(\d+)", message)
-    where = f" (line {match.group(1)}, column {match.group(2)})" if match else ""
-    return f"malformed SPARQL{where}: {message}"
