@@ -15,7 +15,7 @@ ifneq ($(strip $(OUT)),)
 export KG_BUILD_DIR := $(abspath $(OUT))
 endif
 
-.PHONY: run build test bench notebook clean install install-test status
+.PHONY: run build test lint bench notebook clean install install-test status
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ run: install
 
 test: install-test
 	$(BIN)/python -m pytest
+
+# ruff (pyflakes, pycodestyle, numpydoc docstring rules) and mypy over kg/, as configured in
+# pyproject.toml; .ci/run runs it before the tests.
+lint: install-test
+	$(BIN)/ruff check kg
+	$(BIN)/mypy
 
 bench: install-test
 	$(BIN)/python -m bench.run

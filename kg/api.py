@@ -6,18 +6,105 @@ rdflib is imported only by :meth:`KnowledgeGraph.to_rdflib`.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from kg.errors import KGError
+from kg.layout import STORE_DIR
 from kg.namespace import PREFIXES
 from kg.query.engine import GRAPHS, SparqlEngine
 from kg.query.library import NamedQuery, get_query, list_queries
 
-__all__ = ["KnowledgeGraph", "load"]
+__all__ = ["KnowledgeGraph", "load", "Engine", "Entity", "EntityEdge"]
 
-from kg.build.inputs import STORE_DIR  # noqa: E402
+
+class Engine(Protocol):
+    """What :class:`KnowledgeGraph` needs of a query engine: the build's embedded store
+    (:class:`kg.query.engine.SparqlEngine`) or a SPARQL server
+    (:class:`kg.remote.engine.RemoteEngine`)."""
+
+    @property
+    def graph_iris(self) -> set[str]:
+        """The IRIs of the named graphs the engine holds."""
+
+    def query(self, text: str, *, bindings: dict | None = None, graphs: tuple[str, ...] | None = None,
+              limit: int | None = None) -> Any:
+        """Run a safe, checked query; a ResultTable, AskResult or GraphResult."""
+
+    def quads(self, graphs: tuple[str, ...] | None = None) -> list:
+        """Every quad of the chosen named graphs (all by default)."""
+
+    def default_graphs(self, graphs: tuple[str, ...] | None) -> list:
+        """The named graphs (as pyoxigraph terms) that form the default graph for ``graphs``."""
+
+
+class _Record:
+    """Read access by key as well as by attribute (``entity["edges"]`` as ``entity.edges``),
+    so that code written for the dicts these records replace keeps working."""
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of ``key``, or ``default``."""
+        return getattr(self, key) if key in self._keys() else default
+
+    def keys(self) -> tuple[str, ...]:
+        """The field names."""
+        return self._keys()
+
+    def _keys(self) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(self))  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (for JSON)."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+
+@dataclasses.dataclass(frozen=True)
+class EntityEdge(_Record):
+    """One edge of an entity, told as a sentence, with its full evidence
+    (:func:`kg.paths.finder.edge_evidence`)."""
+
+    subject: str
+    predicate: str
+    object: str
+    sentence: str
+    quote: str | None = None
+    quote_start: int | None = None
+    quote_end: int | None = None
+    correction: str | None = None
+    reference: str | None = None
+    statement: str | None = None
+    evidence: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Entity(_Record):
+    """Everything about one entity (:meth:`KnowledgeGraph.entity`)."""
+
+    iri: str
+    label: str
+    category: str | None = None
+    entity_class: str | None = None
+    types: tuple[str, ...] = ()
+    curie: str | None = None
+    definition: str | None = None
+    synonyms: tuple[str, ...] = ()
+    xrefs: tuple[str, ...] = ()
+    characteristics: tuple = ()
+    values: dict = dataclasses.field(default_factory=dict)
+    edges: tuple[EntityEdge, ...] = ()
 
 
 def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None = None,
@@ -51,8 +138,8 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
 
     Examples
     --------
-    >>> import kg, tempfile
-    >>> graph = kg.load(tempfile.mkdtemp() + "/build")
+    >>> import kg
+    >>> graph = kg.load()
     >>> graph.sparql("ASK { mk:clonazepam mkv:treats mk:action_myoclonus }").value
     True
     """
@@ -63,7 +150,7 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
 
         return KnowledgeGraph(None, engine=RemoteEngine(endpoint))
     from kg.build.directory import read_manifest
-    from kg.build.inputs import HPO_MODES, STORE_DIR, default_build_dir, input_fingerprint
+    from kg.build.inputs import HPO_MODES, default_build_dir, input_fingerprint
 
     directory = Path(path) if path is not None else default_build_dir()
     try:
@@ -74,7 +161,7 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
     if build:
         recorded = recorded or {}
         # A stale build is rebuilt from the same inputs it was made from (HPO mode, data dir).
-        mode = hpo or (recorded.get("hpo") if recorded.get("hpo") in HPO_MODES else "none")
+        mode: str = hpo or (recorded["hpo"] if recorded.get("hpo") in HPO_MODES else "none")
         data = Path(recorded["data"]) if isinstance(recorded.get("data"), str) and recorded["data"] else None
         if data is not None and not data.is_dir():
             data = None  # its curation directory is gone: keep the build as it is
@@ -211,14 +298,15 @@ class KnowledgeGraph:
         A build directory (see :func:`load`).
     """
 
-    def __init__(self, directory: Path | str | None, *, engine=None) -> None:
-        # ``engine`` is anything with SparqlEngine's ``query``, ``quads`` and ``default_graphs``
-        # (e.g. a remote SPARQL endpoint); by default the build's embedded store.
+    def __init__(self, directory: Path | str | None, *, engine: Engine | None = None) -> None:
+        # ``engine``: any :class:`Engine` (a remote SPARQL endpoint); by default the build's
+        # embedded store, opened on first use.
         self.directory = Path(directory) if directory is not None else None
         self._engine = engine
-        self._nx = {}
-        self._index = {}
-        self._cache = {}
+        self._nx: dict[tuple[str, ...], Any] = {}
+        self._schema: Any = None
+        self._index: dict[tuple[str, ...], Any] = {}
+        self._cache: dict[Any, Any] = {}
         # The lazy views are built once, under this lock; after that they are only read,
         # so threads (the web server's pages) share them without waiting for each other.
         self._building = threading.RLock()
@@ -228,10 +316,11 @@ class KnowledgeGraph:
 
     # ----------------------------------------------------------------- SPARQL
     @property
-    def engine(self) -> SparqlEngine:
+    def engine(self) -> Engine:
         if self._engine is None:
             with self._building:
                 if self._engine is None:
+                    assert self.directory is not None  # a graph without an engine has a build
                     self._engine = SparqlEngine.open(self.directory / STORE_DIR)
         return self._engine
 
@@ -387,12 +476,22 @@ class KnowledgeGraph:
         key = tuple(graphs) if graphs is not None else tuple(GRAPHS)
         if key not in self._nx:
             from kg.paths.graph import to_networkx
-            from kg.schema import load_schema
 
             with self._building:
                 if key not in self._nx:
-                    self._nx[key] = to_networkx(self.engine.quads(key), load_schema())
+                    self._nx[key] = to_networkx(self.engine.quads(key), self.schema)
         return self._nx[key]
+
+    @property
+    def schema(self):
+        """The :class:`~kg.schema.Schema` of the ontology this graph was built with (its
+        ``ontology`` graph; the shipped ontology if the graph has none)."""
+        if self._schema is None:
+            from kg.schema import load_schema, schema_from_quads
+
+            quads = self.engine.quads(("ontology",))
+            self._schema = schema_from_quads(quads) if quads else load_schema()
+        return self._schema
 
     def _graph_index(self, graphs: Iterable[str] | None = None):
         from kg.paths.finder import PathCache
@@ -418,25 +517,36 @@ class KnowledgeGraph:
         index, _ = self._graph_index(graphs)
         return index.resolve(name)
 
-    def entity(self, name: str, graphs: Iterable[str] | None = None) -> dict:
+    def entity(self, name: str, graphs: Iterable[str] | None = None) -> Entity:
         """Everything about one entity: label, definition, identifiers, and every edge
-        (in and out) with its full evidence (:func:`kg.paths.finder.edge_evidence`)."""
+        (in and out) with its full evidence (:func:`kg.paths.finder.edge_evidence`).
+
+        Returns
+        -------
+        Entity
+            Fields readable as attributes or by key (``info.edges``, ``info["edges"]``);
+            ``to_dict()`` gives plain data.
+
+        Raises
+        ------
+        EntityNotFoundError
+            If no entity matches ``name``.
+        """
         from kg.paths.finder import edge_evidence, edge_sentence
 
         iri = self.resolve(name, graphs)
         g = self.to_networkx(graphs)
-        data = dict(g.nodes[iri])
-        data["iri"] = iri
-        edges = []
-        for s, o, d in list(g.out_edges(iri, data=True)) + list(g.in_edges(iri, data=True)):
-            edges.append({"subject": s, "predicate": d["predicate"], "object": o,
-                          "sentence": edge_sentence(g, s, o, d), "quote": d.get("quote"),
-                          "quote_start": d.get("quote_start"), "quote_end": d.get("quote_end"),
-                          "correction": d.get("correction") or None,
-                          "reference": d.get("reference") or None, "statement": d.get("statement"),
-                          "evidence": edge_evidence(d)})
-        data["edges"] = sorted(edges, key=lambda e: (e["sentence"], e["statement"] or ""))
-        return data
+        data = g.nodes[iri]
+        edges = [EntityEdge(subject=s, predicate=d["predicate"], object=o, sentence=edge_sentence(g, s, o, d),
+                            quote=d.get("quote"), quote_start=d.get("quote_start"), quote_end=d.get("quote_end"),
+                            correction=d.get("correction") or None, reference=d.get("reference") or None,
+                            statement=d.get("statement"), evidence=edge_evidence(d))
+                 for s, o, d in list(g.out_edges(iri, data=True)) + list(g.in_edges(iri, data=True))]
+        edges.sort(key=lambda e: (e.sentence, e.statement or ""))
+        fields = {f.name for f in dataclasses.fields(Entity)} - {"iri", "edges"}
+        values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
+                                  for key, value in data.items() if key in fields}
+        return Entity(iri=iri, edges=tuple(edges), **values)
 
     def path(self, source: str, target: str, *, k: int | None = None, directed: bool = False,
              max_length: int | None = None, include_predicates: Iterable[str] = (),
@@ -469,8 +579,8 @@ class KnowledgeGraph:
 
         Examples
         --------
-        >>> import kg, tempfile
-        >>> graph = kg.load(tempfile.mkdtemp() + "/build")
+        >>> import kg
+        >>> graph = kg.load()
         >>> paths = graph.path("hypoxia", "clonazepam")
         >>> paths[0].labels[0], paths[0].labels[-1]
         ('brain hypoxia', 'clonazepam')
@@ -479,7 +589,7 @@ class KnowledgeGraph:
 
         a, b = self.resolve(source, graphs), self.resolve(target, graphs)
         flt = PathFilter(directed, frozenset(include_predicates), frozenset(exclude_predicates),
-                         frozenset(include_categories), frozenset(exclude_categories))
+                         frozenset(include_categories), frozenset(exclude_categories), schema=self.schema)
         self._check_predicates(flt.include_predicates | flt.exclude_predicates)
         _, cache = self._graph_index(graphs)
         return find_paths(self.to_networkx(graphs), a, b, k=k, flt=flt, max_length=max_length,
@@ -493,7 +603,8 @@ class KnowledgeGraph:
         from kg.paths.finder import PathFilter, neighbourhood
 
         center = self.resolve(name, graphs)
-        flt = PathFilter(directed, frozenset(include_predicates), frozenset(exclude_predicates))
+        flt = PathFilter(directed, frozenset(include_predicates), frozenset(exclude_predicates),
+                         schema=self.schema)
         self._check_predicates(flt.include_predicates | flt.exclude_predicates)
         return neighbourhood(self.to_networkx(graphs), center, depth, flt)
 
@@ -503,11 +614,9 @@ class KnowledgeGraph:
         return self.to_networkx(graphs).subgraph(iris).copy()
 
     def _check_predicates(self, names: Iterable[str]) -> None:
-        from kg.schema import load_schema
-
         from kg.tables import MATCH_LABELS
 
-        known = load_schema().properties
+        known = self.schema.properties
         bad = sorted(n for n in names if n not in known and n not in MATCH_LABELS)
         if bad:
             raise KGError(f"unknown predicate(s) {', '.join(bad)}; known: "
@@ -520,13 +629,13 @@ class KnowledgeGraph:
 
         Examples
         --------
-        >>> import kg, tempfile
-        >>> kg.load(tempfile.mkdtemp() + "/build").counts()["Drug"] > 3
+        >>> import kg
+        >>> kg.load().counts()["Drug"] > 3
         True
         """
-        from kg.schema import PROVENANCE_CLASSES, load_schema
+        from kg.schema import PROVENANCE_CLASSES
 
-        schema = load_schema()
+        schema = self.schema
         table = self.sparql("""SELECT ?e ?c WHERE {
             ?e a ?c . FILTER(STRSTARTS(STR(?c), STR(mkv:)) && isIRI(?e)) }""", graphs=graphs)
         types: dict[str, set[str]] = {}
@@ -553,5 +662,5 @@ class KnowledgeGraph:
             by_graph.setdefault(q.graph_name.value, []).append(ox.Triple(q.subject, q.predicate, q.object))
         for name, triples in by_graph.items():
             payload = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-            dataset.graph(rdflib.URIRef(name)).parse(data=payload.decode("utf-8"), format="nt")
+            dataset.graph(rdflib.URIRef(name)).parse(data=bytes(payload or b"").decode("utf-8"), format="nt")
         return dataset

@@ -36,7 +36,7 @@ Examples
 --------
 >>> from kg.curation.compiler import compile_curation
 >>> result = entail(compile_curation().quads)
->>> ("https://w3id.org/myoclonus-kg/entity/myoclonus", VOCAB + "causedBy",
+>>> ("https://w3id.org/myoclonus-kg/entity/myoclonus", MKV.causedBy,
 ...  "https://w3id.org/myoclonus-kg/entity/stroke") in result.edges
 True
 """
@@ -51,20 +51,21 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from kg.identifiers import compress
-from kg.namespace import ENTITY, GRAPH_CURATED, GRAPH_ENTAILED, GRAPH_HPO, PREFIXES, STATEMENT, VOCAB
+from kg.namespace import ENTITY, GRAPH_ENTAILED, GRAPH_HPO, PREFIXES, STATEMENT, VOCAB
 from kg.schema import PROVENANCE_CLASSES, Schema, load_schema
+from kg.vocab import MKV, RDF as RDF_TERMS
 
 __all__ = ["RULES", "ALIAS_PREFIXES", "Derived", "EntailmentResult", "entail", "entail_store",
            "check_entailment", "statement_iri", "graph_edges"]
 
 RDF = PREFIXES["rdf"]
 SKOS = PREFIXES["skos"]
-_TYPE, _SUBJECT, _PREDICATE, _OBJECT = RDF + "type", RDF + "subject", RDF + "predicate", RDF + "object"
+_TYPE, _SUBJECT, _PREDICATE, _OBJECT = RDF_TERMS.type, RDF_TERMS.subject, RDF_TERMS.predicate, RDF_TERMS.object
 #: The rules, by local name in ``mkv:``.
 RULES = ("InverseRule", "SymmetryRule", "NarrowMatchRule", "BroadMatchRule", "ExactAliasRule")
 #: Identifier prefixes whose exact matches are aliases (the ones the HPO import can write).
 ALIAS_PREFIXES = ("HP", "OMIM", "ORPHA", "NCBIGene")
-_SUBTYPE = VOCAB + "subtypeOf"
+_SUBTYPE = MKV.subtypeOf
 
 
 def statement_iri(rule: str, s: str, p: str, o: str) -> str:

@@ -60,11 +60,14 @@ class ValidationError(KGError):
 
 
 class QueryError(KGError):
-    """A SPARQL query is malformed or failed; ``line`` and ``column`` when known."""
+    """A SPARQL query is malformed or failed; ``line`` and ``column`` when known; ``engine``
+    when the message is the query engine's own (pyoxigraph's), not our analysis's."""
 
-    def __init__(self, message: str, *, line: int | None = None, column: int | None = None) -> None:
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None,
+                 engine: bool = False) -> None:
         self.line = line
         self.column = column
+        self.engine = engine
         super().__init__(message)
 
 

@@ -1,13 +1,12 @@
 """Where the shipped data and ontology files are, from a checkout or an installed wheel.
 
 The curated data lives in the package (``kg/data``) and is read with
-:mod:`importlib.resources`. The ontology lives at the top of the repository
+the package's directory. The ontology lives at the top of the repository
 (``ontology/``); the wheel carries a copy as ``kg/ontology``.
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 __all__ = ["data_dir", "ontology_dir", "article_path", "ARTICLE_ID", "ARTICLE_URL"]
@@ -18,8 +17,13 @@ ARTICLE_ID = "what-is-myoclonus"
 ARTICLE_URL = "https://www.ninds.nih.gov/health-information/disorders/myoclonus"
 
 
+#: The package's own directory (importlib.resources gives the same path for an installed
+#: package, and costs every command a dozen stdlib imports).
+_ROOT = Path(__file__).resolve().parent
+
+
 def _package_root() -> Path:
-    return Path(str(resources.files("kg")))
+    return _ROOT
 
 
 def data_dir() -> Path:

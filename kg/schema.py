@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 import pyoxigraph as ox
 
@@ -15,7 +16,7 @@ from kg.errors import KGError
 from kg.namespace import PREFIXES, VOCAB
 from kg.resources import ontology_dir
 
-__all__ = ["Schema", "PropertyInfo", "ClassInfo", "load_schema", "CATEGORY_ORDER", "BRANCHES",
+__all__ = ["Schema", "PropertyInfo", "ClassInfo", "load_schema", "schema_from_quads", "CATEGORY_ORDER", "BRANCHES",
            "PROVENANCE_CLASSES"]
 
 #: The one category scheme: an entity's category is the first of its classes in this order
@@ -41,6 +42,8 @@ _Q_PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 
 @dataclass(frozen=True)
 class ClassInfo:
+    """A class of the ontology: labels, parents and its Biolink category."""
+
     name: str
     label: str
     definition: str
@@ -50,6 +53,8 @@ class ClassInfo:
 
 @dataclass(frozen=True)
 class PropertyInfo:
+    """A property of the ontology: labels, domain, range and its Biolink predicate."""
+
     name: str
     label: str
     definition: str
@@ -147,9 +152,31 @@ def load_schema(path: Path | None = None) -> Schema:
         store.load(path=str(path), format=ox.RdfFormat.TURTLE)
     except (SyntaxError, ValueError, OSError) as exc:
         raise KGError(f"{path}: cannot parse the ontology: {exc}") from None
+    return _schema_of(store)
 
-    def rows(query: str):
-        return list(store.query(_Q_PREFIXES + query))
+
+def schema_from_quads(quads: Iterable[ox.Quad]) -> Schema:
+    """The :class:`Schema` of ontology triples, whatever graph they are in: a built graph's
+    own ontology (its ``graph/ontology``), which may differ from the shipped file.
+
+    Examples
+    --------
+    >>> store = ox.Store()
+    >>> store.load(path=str(ontology_dir() / "myoclonus.ttl"), format=ox.RdfFormat.TURTLE)
+    >>> schema_from_quads(store).properties.keys() == load_schema().properties.keys()
+    True
+    """
+    store = ox.Store()
+    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    return _schema_of(store)
+
+
+def _schema_of(store: ox.Store) -> Schema:
+
+    def rows(query: str) -> list[ox.QuerySolution]:
+        result = store.query(_Q_PREFIXES + query)
+        assert isinstance(result, ox.QuerySolutions)  # every query here is a SELECT
+        return list(result)
 
     def members(prop: str) -> dict[str, set[str]]:
         # Domain/range as a named class or an owl:unionOf list of classes.

@@ -32,6 +32,8 @@ RESTATING_RULES = frozenset({"InverseRule", "SymmetryRule", "ExactAliasRule"})
 
 @dataclass
 class NodeRow:
+    """One entity of the graph, as a row of the node table."""
+
     iri: str
     types: list[str]
     label: str = ""
@@ -50,6 +52,8 @@ class NodeRow:
 
 @dataclass
 class EdgeRow:
+    """One asserted edge with its evidence, as a row of the edge table."""
+
     subject: str
     predicate: str  # local name in mkv
     object: str
@@ -85,6 +89,8 @@ class EdgeRow:
 
 @dataclass
 class Tables:
+    """The node and edge tables behind KGX, GraphML and NetworkX."""
+
     nodes: dict[str, NodeRow]
     edges: list[EdgeRow]
 

@@ -17,8 +17,10 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from kg.errors import KGError
-from kg.namespace import PREFIXES, SOURCE, VOCAB
+from kg.layout import STORE_DIR
+from kg.namespace import SOURCE, VOCAB
 from kg.resources import ARTICLE_ID, article_path, ontology_dir
+from kg.vocab import MKV, RDF
 
 __all__ = ["ValidationReport", "validate_quads", "validate_build", "domain_range_shapes"]
 
@@ -111,23 +113,23 @@ def _source_problems(quads: list[ox.Quad], article: str) -> tuple[list[str], int
     by_subject: dict[str, dict[str, object]] = {}
     for q in quads:
         p = q.predicate.value
-        if p.startswith(VOCAB) or p == PREFIXES["rdf"] + "type":
+        if p.startswith(VOCAB) or p == RDF.type:
             by_subject.setdefault(q.subject.value, {})[p] = q.object
     problems, checked = [], 0
     sha = hashlib.sha256(article.encode("utf-8")).hexdigest()
     source = by_subject.get(SOURCE + ARTICLE_ID, {})
-    recorded = source.get(VOCAB + "sha256")
+    recorded = source.get(MKV.sha256)
     if recorded is not None and recorded.value != sha:
         problems.append(f"source {ARTICLE_ID}: the graph was built from a different text "
                         f"(sha256 {recorded.value[:12]}…, vendored file has {sha[:12]}…)")
     for subject, fields in sorted(by_subject.items()):
-        quote = fields.get(VOCAB + "evidenceQuote")
+        quote = fields.get(MKV.evidenceQuote)
         if quote is None:
             continue
         checked += 1
         try:
-            start = int(fields[VOCAB + "quoteStart"].value)
-            end = int(fields[VOCAB + "quoteEnd"].value)
+            start = int(fields[MKV.quoteStart].value)
+            end = int(fields[MKV.quoteEnd].value)
         except (KeyError, ValueError):
             problems.append(f"{subject}: quote without integer offsets")
             continue
@@ -193,7 +195,6 @@ def validate_build(directory: Path, *, shacl: bool = True) -> ValidationReport:
 
 
 def _entailment_problems(directory: Path, curated: list[ox.Quad]) -> list[str]:
-    from kg.build.inputs import STORE_DIR
     from kg.entailment import check_entailment, entail_store
     from kg.namespace import GRAPH_CURATED, GRAPH_ENTAILED
 

@@ -1,4 +1,8 @@
-"""Shared fixtures: the tiny fixture graph (tests/fixtures/mini) and the real curated build."""
+"""Shared fixtures: the tiny fixture graph (tests/fixtures/mini), the HPO-subset build, the servers.
+
+The real curated build (``real_build``) is in the repository's top ``conftest.py``, shared with the
+doctests.
+"""
 
 from __future__ import annotations
 
@@ -34,14 +38,6 @@ def mini_graph(tmp_path_factory) -> kg.api.KnowledgeGraph:
     out = tmp_path_factory.mktemp("mini") / "build"
     build(out, data=FIXTURE)
     return kg.load(out, build=False)
-
-
-@pytest.fixture(scope="session")
-def real_build(tmp_path_factory) -> Path:
-    """The real curated graph, built once per session (SHACL included)."""
-    out = tmp_path_factory.mktemp("real") / "build"
-    build(out)
-    return out
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ and the result objects."""
 from __future__ import annotations
 
 import importlib.util
+import json
 from collections import Counter
 
 import networkx as nx
@@ -268,3 +269,32 @@ def test_path_html_of_a_real_path(real_graph):
     p = real_graph.path("hypoxia", "clonazepam")[0]
     html = p._repr_html_()
     assert html.count("<li>") == sum(len(h.edges) for h in p.hops)
+
+
+def test_entity_is_a_typed_record_readable_by_key(real_graph):
+    from kg.api import Entity, EntityEdge
+
+    info = real_graph.entity("clonazepam")
+    assert isinstance(info, Entity) and all(isinstance(e, EntityEdge) for e in info.edges)
+    assert info["label"] == info.label and info["edges"] == info.edges and "edges" in info
+    assert info.get("no such field", 3) == 3
+    with pytest.raises(KeyError):
+        info["no such field"]
+    plain = info.to_dict()
+    assert plain["iri"] == info.iri and plain["edges"][0]["sentence"] == info.edges[0].sentence
+    json.dumps(plain)
+
+
+def test_both_engines_meet_the_engine_protocol():
+    import inspect
+
+    from kg.api import Engine
+    from kg.query.engine import SparqlEngine
+    from kg.remote.engine import RemoteEngine
+
+    wanted = {name for name in dir(Engine) if not name.startswith("_")} | set(Engine.__annotations__)
+    for engine in (SparqlEngine, RemoteEngine):
+        for name in wanted - {"graph_iris"}:
+            assert callable(getattr(engine, name, None)), (engine.__name__, name)
+        query = inspect.signature(engine.query).parameters
+        assert {"bindings", "graphs", "limit"} <= set(query), engine.__name__

@@ -12,27 +12,22 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import rdflib
 
-import kg
-from kg.build import build
 from kg.errors import KGError
 from kg.namespace import ENTITY, PREFIXES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "mini"
 XSD = PREFIXES["xsd"]
 ECHO = "SELECT ?v (DATATYPE(?v) AS ?t) (LANG(?v) AS ?l) (isIRI(?v) AS ?iri) WHERE { }"
 
 
 @pytest.fixture(scope="module")
-def graph(tmp_path_factory):
-    out = tmp_path_factory.mktemp("binding") / "build"
-    build(out, data=FIXTURE, validate=False)
-    return kg.load(out, build=False)
+def graph(mini_graph):
+    """The session's fixture graph (tests/conftest.py)."""
+    return mini_graph
 
 
 def _echo(graph, value):

@@ -14,6 +14,7 @@ from kg.build import build
 from kg.hpo.errors import HPOImportError
 from kg.hpo.files import ENV_VAR, hpo_fingerprint, hpo_release, locate
 from kg.hpo.importer import import_hpo, run_import, stream_hpo, write_nquads
+from kg.cli.progress import TerminalProgress
 from kg.hpo.progress import Progress
 from kg.namespace import ENTITY, GRAPH_HPO, PREFIXES, SOURCE, VOCAB
 
@@ -502,15 +503,23 @@ def test_progress_messages_and_terminal_bar(hpo_dir):
         def isatty(self):
             return True
 
-    screen, lines = Terminal(), []
-    bar = Progress(lines.append, stream=screen)
+    # The library reports fractions to the caller; only the command line's bar draws them.
+    screen = Terminal()
+    terminal = TerminalProgress(stream=screen)
+    bar = Progress(terminal)
     bar.say("step")
     bar.update(0.5)
-    bar.done()
-    assert "[" in screen.getvalue() and "\r" in screen.getvalue() and lines == ["step"]
+    assert "[" in screen.getvalue() and "\r" in screen.getvalue() and screen.getvalue().startswith("step\n")
+    terminal.close()
+    assert screen.getvalue().endswith("\r\033[K")
     quiet = io.StringIO()
-    Progress(None, stream=quiet).update(0.5)
+    Progress(TerminalProgress(stream=quiet)).update(0.5)
     assert quiet.getvalue() == ""
+    fractions = []
+    import_hpo("subset", [], type("Sink", (), {"__call__": lambda self, m: None,
+                                               "fraction": lambda self, v, label: fractions.append(v)})(),
+               directory=hpo_dir)
+    assert fractions and fractions == sorted(fractions) and fractions[-1] == 1.0
 
 
 # ------------------------------------------------------------------------------ the builder

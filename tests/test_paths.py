@@ -429,3 +429,18 @@ def test_path_api_text_and_dict(real_graph, article):
     for hop in p.to_dict()["hops"]:
         for edge in hop:
             assert edge["sentence"] and f"\u201c{edge['quote']}\u201d" in text
+
+
+def test_path_filters_use_the_schema_the_graph_was_built_with(real_build, monkeypatch):
+    """Excluding Phenotype excludes its subclass MyoclonusType, by the class hierarchy of the
+    ontology built into the graph, even when the shipped ontology has changed since."""
+    import kg.schema
+    from kg.errors import NoPathError
+
+    with pytest.raises(NoPathError):
+        kg.load(real_build, build=False).path("hypoxia", "clonazepam", exclude_categories=["Phenotype"])
+    graph = kg.load(real_build, build=False)
+    monkeypatch.setattr(kg.schema, "load_schema", lambda path=None: kg.schema.Schema())  # no classes at all
+    assert "MyoclonusType" in graph.schema.classes
+    with pytest.raises(NoPathError):
+        graph.path("hypoxia", "clonazepam", exclude_categories=["Phenotype"])

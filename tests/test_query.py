@@ -803,6 +803,21 @@ def test_malformed_sparql_exits_2_naming_line_and_column(real_build):
     assert info.value.line == 2 and isinstance(info.value.column, int)
 
 
+def test_our_analysis_messages_are_not_shortened(real_build):
+    # The shortening of pyoxigraph's character-class lists once turned this message into
+    # "nested deeper than 64 levels of '{' (or another character)".
+    result = cli(real_build, "query", "SELECT * WHERE " + "{" * 65 + "}" * 65)
+    assert result.exit_code == 2 and clean_exit(result)
+    assert "nested deeper than 64 levels of '{', '(' and '['" in result.stderr
+    assert "another character" not in result.stderr
+
+
+def test_select_star_columns_follow_the_query(real_build):
+    result = cli(real_build, "query", "SELECT * WHERE { ?kind ^mkv:treats ?drug }", "--format", "csv")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "kind,drug"
+
+
 @pytest.mark.slow
 def test_malformed_sparql_exits_2_in_a_real_process(real_build):
     out = proc(real_build, "query", "SELECT ?x WHERE { ?x ?y }")
@@ -891,3 +906,29 @@ def test_hpo_flags_are_accepted(real_build):
     classes = cli(real_build, "query", "SELECT (COUNT(*) AS ?n) WHERE { ?c a owl:Class }", "--no-hpo",
                   "--format", "csv")
     assert int(csv_rows(classes.stdout)[1][0][0]) > 0
+
+
+CAPPED = "SELECT ?drug ?label WHERE { ?drug mkv:treats ?kind ; rdfs:label ?label } ORDER BY ?drug ?label ?kind"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_a_capped_answer_has_the_bytes_of_the_same_rows_uncapped(real_build, fmt):
+    """One serialisation path: the API's tables, the endpoint's runner and pyoxigraph's own
+    serialiser give the same bytes, whether a row cap cut the answer or LIMIT did."""
+    from kg.query.results import serialize_solutions
+    from kg.web.runner import Job, QueryRunner
+
+    graph = kg.load(real_build, build=False)
+    capped = graph.sparql(CAPPED, limit=3)
+    limited = graph.sparql(CAPPED + " LIMIT 3")
+    assert capped.truncated and not limited.truncated and len(capped) == len(limited) == 3
+    native = graph.engine.query(CAPPED + " LIMIT 3", raw=True).serialize(format=getattr(ox.QueryResultsFormat,
+                                                                                       fmt.upper()))
+    assert capped.serialize(fmt).encode("utf-8") == limited.serialize(fmt).encode("utf-8") == native
+    body, truncated = serialize_solutions(graph.engine.query(CAPPED, raw=True), fmt, max_rows=3)
+    assert (body, truncated) == (native, True)
+    runner = QueryRunner(real_build / "store")
+    cut = runner.run(Job(CAPPED, tabular=fmt, max_rows=3))
+    whole = runner.run(Job(CAPPED + " LIMIT 3", tabular=fmt, max_rows=3))
+    assert cut.status == whole.status == 200 and cut.truncated and not whole.truncated
+    assert cut.body == whole.body == native

@@ -13,25 +13,12 @@ from __future__ import annotations
 import pytest
 
 import kg
-from kg.errors import KGError
 from kg.query.engine import GRAPHS
 from kg.query.library import list_queries
 from tests.servers import ENGINES, Oxigraph
 from tests.test_remote import _plain, assert_refused, refused_on
 
 HPO_QUERIES = [q for q in list_queries() if q.name.startswith("hpo-")]
-
-
-@pytest.fixture(scope="module")
-def hpo_build(tmp_path_factory):
-    out = tmp_path_factory.mktemp("hpo") / "build"
-    try:
-        from kg.build import build
-
-        build(out, hpo="subset", validate=False)
-    except (ImportError, KGError) as exc:
-        pytest.skip(f"no HPO build here: {exc}")
-    return out
 
 
 def _clear_ours(virtuoso) -> None:

@@ -78,7 +78,9 @@ def test_kg_viz_dash_o_as_in_the_issue_with_the_default_build_dir(tmp_path, mini
 
 
 def _all_commands(group: click.Group):
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
             yield from _all_commands(command)
         else:

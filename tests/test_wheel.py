@@ -30,7 +30,7 @@ def test_wheel_contains_ontology_data_and_queries(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ["kg/ontology/myoclonus.ttl", "kg/ontology/shapes.ttl", "kg/data/entities.yaml",
                      "kg/data/facts.yaml", "kg/data/not_asserted.yaml", "kg/data/sources/what-is-myoclonus.txt",
-                     "kg/queries/first-line-drug.rq"]:
+                     "kg/queries/first-line-drug.rq", "kg/py.typed"]:
         assert required in names, required
     assert any(n.endswith("entry_points.txt") for n in names)
     assert not any(n.startswith("tests/") for n in names)

@@ -244,7 +244,7 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
             # in memory (a full import is about 3 million triples).
             with (tmp / "kg.nq").open("a", encoding="utf-8") as nq:
                 import_stats = stream_hpo(hpo, curated, say, consumers=[
-                    nq.write, lambda text: store.bulk_load(input=text.encode("utf-8"),
+                    nq.write, lambda text: store.bulk_load(input=text.encode("utf-8"),  # noqa: F821 (del later)
                                                            format=ox.RdfFormat.N_QUADS)])
         entailed = _write_entailed(store, curated, tmp / "kg.nq", say)
         store.flush()

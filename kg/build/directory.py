@@ -43,13 +43,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import socket
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
 from kg.errors import BuildError
+from kg.layout import STORE_DIR
 
 __all__ = ["MARKER", "PROJECT", "build_entries", "read_manifest", "is_build", "check_replaceable",
            "build_lock", "make_temporary", "swap_into_place", "collect_stale", "remove_build"]
@@ -58,7 +56,6 @@ __all__ = ["MARKER", "PROJECT", "build_entries", "read_manifest", "is_build", "c
 MARKER = ".myoclonus-kg-build"
 #: The ``name`` recorded in the marker and in ``manifest.json``.
 PROJECT = "myoclonus-kg"
-_STORE_DIR = "store"  # same as kg.build.inputs.STORE_DIR (not imported: keep this module light)
 _BUILD_FILES = ("kg.ttl", "kg.nt", "kg.jsonld", "kg.nq", "kg.graphml", "nodes.tsv", "edges.tsv",
                 "manifest.json")
 
@@ -71,7 +68,7 @@ def build_entries() -> frozenset[str]:
     >>> sorted(build_entries())[:3]
     ['.myoclonus-kg-build', 'edges.tsv', 'kg.graphml']
     """
-    return frozenset(_BUILD_FILES) | {_STORE_DIR, MARKER}
+    return frozenset(_BUILD_FILES) | {STORE_DIR, MARKER}
 
 
 def _read_json(path: Path) -> object:
@@ -216,6 +213,8 @@ def _write_marker(directory: Path, state: str) -> None:
     marker: dict = {"name": PROJECT, "state": state,
                     "note": "made by `kg build`; the next build replaces this directory"}
     if state == "temporary":  # for whoever finds it after a crash
+        import socket  # here, not at the top: every command reads the manifest, few write one
+
         marker.update(pid=os.getpid(), host=socket.gethostname())
     (directory / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
 
@@ -223,6 +222,8 @@ def _write_marker(directory: Path, state: str) -> None:
 def make_temporary(directory: Path) -> Path:
     """Create the temporary sibling directory a build writes into (marked as ours)."""
     directory.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile
+
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
     _write_marker(tmp, "temporary")
     return tmp
@@ -240,6 +241,8 @@ def remove_build(path: Path, warn: Callable[[str], None] = lambda message: None)
         entry = path / name
         try:
             if entry.is_dir() and not entry.is_symlink():
+                import shutil
+
                 shutil.rmtree(entry)
             elif entry.exists() or entry.is_symlink():
                 entry.unlink()
@@ -262,6 +265,8 @@ def swap_into_place(tmp: Path, directory: Path, warn: Callable[[str], None] = la
     old = None
     if directory.exists():
         check_replaceable(directory)  # checked before the build too; the directory may have changed
+        import tempfile
+
         old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old-", dir=directory.parent))
         old.rmdir()
         os.replace(directory, old)

@@ -5,10 +5,10 @@ Kept free of heavy imports: every ``kg`` command checks the fingerprint before i
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
+from kg.layout import STORE_DIR
 from kg.version import __version__
 from kg.resources import article_path, data_dir, ontology_dir
 
@@ -17,8 +17,6 @@ __all__ = ["HPO_MODES", "STORE_DIR", "default_build_dir", "input_files", "input_
 #: ``none``: curated graph only; ``subset``: plus the HPO myoclonus subtree and its diseases;
 #: ``full``: plus the whole HPO with all annotations.
 HPO_MODES = ("none", "subset", "full")
-#: Sub-directory of a build holding the pyoxigraph store.
-STORE_DIR = "store"
 
 
 def default_build_dir() -> Path:
@@ -67,7 +65,7 @@ def input_fingerprint(hpo: str = "none", data: Path | None = None) -> str:
     >>> input_fingerprint("none") != input_fingerprint("subset")
     True
     """
-    digest = hashlib.sha256(f"myoclonus-kg {__version__} hpo={hpo}\n".encode())
+    digest = _sha256(f"myoclonus-kg {__version__} hpo={hpo}\n".encode())
     for path in input_files(data):
         if path.exists():
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -82,3 +80,18 @@ def input_fingerprint(hpo: str = "none", data: Path | None = None) -> str:
         if hpo != "none":
             raise
     return digest.hexdigest()
+
+
+def _sha256(data: bytes):
+    """A SHA-256 hash object, from CPython's built-in implementation when there is one:
+    ``hashlib`` loads OpenSSL first, which alone took a tenth of a ``kg query`` process
+    (the digest is the same)."""
+    try:
+        from _sha256 import sha256  # CPython 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # CPython 3.12+
+        except ImportError:
+            from hashlib import sha256
+    return sha256(data)
+

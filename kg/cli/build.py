@@ -25,8 +25,13 @@ __all__ = ["build_command", "validate_command"]
 def build_command(out: Path | None, hpo: str, force: bool, no_shacl: bool, data: Path | None) -> None:
     """Build the graph: Turtle, N-Triples, JSON-LD, N-Quads, GraphML, KGX TSV and the query store."""
     from kg.build.builder import build
+    from kg.cli.progress import TerminalProgress
 
-    result = build(out, hpo=hpo, force=force, data=data, validate=not no_shacl, progress=echo_err)
+    progress = TerminalProgress()
+    try:
+        result = build(out, hpo=hpo, force=force, data=data, validate=not no_shacl, progress=progress)
+    finally:
+        progress.close()
     counts = ", ".join(f"{k}={v}" for k, v in result.counts.items())
     echo_err(f"{'up to date' if result.skipped else 'built'}: {result.directory} ({counts})")
 

@@ -15,6 +15,7 @@ __all__ = ["reports_errors", "build_dir_option", "hpo_option", "graphs_for", "ec
 
 
 def echo_err(message: str) -> None:
+    """Write ``message`` on its own line to stderr (data goes to stdout)."""
     click.echo(message, err=True)
 
 

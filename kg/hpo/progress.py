@@ -1,14 +1,14 @@
-"""Progress of the HPO import: one-line messages, plus a bar on stderr when it is a terminal.
+"""Progress of the HPO import: one-line messages, and the fraction done for a caller that
+shows it.
 
-The bar is redrawn in place (``\\r``) and erased before each message, so that messages
-printed by the caller's ``progress`` callable (usually to stderr too) stay on their own
-lines. When stderr is not a terminal (CI, pipes, tests) only the messages are produced.
+Library code never draws on the terminal: messages go to the caller's ``progress``
+callable, and the fraction done to its ``fraction(value, label)`` method when it has one
+(the command line's bar, :class:`kg.cli.progress.TerminalProgress`).
 
 Examples
 --------
->>> import io
 >>> messages = []
->>> p = Progress(messages.append, stream=io.StringIO())
+>>> p = Progress(messages.append)
 >>> p.say("reading hp.obo")
 >>> p.update(0.5)
 >>> p.done()
@@ -18,75 +18,41 @@ Examples
 
 from __future__ import annotations
 
-import sys
-import time
-from typing import Callable, TextIO
+from typing import Callable
 
 __all__ = ["Progress"]
 
 
 class Progress:
-    """Reports messages to a callable and draws a bar on a terminal.
+    """Reports messages to a callable, and fractions done to its ``fraction`` method if any.
 
     Parameters
     ----------
     callback : callable, optional
-        Receives each one-line message.
-    stream : file, optional
-        Where the bar goes (default ``sys.stderr``); drawn only if it is a TTY.
-    width : int
-        Bar width in characters.
+        Receives each one-line message; if it has a ``fraction(value, label)`` method, that
+        receives the fraction done (0..1) and the current step.
     """
 
-    def __init__(self, callback: Callable[[str], None] | None = None, *, stream: TextIO | None = None,
-                 width: int = 30) -> None:
+    def __init__(self, callback: Callable[[str], None] | None = None) -> None:
         self.callback = callback
-        self.stream = stream if stream is not None else sys.stderr
-        try:
-            self.enabled = bool(self.stream.isatty())
-        except (AttributeError, ValueError):
-            self.enabled = False
-        self.width = width
-        self.fraction = 0.0
+        self._fraction: Callable[[float, str], None] | None = getattr(callback, "fraction", None)
+        self.value = 0.0
         self.label = ""
-        self._drawn = False
-        self._last = 0.0
 
     def say(self, message: str) -> None:
-        """Send a message to the callback (erasing the bar first so it keeps its own line)."""
+        """Send a message to the callback."""
         self.label = message
         if self.callback is not None:
-            self._erase()
             self.callback(message)
-        self._draw(force=True)
 
     def update(self, fraction: float, label: str | None = None) -> None:
-        """Move the bar to ``fraction`` (0..1); redrawn at most ten times a second."""
-        self.fraction = min(max(fraction, 0.0), 1.0)
+        """Report ``fraction`` (0..1) of the work done."""
+        self.value = min(max(fraction, 0.0), 1.0)
         if label is not None:
             self.label = label
-        self._draw()
+        if self._fraction is not None:
+            self._fraction(self.value, self.label)
 
     def done(self) -> None:
-        """Erase the bar."""
-        self.fraction = 1.0
-        self._erase()
-
-    def _erase(self) -> None:
-        if self.enabled and self._drawn:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-            self._drawn = False
-
-    def _draw(self, force: bool = False) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not force and now - self._last < 0.1:
-            return
-        self._last = now
-        filled = int(self.width * self.fraction)
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\r\033[K[{bar}] {self.fraction * 100:3.0f}% {self.label[:60]}")
-        self.stream.flush()
-        self._drawn = True
+        """Report the work finished."""
+        self.update(1.0)

@@ -15,7 +15,7 @@ Examples
 --------
 >>> collector = QuadCollector()
 >>> sink = QuadSink("https://example.org/src", collector)
->>> sink.edge("http://purl.obolibrary.org/obo/HP_0001", VOCAB + "subtypeOf",
+>>> sink.edge("http://purl.obolibrary.org/obo/HP_0001", MKV.subtypeOf,
 ...           "http://purl.obolibrary.org/obo/HP_0002", evidence=["KG-IS-A"])
 >>> sink.close()
 >>> len(collector.quads), sink.triples
@@ -32,16 +32,14 @@ from typing import Callable, Iterable
 import pyoxigraph as ox
 
 from kg.hpo.errors import HPOImportError
-from kg.namespace import GRAPH_HPO, PREFIXES, STATEMENT, VOCAB
+from kg.namespace import GRAPH_HPO, STATEMENT
+from kg.vocab import MKV, RDF as RDF_TERMS, RDFS
 
 __all__ = ["QuadSink", "QuadCollector", "statement_iri", "literal", "iri", "RDF_TYPE", "RDFS_LABEL",
-           "OBO_IN_OWL", "BATCH_LINES"]
+           "BATCH_LINES"]
 
-RDF = PREFIXES["rdf"]
-RDF_TYPE = RDF + "type"
-RDFS_LABEL = PREFIXES["rdfs"] + "label"
-#: The OBO-in-OWL vocabulary (what the OBO-to-OWL translation uses for xrefs and synonyms).
-OBO_IN_OWL = "http://www.geneontology.org/formats/oboInOwl#"
+RDF_TYPE = RDF_TERMS.type
+RDFS_LABEL = RDFS.label
 #: Lines per batch handed to the consumer.
 BATCH_LINES = 100_000
 
@@ -122,13 +120,13 @@ class QuadSink:
         self.triples = 0
         self.edges = 0
         t = self._tail
-        self._st_head = (" <" + RDF_TYPE + "> <" + RDF + "Statement>" + t, " <" + RDF_TYPE + "> <"
-                         + VOCAB + "ImportedStatement>" + t, " <" + RDF + "subject> <",
-                         " <" + RDF + "predicate> <", " <" + RDF + "object> <", ">" + t)
-        self._ev = " <" + VOCAB + "evidenceCode> "
-        self._pub = " <" + VOCAB + "publication> "
-        self._freq = " <" + VOCAB + "frequencyValue> "
-        self._src = " <" + VOCAB + "sourceDocument> " + self._source + t
+        self._st_head = (" <" + RDF_TYPE + "> <" + RDF_TERMS.Statement + ">" + t, " <" + RDF_TYPE + "> <"
+                         + MKV.ImportedStatement + ">" + t, " <" + RDF_TERMS.subject + "> <",
+                         " <" + RDF_TERMS.predicate + "> <", " <" + RDF_TERMS.object + "> <", ">" + t)
+        self._ev = " <" + MKV.evidenceCode + "> "
+        self._pub = " <" + MKV.publication + "> "
+        self._freq = " <" + MKV.frequencyValue + "> "
+        self._src = " <" + MKV.sourceDocument + "> " + self._source + t
 
     def _lit(self, text: str) -> str:
         found = self._literals.get(text)
@@ -164,7 +162,7 @@ class QuadSink:
     def node(self, s: str, types: Iterable[str], label: str | None = None) -> None:
         """Type a node with our classes (local names) and give it a label."""
         for t in types:
-            self.add(s, RDF_TYPE, "<" + VOCAB + t + ">")
+            self.add(s, RDF_TYPE, "<" + MKV.iri(t) + ">")
         if label:
             self.add(s, RDFS_LABEL, literal(label))
 

@@ -6,7 +6,7 @@ import html
 import itertools
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 import networkx as nx
 
@@ -169,7 +169,10 @@ class Path:
 def _with_superclasses(types: tuple[str, ...]) -> frozenset[str]:
     from kg.schema import load_schema
 
-    schema = load_schema()
+    return _superclasses_in(load_schema(), types)
+
+
+def _superclasses_in(schema, types: tuple[str, ...]) -> frozenset[str]:
     return frozenset().union(*(schema.ancestors(t) | {t} for t in types)) if types else frozenset()
 
 
@@ -182,6 +185,8 @@ class PathFilter:
     exclude_predicates: frozenset[str] = frozenset()
     include_categories: frozenset[str] = frozenset()
     exclude_categories: frozenset[str] = frozenset()
+    #: The schema the graph was built with (its class hierarchy); the shipped one if None.
+    schema: Any = field(default=None, compare=False, repr=False)
 
     def edge_ok(self, data: dict) -> bool:
         p = data["predicate"]
@@ -194,7 +199,9 @@ class PathFilter:
             return True
         data = graph.nodes[node]
         # A class filter covers its subclasses: excluding Phenotype excludes MyoclonusType too.
-        types = set(_with_superclasses(tuple(data.get("types", ())))) | {data.get("category", "")}
+        declared = tuple(data.get("types", ()))
+        ancestors = _with_superclasses(declared) if self.schema is None else _superclasses_in(self.schema, declared)
+        types = set(ancestors) | {data.get("category", "")}
         if self.include_categories and not types & self.include_categories:
             return False
         return not types & self.exclude_categories

@@ -26,11 +26,11 @@ def query_error(exc: Exception) -> QueryError:
     a syntax error gets its line and column."""
     message = str(exc)
     if not isinstance(exc, SyntaxError):
-        return QueryError(f"query failed: {message}")
+        return QueryError(f"query failed: {message}", engine=True)
     match = _POSITION.search(message)
     line, column = (int(match.group(1)), int(match.group(2))) if match else (None, None)
     where = f" (line {line}, column {column})" if line else ""
-    return QueryError(f"malformed SPARQL{where}: {message}", line=line, column=column)
+    return QueryError(f"malformed SPARQL{where}: {message}", line=line, column=column, engine=True)
 
 
 

@@ -1,10 +1,8 @@
 """Hints for a query that failed or found nothing: prefixes that are not defined, and terms
 that are not in the vocabulary or the graph, with "did you mean".
 
-The terms a query uses come from a SPARQL parser that follows the grammar
-(:func:`query_terms`), never from patterns over the text. That function is the only place
-that parses: when the project's own SPARQL analysis package (``kg.sparql``) is there, it is
-the one to call instead (see its docstring).
+The terms a query uses come from the project's SPARQL parser, which follows the grammar
+(:func:`kg.sparql.analyse`, through :func:`query_terms`), never from patterns over the text.
 
 Examples
 --------
@@ -29,6 +27,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
+from kg.errors import QueryError
 from kg.namespace import ENTITY, PREFIXES, VOCAB
 
 __all__ = ["Hint", "QueryTerms", "PrefixedName", "query_terms", "hints", "hint_lines", "short_error",
@@ -57,11 +56,8 @@ class QueryTerms:
     variables: list[str] = field(default_factory=list)
     parsed: bool = True
     select_star: bool = False
-    #: ``(prefix, line, column)`` of each use of a prefix neither declared nor predeclared,
-    #: when the parser tells where (``kg.sparql``); else empty.
+    #: ``(prefix, line, column)`` of each use of a prefix neither declared nor predeclared.
     undefined: list[tuple[str, int, int]] = field(default_factory=list)
-    #: Whether ``variables`` is in the order of the text (else sorted).
-    ordered: bool = True
 
 
 @dataclass(frozen=True)
@@ -80,13 +76,9 @@ class Hint:
 
 
 def query_terms(query: str) -> QueryTerms:
-    """Parse ``query`` and list the names it uses.
-
-    The integration point with the project's SPARQL analysis package: the prefixed names,
-    IRIs, ``PREFIX`` declarations and undefined prefixes come from
-    :func:`kg.sparql.analyse` (the grammar-following parser every check uses) when it is
-    installed, else from rdflib's SPARQL 1.1 parser (a pyparsing grammar). A query that
-    cannot be parsed gives ``parsed=False`` and no names.
+    """Parse ``query`` with :func:`kg.sparql.analyse` (the grammar-following parser every
+    check uses) and list the names it uses. A query that cannot be parsed gives
+    ``parsed=False`` and no names.
 
     Examples
     --------
@@ -95,78 +87,21 @@ def query_terms(query: str) -> QueryTerms:
     >>> query_terms("SELEC nonsense").parsed
     False
     """
-    analysed = _from_analysis(query)
-    return analysed if analysed is not None else _from_rdflib(query)
-
-
-def _from_analysis(query: str) -> QueryTerms | None:
-    """:func:`query_terms` from ``kg.sparql.analyse``; ``None`` without that package."""
-    try:
-        from kg.sparql import analyse
-    except ImportError:
-        return None
-    from kg.errors import QueryError
+    from kg.sparql import analyse
 
     try:
         a = analyse(query)
     except QueryError:
         return QueryTerms(parsed=False)
     terms = QueryTerms(declared=dict(a.prefixes), select_star=a.form == "SELECT" and a.projection is None,
-                       undefined=[(u.prefix, u.line, u.column) for u in a.undefined_prefixes])
+                       undefined=[(u.prefix, u.line, u.column) for u in a.undefined_prefixes],
+                       variables=list(a.variable_order))
     for use in a.iris:
         if use.prefix is None:
-            terms.iris.append(use.iri)
+            if use.iri is not None:  # an IRI in <> always has its value
+                terms.iris.append(use.iri)
         else:  # written as PREFIX:LOCAL; the parser tells where the prefix ends
             terms.prefixed.append(PrefixedName(use.prefix, use.written[len(use.prefix) + 1:]))
-    variables = getattr(a, "variable_order", None)
-    terms.variables = list(variables) if variables is not None else sorted(a.variables)
-    terms.ordered = variables is not None
-    return terms
-
-
-def _from_rdflib(query: str) -> QueryTerms:
-    """:func:`query_terms` from rdflib's SPARQL parser."""
-    try:
-        from rdflib.plugins.sparql.parser import parseQuery
-        from rdflib.plugins.sparql.parserutils import CompValue
-        from rdflib.term import URIRef, Variable
-    except ImportError:  # pragma: no cover - rdflib is a dependency
-        return QueryTerms(parsed=False)
-    try:
-        tree = parseQuery(query)
-    except Exception:  # noqa: BLE001 - pyparsing raises its own errors: the engine reports them
-        return QueryTerms(parsed=False)
-    terms = QueryTerms()
-    seen_vars: set[str] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, CompValue):
-            if node.name == "pname":
-                terms.prefixed.append(PrefixedName(str(node.get("prefix") or ""),
-                                                   str(node.get("localname") or "")))
-                return
-            if node.name == "PrefixDecl":
-                terms.declared[str(node.get("prefix") or "")] = str(node.get("iri"))
-                return
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, Variable):
-            if str(node) not in seen_vars:
-                seen_vars.add(str(node))
-                terms.variables.append(str(node))
-        elif isinstance(node, URIRef):
-            terms.iris.append(str(node))
-        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
-            for item in node:
-                walk(item)
-        elif isinstance(node, dict):
-            for value in node.values():
-                walk(value)
-
-    walk(tree)
-    body = tree[1] if len(tree) > 1 else None
-    terms.select_star = isinstance(body, CompValue) and body.name == "SelectQuery" \
-        and "projection" not in body
     return terms
 
 
@@ -186,8 +121,6 @@ def select_star_order(query: str, variables: list[str]) -> list[str]:
     terms = query_terms(query)
     if not terms.select_star:
         return list(variables)
-    if not terms.ordered:  # the analysis gives the variables as a set: the order from rdflib
-        terms = _from_rdflib(query)
     order = [v for v in terms.variables if v in variables]
     return order + [v for v in variables if v not in order]
 
@@ -281,9 +214,13 @@ def hint_lines(query: str, **kwargs) -> list[str]:
     return [h.text for h in hints(query, **kwargs)]
 
 
-def short_error(message: str) -> str:
-    """A query error message without the parser's list of every character class it would
-    have accepted (pages of Unicode ranges); the position stays.
+def short_error(error: QueryError | str) -> str:
+    """A query error message without pyoxigraph's list of every character class its parser
+    would have accepted (pages of Unicode ranges); the position stays.
+
+    Only the engine's own messages are shortened (a :class:`~kg.errors.QueryError` with
+    ``engine`` set, or a text holding pyoxigraph's ``error at LINE:COLUMN:``): the messages of
+    our analysis (:mod:`kg.sparql`) are short already and may quote characters themselves.
 
     Examples
     --------
@@ -291,11 +228,22 @@ def short_error(message: str) -> str:
     'malformed SPARQL (line 1, column 9): error at 1:9: a prefix there is not defined'
     >>> short_error("malformed SPARQL (line 1, column 1): error at 1:1: expected CONSTRUCT")
     'malformed SPARQL (line 1, column 1): error at 1:1: expected CONSTRUCT'
+    >>> from kg.errors import QueryError
+    >>> short_error(QueryError("malformed SPARQL (line 1, column 80): nested deeper than 64 levels of '{', '(' and '['"))
+    "malformed SPARQL (line 1, column 80): nested deeper than 64 levels of '{', '(' and '['"
     """
-    if "Prefix not found" in message:
-        head = message.split("expected one of", 1)[0]
-        return head + "a prefix there is not defined"
-    cut = message.find("['")
+    message = str(error)
+    if isinstance(error, str):
+        start = message.find("error at ")  # where pyoxigraph's part begins
+        if start < 0 or not message[start + 9:start + 10].isdigit():
+            return message
+    elif getattr(error, "engine", False):
+        start = 0
+    else:
+        return message
+    if "Prefix not found" in message[start:]:
+        return message[:start] + message[start:].split("expected one of", 1)[0] + "a prefix there is not defined"
+    cut = message.find("['", start)
     if cut < 0:
         return message
     return message[:cut].rstrip(" ,\n") + " (or another character)"

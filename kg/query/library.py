@@ -19,13 +19,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from kg.errors import KGError
 from kg.namespace import PREFIXES
+from kg.vocab import XSD
 
 __all__ = ["NamedQuery", "QueryParam", "list_queries", "get_query", "query_dir", "to_term"]
 
@@ -36,6 +36,8 @@ _PARAM = re.compile(rf"^(\w+)\s+({'|'.join(PARAM_TYPES)})(?:\s+(\S+))?(?:\s+--\s
 
 @dataclass(frozen=True)
 class QueryParam:
+    """A parameter of a named query: a variable, its type, its default and what it means."""
+
     name: str
     type: str
     default: str | None
@@ -44,6 +46,8 @@ class QueryParam:
 
 @dataclass(frozen=True)
 class NamedQuery:
+    """A named query (competency question) read from a ``.rq`` file, with its metadata."""
+
     name: str
     title: str
     description: str
@@ -94,7 +98,7 @@ def to_term(raw: str, kind: str, resolve=None) -> ox.NamedNode | ox.Literal:
     """
     if kind == "integer":
         try:
-            return ox.Literal(str(int(raw)), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))
+            return ox.Literal(str(int(raw)), datatype=ox.NamedNode(XSD.integer))
         except ValueError:
             raise KGError(f"parameter value {raw!r} is not an integer") from None
     if kind == "string":
@@ -118,7 +122,7 @@ def _iri(iri: str, raw: str) -> ox.NamedNode:
 
 def query_dir() -> Path:
     """The directory of the shipped ``.rq`` files."""
-    return Path(str(resources.files("kg") / "queries"))
+    return Path(__file__).resolve().parent.parent / "queries"
 
 
 def _parse(path: Path) -> NamedQuery:

@@ -6,28 +6,24 @@ render as HTML in Jupyter, and serialise to the W3C SPARQL results formats.
 
 from __future__ import annotations
 
-import csv
-import html
-import io
 import json
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
 
 from kg.errors import KGError
 from kg.identifiers import curie
+from kg.vocab import XSD
 
-__all__ = ["ResultTable", "AskResult", "GraphResult", "term_to_python", "RESULT_FORMATS", "GRAPH_FORMATS"]
+__all__ = ["ResultTable", "AskResult", "GraphResult", "term_to_python", "serialize_solutions", "materialize",
+           "RESULT_FORMATS", "GRAPH_FORMATS"]
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 RESULT_FORMATS = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
                   "csv": "text/csv", "tsv": "text/tab-separated-values"}
 GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
                  "jsonld": ox.RdfFormat.JSON_LD}
-_INTEGER_TYPES = {XSD + t for t in ("integer", "int", "long", "short", "nonNegativeInteger",
+_INTEGER_TYPES = {XSD.iri(t) for t in ("integer", "int", "long", "short", "nonNegativeInteger",
                                     "positiveInteger", "negativeInteger", "nonPositiveInteger")}
 
 
@@ -41,9 +37,9 @@ def term_to_python(term: Any) -> Any:
         try:
             if dt in _INTEGER_TYPES:
                 return int(term.value)
-            if dt in (XSD + "decimal", XSD + "double", XSD + "float"):
+            if dt in (XSD.decimal, XSD.double, XSD.float):
                 return float(term.value)
-            if dt == XSD + "boolean":
+            if dt == XSD.boolean:
                 return term.value in ("true", "1")
         except ValueError:
             return term.value
@@ -116,6 +112,8 @@ class ResultTable:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        import html
+
         head = "".join(f"<th>{html.escape(v)}</th>" for v in self.variables)
         body = "".join("<tr>" + "".join(f"<td>{html.escape(_display(t))}</td>" for t in row) + "</tr>"
                        for row in self.rows)
@@ -131,40 +129,79 @@ class ResultTable:
         return self.text()
 
     def serialize(self, fmt: str = "json") -> str:
-        """Serialise to a W3C SPARQL results format: ``json``, ``xml``, ``csv`` or ``tsv``."""
-        if fmt == "json":
-            bindings = []
-            for row in self.rows:
-                b = {}
-                for var, term in zip(self.variables, row):
-                    if term is not None:
-                        b[var] = _json_term(term)
-                bindings.append(b)
-            return json.dumps({"head": {"vars": self.variables}, "results": {"bindings": bindings}},
-                              ensure_ascii=False)
-        if fmt == "xml":
-            out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
-                   "<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in self.variables)
-                   + "</head>", "<results>"]
-            for row in self.rows:
-                out.append("<result>" + "".join(
-                    f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
-                    for v, t in zip(self.variables, row) if t is not None) + "</result>")
-            out.append("</results>\n</sparql>\n")
-            return "\n".join(out)
-        if fmt == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\r\n")
-            writer.writerow(self.variables)
-            for row in self.rows:
-                writer.writerow(["" if t is None else ("_:" + t.value if isinstance(t, ox.BlankNode)
-                                                       else t.value) for t in row])
-            return buffer.getvalue()
-        if fmt == "tsv":
-            lines = ["\t".join("?" + v for v in self.variables)]
-            lines += ["\t".join("" if t is None else str(t) for t in row) for row in self.rows]
-            return "\n".join(lines) + "\n"
+        """Serialise to a W3C SPARQL results format: ``json``, ``xml``, ``csv`` or ``tsv``.
+
+        The bytes are those of pyoxigraph's serialiser, the same a query's native answer gets
+        (:func:`serialize_solutions`): a capped table and the uncapped answer of the same rows
+        serialise alike.
+
+        Raises
+        ------
+        KGError
+            If ``fmt`` is not one of :data:`RESULT_FORMATS`.
+        """
+        return _serialize_rows(self.variables, self.rows, fmt).decode("utf-8")
+
+
+def _results_format(fmt: str) -> ox.QueryResultsFormat:
+    if fmt not in RESULT_FORMATS:
         raise KGError(f"unknown results format {fmt!r}; choose one of {', '.join(RESULT_FORMATS)}")
+    return getattr(ox.QueryResultsFormat, fmt.upper())
+
+
+def _serialize_rows(variables: list[str], rows, fmt: str) -> bytes:
+    """Rows of RDF terms in a results format, through pyoxigraph's serialiser.
+
+    pyoxigraph serialises only its own query results, so the rows go to it as a W3C JSON
+    results document (exact for every term) that it parses back into solutions.
+    """
+    target = _results_format(fmt)
+    bindings = [{var: _json_term(term) for var, term in zip(variables, row) if term is not None} for row in rows]
+    document = json.dumps({"head": {"vars": list(variables)}, "results": {"bindings": bindings}},
+                          ensure_ascii=False).encode("utf-8")
+    return _written(ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON).serialize(format=target))
+
+
+def _written(body: bytes | None) -> bytes:
+    """What a pyoxigraph serialiser returns when given no output file: the bytes."""
+    assert body is not None
+    return body
+
+
+def serialize_solutions(result: ox.QuerySolutions, fmt: str, max_rows: int | None = None) -> tuple[bytes, bool]:
+    """A SELECT answer in a results format, at most ``max_rows`` rows: the one way the package
+    serialises solutions (the API, the command line and the endpoint).
+
+    The cap is applied to the solutions, before serialising: the bytes are the same as for the
+    query with ``LIMIT max_rows``, whether or not the cap cut.
+
+    Returns
+    -------
+    (bytes, bool)
+        The document and whether rows were left out.
+
+    Raises
+    ------
+    KGError
+        If ``fmt`` is not one of :data:`RESULT_FORMATS`.
+
+    Examples
+    --------
+    >>> store = ox.Store()
+    >>> store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("1")))
+    >>> store.add(ox.Quad(ox.NamedNode("urn:b"), ox.NamedNode("urn:p"), ox.Literal("2")))
+    >>> query = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s"
+    >>> capped = serialize_solutions(store.query(query), "csv", max_rows=1)
+    >>> capped
+    (b's\\r\\nurn:a\\r\\n', True)
+    >>> serialize_solutions(store.query(query + " LIMIT 1"), "csv")[0] == capped[0]
+    True
+    """
+    target = _results_format(fmt)
+    if max_rows is None:
+        return _written(result.serialize(format=target)), False
+    table = materialize(result, limit=max_rows)
+    return _serialize_rows(table.variables, table.rows, fmt), table.truncated
 
 
 def _json_term(term) -> dict:
@@ -172,24 +209,19 @@ def _json_term(term) -> dict:
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
         return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):  # RDF-star: a quoted triple
+        return {"type": "triple", "value": {"subject": _json_term(term.subject),
+                                            "predicate": _json_term(term.predicate),
+                                            "object": _json_term(term.object)}}
     d = {"type": "literal", "value": term.value}
     if term.language:
         d["xml:lang"] = term.language
-    elif term.datatype is not None and term.datatype.value != XSD + "string":
+        direction = getattr(term, "direction", None)
+        if direction is not None:
+            d["its:dir"] = "rtl" if "RTL" in str(direction).upper() else "ltr"
+    elif term.datatype is not None and term.datatype.value != XSD.string:
         d["datatype"] = term.datatype.value
     return d
-
-
-def _xml_term(term) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{xml_escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{xml_escape(term.value)}</bnode>"
-    if term.language:
-        return f'<literal xml:lang={quoteattr(term.language)}>{xml_escape(term.value)}</literal>'
-    if term.datatype is not None and term.datatype.value != XSD + "string":
-        return f"<literal datatype={quoteattr(term.datatype.value)}>{xml_escape(term.value)}</literal>"
-    return f"<literal>{xml_escape(term.value)}</literal>"
 
 
 @dataclass
@@ -208,14 +240,17 @@ class AskResult:
         return self.text()
 
     def serialize(self, fmt: str = "json") -> str:
-        if fmt == "json":
-            return json.dumps({"head": {}, "boolean": self.value})
-        if fmt == "xml":
-            return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                    f"<head/><boolean>{self.text()}</boolean></sparql>\n")
-        if fmt in ("csv", "tsv"):
-            return self.text() + "\n"
-        raise KGError(f"unknown results format {fmt!r}")
+        """Serialise to a W3C SPARQL results format (pyoxigraph's serialiser, as for tables).
+
+        Raises
+        ------
+        KGError
+            If ``fmt`` is not one of :data:`RESULT_FORMATS`.
+        """
+        target = _results_format(fmt)
+        document = json.dumps({"head": {}, "boolean": self.value}).encode("utf-8")
+        answer = ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON)
+        return _written(answer.serialize(format=target)).decode("utf-8")
 
     def _repr_html_(self) -> str:
         return f"<p><b>{self.text()}</b></p>"
@@ -240,8 +275,8 @@ class GraphResult:
         if fmt not in GRAPH_FORMATS:
             raise KGError(f"unknown graph format {fmt!r}; choose one of {', '.join(GRAPH_FORMATS)}")
         ordered = sorted(set(self.triples), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-        kwargs = {} if fmt == "ntriples" else {"prefixes": PREFIXES}
-        return ox.serialize(ordered, format=GRAPH_FORMATS[fmt], **kwargs).decode("utf-8")
+        prefixes = None if fmt == "ntriples" else PREFIXES
+        return _written(ox.serialize(ordered, format=GRAPH_FORMATS[fmt], prefixes=prefixes)).decode("utf-8")
 
     def text(self) -> str:
         return self.serialize("turtle")
@@ -254,6 +289,8 @@ class GraphResult:
         return f"GraphResult({len(self.triples)} triple{'s' if len(self.triples) != 1 else ''})"
 
     def _repr_html_(self) -> str:
+        import html
+
         return f"<pre>{html.escape(self.text())}</pre>"
 
 
@@ -265,7 +302,7 @@ def materialize(result: Any, limit: int | None = None):
     if isinstance(result, ox.QueryTriples):
         return GraphResult(list(result))
     names = [v.value for v in result.variables]
-    rows = []
+    rows: list[tuple] = []
     truncated = False
     for solution in result:
         if limit is not None and len(rows) >= limit:

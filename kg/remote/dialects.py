@@ -41,7 +41,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import urllib.parse
@@ -409,10 +408,14 @@ server's time limit: OpenLink Virtuoso stopped the query and sent a partial resu
         return self.cleanup_prologue + " ;\n".join(ops)
 
 
-@functools.lru_cache(maxsize=256)
 def has_arbitrary_length_path(text: str) -> bool:
-    """Whether a SPARQL query has a ``*`` or ``+`` property path, by its parse tree (rdflib's
-    SPARQL grammar), not by searching the text.
+    """Whether a SPARQL query has a ``*`` or ``+`` property path, by its parse tree
+    (:func:`kg.sparql.analyse`, cached per text), not by searching the text.
+
+    Raises
+    ------
+    QueryError
+        If the text is not SPARQL.
 
     Examples
     --------
@@ -423,20 +426,9 @@ def has_arbitrary_length_path(text: str) -> bool:
     >>> has_arbitrary_length_path('SELECT ?x WHERE { ?x mkv:a? ?y FILTER(?y = 3*2) } # mkv:b*')
     False
     """
-    from pyparsing import ParseResults
-    from rdflib.plugins.sparql.parser import parseQuery
-    from rdflib.plugins.sparql.parserutils import CompValue
+    from kg.sparql import analyse
 
-    stack: list = [parseQuery(text)]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, CompValue):
-            if node.name == "PathElt" and node.get("mod", None) in ("*", "+"):
-                return True
-            stack.extend(node.values())
-        elif isinstance(node, (list, tuple, ParseResults)):
-            stack.extend(node)
-    return False
+    return analyse(text).arbitrary_length_path
 
 
 def _bnode_label(value: str, scheme: str) -> str:

@@ -12,6 +12,8 @@ Examples
 >>> a = analyse("SELECT ?from WHERE { ?from rdfs:label 'SERVICE' } # LOAD <x>")
 >>> a.form, a.services, a.updates, a.dataset, a.projection
 ('SELECT', (), (), (), ('from',))
+>>> analyse("SELECT * WHERE { ?s ?p ?o OPTIONAL { ?o ?q ?s } }").variable_order
+('s', 'p', 'o', 'q')
 >>> a = analyse("PREFIX ex: <http://example.org/>\nASK { ?s ex:p ?o FILTER(?o < 3) SERVICE ex:sparql { } }")
 >>> a.services[0]
 ServiceCall(target='http://example.org/sparql', silent=False, line=2, column=33)
@@ -143,6 +145,11 @@ class QueryAnalysis(NamedTuple):
     readings : int
         How many readings were analysed: 1, or more when ``\u`` escapes may be applied
         before parsing (see :mod:`kg.sparql.escapes`).
+    arbitrary_length_path : bool
+        Whether a property path has a ``*`` or ``+`` modifier.
+    variable_order : tuple of str
+        Every variable mentioned, in order of first mention in the text (the columns of a
+        ``SELECT *``, in the order a reader expects them).
     """
 
     form: str
@@ -159,6 +166,8 @@ class QueryAnalysis(NamedTuple):
     weight: int
     where: WhereGroup | None
     readings: int = 1
+    arbitrary_length_path: bool = False
+    variable_order: tuple[str, ...] = ()
 
     @property
     def is_update(self) -> bool:
@@ -259,7 +268,7 @@ def _analyse(text: str, prefix_key: tuple[tuple[str, str], ...]) -> QueryAnalysi
         depth, weight = max(depth, more.depth), max(weight, more.weight)
     names = tuple(IriUse(n.written, n.iri, n.prefix, *position(n.offset)) for n in facts.names)
     where = None
-    if facts.where_open is not None:
+    if facts.where_open is not None and facts.where_close is not None:
         where = WhereGroup(facts.where_open, facts.where_close, facts.where_keyword,
                            facts.where_subselect, facts.form == "CONSTRUCT" and not facts.template)
     return QueryAnalysis(
@@ -278,6 +287,8 @@ def _analyse(text: str, prefix_key: tuple[tuple[str, str], ...]) -> QueryAnalysi
         weight=weight,
         where=where,
         readings=1 + len(others),
+        arbitrary_length_path=facts.arbitrary_length_path or any(m.arbitrary_length_path for m in extra),
+        variable_order=tuple(facts.variables),
     )
 
 

@@ -121,6 +121,14 @@ class Token:
         return f"Token({self.kind}, {self.value!r}, {self.start}, {self.end})"
 
 
+
+def _match(pattern: re.Pattern[str], text: str, pos: int) -> re.Match[str]:
+    """A match the caller knows is there (the pattern matches the empty string, or the
+    characters were checked)."""
+    found = pattern.match(text, pos)
+    assert found is not None
+    return found
+
 def position(text: str, offset: int) -> tuple[int, int]:
     """1-based (line, column) of ``offset``; lines end at line feeds.
 
@@ -195,7 +203,7 @@ def lex(text: str, pos: int, operator: bool = False) -> Token:
     n = len(text)
     start = pos
     if start < n and text[start] in _SKIP:
-        start = _SPACE.match(text, pos).end()
+        start = _match(_SPACE, text, pos).end()
     if start >= n:
         return Token(EOF, "", start, start)
     c = text[start]
@@ -225,7 +233,7 @@ def lex(text: str, pos: int, operator: bool = False) -> Token:
     if c in _DIGITS or (c == "." and nxt in _DIGITS) or (
             c in "+-" and not operator
             and (nxt in _DIGITS or (nxt == "." and text[start + 2:start + 3] in _DIGITS))):
-        m = _NUMBER.match(text, start)
+        m = _match(_NUMBER, text, start)
         return Token(NUMBER, m.group(0), start, m.end())
     if c == "_" and text.startswith("_:", start):
         m = _BNODE.match(text, start)

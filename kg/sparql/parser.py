@@ -99,7 +99,7 @@ class Facts:
         self.services: list[Service] = []
         self.operations: list[Operation] = []
         self.projection: list[str] | None = None  # None: SELECT * or not a SELECT
-        self.variables: set[str] = set()
+        self.variables: dict[str, None] = {}  # every variable, in order of first mention
         self.declared: dict[str, str] = {}
         self.names: list[Name] = []
         self.depth = 0
@@ -109,6 +109,7 @@ class Facts:
         self.where_close: int | None = None    # offset of its '}'
         self.where_subselect = False           # the group is a sub-SELECT
         self.template = False                  # CONSTRUCT has a template of its own
+        self.arbitrary_length_path = False     # a property path with '*' or '+'
 
 
 def parse(text: str, prefixes: dict[str, str], *, max_depth: int = MAX_DEPTH) -> Facts:
@@ -202,7 +203,7 @@ class _Parser:
 
     # ------------------------------------------------------------------- terms
     def iri(self) -> str | None:
-        """iri ::= IRIREF | PrefixedName; the expanded IRI (None: undefined prefix)."""
+        """Read ``iri ::= IRIREF | PrefixedName``; the expanded IRI (None: undefined prefix)."""
         tok = self.tok
         if tok.kind == IRI:
             self.advance()
@@ -225,7 +226,7 @@ class _Parser:
         if tok.kind != VAR:
             raise self.error("a variable")
         self.advance()
-        self.facts.variables.add(tok.value)
+        self.facts.variables.setdefault(tok.value)
         return tok.value
 
     def var_or_iri(self) -> str:
@@ -540,11 +541,11 @@ class _Parser:
                     self.advance()
                     after_triples = False
                 continue
-            w = self.graph_pattern_not_triples()
-            if w is None:
+            pattern = self.graph_pattern_not_triples()
+            if pattern is None:
                 raise self.error("a triple pattern, a graph pattern or '}'")
             size += 1
-            deepest = max(deepest, w)
+            deepest = max(deepest, pattern)
             after_triples = False
             if self.punct("."):
                 self.advance()
@@ -771,6 +772,8 @@ class _Parser:
         else:
             raise self.error("a property path")
         if self.punct("?", "*", "+"):
+            if self.tok.value != "?":
+                self.facts.arbitrary_length_path = True
             self.advance()
             weight += 1
         return weight

@@ -144,7 +144,7 @@ class TrustedHosts:
 
 
 def protocol_class(read_timeout: float = READ_TIMEOUT) -> type[asyncio.Protocol]:
-    """uvicorn's HTTP protocol (httptools if installed, else h11) with a deadline on the
+    """The HTTP protocol of uvicorn (httptools if installed, else h11) with a deadline on the
     request head: a connection whose next request's headers are not complete within
     ``read_timeout`` seconds (from the connection or the previous response) is closed."""
     try:

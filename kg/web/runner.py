@@ -17,8 +17,6 @@ Examples
 from __future__ import annotations
 
 import io
-import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +24,8 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError, UnsafeQueryError
 from kg.namespace import PREFIXES
-from kg.query.engine import GRAPHS
-from kg.query.results import AskResult, GraphResult, materialize
+from kg.query.engine import GRAPHS, query_error
+from kg.query.results import AskResult, GraphResult, serialize_solutions
 from kg.query.safety import check_query
 from kg.web.protocol import CONTENT_TYPES, has_dataset_clause
 
@@ -139,7 +137,7 @@ class QueryRunner:
         except QueryError as exc:
             return Outcome.error(400, str(exc))
         except SyntaxError as exc:
-            return Outcome.error(400, _syntax_message(exc))
+            return Outcome.error(400, str(query_error(exc)))
         except (OSError, RuntimeError, ValueError, TypeError) as exc:
             return Outcome.error(400, f"query failed: {exc}")
 
@@ -182,10 +180,9 @@ class QueryRunner:
         if fast is not None:
             return fast
         # The native answer would exceed the cap: run again and stop after max_rows rows.
-        answer = materialize(self.store.query(job.query, prefixes=PREFIXES, **self._dataset(job)),
-                             limit=job.max_rows)
-        return Outcome(200, CONTENT_TYPES[job.tabular], answer.serialize(job.tabular).encode("utf-8"),
-                       answer.truncated)
+        body, truncated = serialize_solutions(self.store.query(job.query, prefixes=PREFIXES, **self._dataset(job)),
+                                              job.tabular, job.max_rows)
+        return Outcome(200, CONTENT_TYPES[job.tabular], body, truncated)
 
     def _native(self, result: ox.QuerySolutions, job: Job) -> Outcome | None:
         """Serialise in Rust; ``None`` if the answer may hold more than ``max_rows`` rows and
@@ -199,18 +196,8 @@ class QueryRunner:
         content_type = CONTENT_TYPES[job.tabular]
         if len(body) <= _MIN_ROW_BYTES[job.tabular] * job.max_rows:
             return Outcome(200, content_type, body)  # too small to hold more rows than the cap
-        if job.tabular == "json":
-            data = json.loads(body)
-            rows = data.get("results", {}).get("bindings", [])
-            if len(rows) <= job.max_rows:
-                return Outcome(200, content_type, body)
-            data["results"]["bindings"] = rows[:job.max_rows]
-            return Outcome(200, content_type, json.dumps(data, ensure_ascii=False).encode("utf-8"), True)
-        if job.tabular == "tsv":  # one line per row (TSV escapes newlines in terms)
-            lines = body.split(b"\n")
-            if len(lines) - 2 <= job.max_rows:
-                return Outcome(200, content_type, body)
-            return Outcome(200, content_type, b"\n".join(lines[:job.max_rows + 1]) + b"\n", True)
+        # More rows than the cap may be there: the caller cuts the solutions, not these bytes,
+        # so that a capped answer is serialised exactly as the same rows uncapped.
         return None
 
 
@@ -292,10 +279,3 @@ def run_remote(engine, job: Job, graph_iris=()) -> Outcome:
         return Outcome(200, CONTENT_TYPES[job.tabular], text.encode("utf-8"))
     return Outcome(200, CONTENT_TYPES[job.tabular], result.serialize(job.tabular).encode("utf-8"),
                    result.truncated)
-
-
-def _syntax_message(exc: SyntaxError) -> str:
-    message = str(exc)
-    match = re.search(r"error at (\d+):(\d+)", message)
-    where = f" (line {match.group(1)}, column {match.group(2)})" if match else ""
-    return f"malformed SPARQL{where}: {message}"
