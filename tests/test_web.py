@@ -369,6 +369,33 @@ def test_outside_access_refused(server, query, word):
         assert word in answer.text
 
 
+def test_refused_in_the_web_process_before_any_worker(server):
+    """The safety check runs once, in the web process: a refused query (SERVICE, a FROM or a
+    protocol graph outside the store) never reaches a query worker."""
+    before = call(server, "GET", "/health").json()["workers"]["queries"]
+    for path in (q("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } } # w1"),
+                 q("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o } # w2"),
+                 q("ASK {} # w3", **{"default-graph-uri": "file:///etc/passwd"})):
+        assert call(server, "GET", path).status == 400
+    assert call(server, "GET", "/health").json()["workers"]["queries"] == before
+    assert call(server, "GET", q("ASK {} # w4")).status == 200
+    assert call(server, "GET", "/health").json()["workers"]["queries"] == before + 1
+
+
+def test_runner_checks_jobs_not_screened(web_build):
+    """Run directly (tests, or a job that did not come through the web process), the runner
+    applies the same check itself; a screened job keeps its query's own dataset."""
+    from kg.web.runner import Job, QueryRunner, allowed_graphs, screen
+
+    runner = QueryRunner(web_build / "store")
+    refused = runner.run(Job("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"))
+    assert refused.status == 400 and "SERVICE" in refused.body.decode()
+    own = f"ASK FROM <{GRAPH_HPO}> WHERE {{ ?s ?p ?o }}"
+    job, refusal = screen(Job(own), allowed_graphs(runner.graph_iris))
+    assert refusal is None and job.checked and job.own_dataset
+    assert runner.run(job).body == runner.run(Job(own)).body
+
+
 def test_dataset_outside_store_refused(server):
     """Protocol graphs must be the store's own; a graph of the project that this build lacks
     (the HPO import) is accepted and empty."""

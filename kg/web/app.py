@@ -48,7 +48,7 @@ from kg.remote.errors import RemoteError
 from kg.web.cache import ResponseCache
 from kg.web.protocol import (GRAPH_TYPES, MAX_QUERY_BYTES, MEDIA_FORMATS, TABULAR_TYPES,
                              ProtocolError, SparqlRequest, negotiate, parse_request)
-from kg.web.runner import Job, Outcome
+from kg.web.runner import Job, Outcome, allowed_graphs, screen
 from kg.web.uidata import UIDataRoutes
 from kg.web.workers import QueryTimeout, WorkerFailed, WorkerPool
 
@@ -68,6 +68,9 @@ VIEW_BUDGET = 10.0
 VIEW_MAX_NODES = 1000
 VIEW_MAX_EDGES = 4000
 VIEW_MAX_BYTES = 4 * 1024 * 1024
+#: Requests up to this size are parsed on the event loop (well under a millisecond of
+#: kg.sparql for a typical query); larger ones in a thread, so they hold no other request.
+INLINE_PARSE_BYTES = 4096
 #: Graph views drawn at once (each in a thread); more wait, within their budget.
 VIEW_RENDERS = 2
 
@@ -373,12 +376,22 @@ class WebServer(UIDataRoutes):
         self._inflight[key] = future
         try:
             if self.pool is not None:
-                pool = self.pool
-                self._busy[id(pool)] = self._busy.get(id(pool), 0) + 1
-                try:
-                    outcome = await pool.run(job, self.timeout)
-                finally:
-                    self._busy[id(pool)] = self._busy.get(id(pool), 1) - 1
+                # The safety check, here once per text (its analysis is cached: parsing the
+                # request already made it), so the worker does not parse the text again.
+                allowed = allowed_graphs(self.graph_iris)
+                if len(job.query) <= INLINE_PARSE_BYTES:
+                    checked, refusal = screen(job, allowed)
+                else:
+                    checked, refusal = await run_in_threadpool(screen, job, allowed)
+                if refusal is not None:
+                    outcome = refusal
+                else:
+                    pool = self.pool
+                    self._busy[id(pool)] = self._busy.get(id(pool), 0) + 1
+                    try:
+                        outcome = await pool.run(checked, self.timeout)
+                    finally:
+                        self._busy[id(pool)] = self._busy.get(id(pool), 1) - 1
             else:
                 outcome = await self._run_remote(job)
         except BaseException as exc:
@@ -462,11 +475,14 @@ class WebServer(UIDataRoutes):
             if body is None:
                 return _text(413, f"the request is larger than {MAX_QUERY_BYTES // 1024} KiB")
         accept = request.headers.get("accept")
+        query_string = request.scope.get("query_string", b"").decode("latin-1")
+        content_type = request.headers.get("content-type")
         try:
-            # Parsing reads the query (kg.sparql): up to 256 KiB of it, off the event loop.
-            req = await run_in_threadpool(parse_request, request.method,
-                                          request.scope.get("query_string", b"").decode("latin-1"),
-                                          request.headers.get("content-type"), body)
+            if len(query_string) + len(body) <= INLINE_PARSE_BYTES:
+                req = parse_request(request.method, query_string, content_type, body)
+            else:  # parsing up to 256 KiB of query (kg.sparql) would hold the event loop
+                req = await run_in_threadpool(parse_request, request.method, query_string,
+                                              content_type, body)
             if req is None:
                 return self._service_description(request, accept)
             outcome, hit = await self.answer(req, accept)

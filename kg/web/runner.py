@@ -17,8 +17,9 @@ Examples
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Iterable
 
 import pyoxigraph as ox
 
@@ -29,7 +30,7 @@ from kg.query.results import AskResult, GraphResult, serialize_solutions
 from kg.query.safety import check_query
 from kg.web.protocol import CONTENT_TYPES, has_dataset_clause
 
-__all__ = ["Job", "Outcome", "QueryRunner", "check_dataset", "run_remote"]
+__all__ = ["Job", "Outcome", "QueryRunner", "allowed_graphs", "check_dataset", "run_remote", "screen"]
 
 _RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
                 "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
@@ -58,6 +59,12 @@ class Job:
         CONSTRUCT/DESCRIBE answer; ``None`` when the client accepts none (406).
     max_rows : int
         Row (or triple) cap; the outcome says when it cut.
+    checked : bool
+        Whether :func:`screen` already passed the query and its dataset (the endpoint's web
+        process does, once per text, before a worker sees it); the runner then does not
+        parse the text again.
+    own_dataset : bool
+        With ``checked``: whether the query has its own ``FROM`` / ``FROM NAMED``.
     """
 
     query: str
@@ -66,6 +73,8 @@ class Job:
     tabular: str | None = "json"
     graph: str | None = "turtle"
     max_rows: int = 10000
+    checked: bool = False
+    own_dataset: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,40 @@ def check_dataset(default_graphs, named_graphs, graph_iris) -> None:
             raise UnsafeQueryError(f"graph <{iri}> is not in this store; its graphs are {known}")
 
 
+def allowed_graphs(graph_iris: Iterable[str]) -> set[str]:
+    """The graphs a query or the protocol may name: the store's own, and the project's graphs
+    (a build may lack one, the HPO import: it is then simply empty)."""
+    return set(graph_iris) | set(GRAPHS.values())
+
+
+def screen(job: Job, allowed: Iterable[str]) -> tuple[Job, Outcome | None]:
+    """The safety check of a job (:func:`kg.query.safety.check_query` on its text, and
+    :func:`check_dataset` on its protocol graphs), done once in the web process before the
+    job goes to a worker.
+
+    Returns
+    -------
+    (Job, Outcome or None)
+        The job marked ``checked`` (with ``own_dataset`` from the analysis) and ``None``; or
+        the job unchanged and the 400 outcome that refuses it.
+
+    Examples
+    --------
+    >>> job, refusal = screen(Job("SELECT * WHERE { SERVICE <http://127.0.0.1/> { ?s ?p ?o } }"), ())
+    >>> refusal.status, job.checked
+    (400, False)
+    >>> screen(Job("SELECT * FROM <urn:g> WHERE { ?s ?p ?o }"), {"urn:g"})[0].own_dataset
+    True
+    """
+    allowed = set(allowed)
+    try:
+        analysis = check_query(job.query, allowed)
+        check_dataset(job.default_graphs, job.named_graphs, allowed)
+    except QueryError as exc:
+        return job, Outcome.error(400, str(exc))
+    return replace(job, checked=True, own_dataset=bool(analysis.dataset)), None
+
+
 class QueryRunner:
     """Runs jobs against a read-only store.
 
@@ -122,16 +165,22 @@ class QueryRunner:
         self.graph_iris = {g.value for g in self.store.named_graphs()}
         # The project's graphs may be named even when this build lacks one (no HPO import):
         # it is then simply empty. Anything else is refused.
-        self.allowed = self.graph_iris | set(GRAPHS.values())
+        self.allowed = allowed_graphs(self.graph_iris)
         self.union = [ox.NamedNode(iri) for iri in GRAPHS.values() if iri in self.graph_iris]
         # The union of every graph of the store is cheaper to ask for as such.
         self.union_is_all = {g.value for g in self.union} == self.graph_iris
 
     def run(self, job: Job) -> Outcome:
-        """Run one job; errors become 4xx outcomes, never exceptions."""
+        """Run one job; errors become 4xx outcomes, never exceptions.
+
+        A job not yet ``checked`` is checked here first (SERVICE, LOAD, updates, FROM,
+        limits); a ``checked`` one was, by the web process that sent it (:func:`screen`).
+        """
+        if not job.checked:
+            job, refusal = screen(job, self.allowed)
+            if refusal is not None:
+                return refusal
         try:
-            check_query(job.query, self.allowed)
-            check_dataset(job.default_graphs, job.named_graphs, self.allowed)
             result = self.store.query(job.query, prefixes=PREFIXES, **self._dataset(job))
             return self._serialize(result, job)
         except QueryError as exc:
@@ -145,7 +194,7 @@ class QueryRunner:
         if job.default_graphs is not None or job.named_graphs is not None:
             return {"default_graph": [ox.NamedNode(g) for g in job.default_graphs or ()],
                     "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()]}
-        if has_dataset_clause(job.query):
+        if job.own_dataset:
             return {}  # FROM / FROM NAMED of the query itself (checked to be our graphs)
         if self.union_is_all:
             return {"use_default_graph_as_union": True}

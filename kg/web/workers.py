@@ -284,7 +284,9 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout)
+            # A free worker is taken at once; waiting for one costs a task and a timer.
+            worker = (self._idle.get_nowait() if not self._idle.empty()
+                      else await asyncio.wait_for(self._idle.get(), timeout))
         except asyncio.TimeoutError:
             raise QueryTimeout(f"all {self.size} query workers stayed busy for {timeout:g} s; "
                                "try again later") from None
