@@ -13,6 +13,9 @@ __all__ = [
     "ValidationError",
     "QueryError",
     "UnsafeQueryError",
+    "QueryStopped",
+    "QueryTimeout",
+    "WorkerFailed",
     "EntityNotFoundError",
     "NoPathError",
 ]
@@ -74,6 +77,19 @@ class QueryError(KGError):
 class UnsafeQueryError(QueryError):
     """A query would reach outside the graph (SERVICE, LOAD, FROM with a remote or file IRI)
     or modify it."""
+
+
+class QueryStopped(KGError):
+    """A query was stopped before it answered (the endpoint answers 503): see the subclasses."""
+
+
+class QueryTimeout(QueryStopped):
+    """A query ran past its time limit (its worker was killed, or the remote server gave no
+    answer in time), or no worker came free in time."""
+
+
+class WorkerFailed(QueryStopped):
+    """The process running a query died (out of memory, crash); the query was stopped."""
 
 
 class EntityNotFoundError(KGError):

@@ -51,6 +51,6 @@ class RemoteQueryError(RemoteError, QueryError):
 
 
 class RemoteTimeout(RemoteError):
-    """The server stopped a query at its time limit (and may have sent a partial answer,
-    which is never used). ``status`` is None: as for a server that does not answer in time,
-    ``kg serve --endpoint`` answers 503."""
+    """The server gave no answer (or stopped answering) within the client's time limit, or
+    stopped a query at its own limit (and may have sent a partial answer, which is never
+    used). ``kg serve --endpoint`` answers 503 to it, and 502 to any other RemoteError."""

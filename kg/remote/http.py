@@ -61,7 +61,7 @@ from typing import BinaryIO, Iterable
 
 from kg.version import __version__
 from kg.remote.digest import DigestSession, digest_challenge
-from kg.remote.errors import RemoteError, RemoteQueryError
+from kg.remote.errors import RemoteError, RemoteQueryError, RemoteTimeout
 
 __all__ = ["Endpoints", "HttpClient", "authorization", "credentials", "is_loopback", "reading", "TOKEN_VAR",
            "USER_VAR", "PASSWORD_VAR"]
@@ -452,12 +452,12 @@ class HttpClient:
         except urllib.error.URLError as exc:
             reason = exc.reason
             if isinstance(reason, (socket.timeout, TimeoutError)):
-                raise RemoteError(f"{what} failed: no answer from {full} within {self.timeout:g} s",
+                raise RemoteTimeout(f"{what} failed: no answer from {full} within {self.timeout:g} s",
                                   url=full) from None
             raise RemoteError(f"{what} failed: cannot reach {full}: {reason} "
                               "(is the server running, and is the URL right?)", url=full) from None
         except (socket.timeout, TimeoutError):
-            raise RemoteError(f"{what} failed: no answer from {full} within {self.timeout:g} s",
+            raise RemoteTimeout(f"{what} failed: no answer from {full} within {self.timeout:g} s",
                               url=full) from None
         except (http.client.HTTPException, ConnectionError, OSError) as exc:
             raise RemoteError(f"{what} failed: {method} {full}: the connection broke: "
@@ -491,7 +491,7 @@ class reading:
         if exc is None or isinstance(exc, RemoteError):
             return False
         if isinstance(exc, (socket.timeout, TimeoutError)):
-            raise RemoteError(f"{self.what} failed: {self.url} stopped answering mid-way",
+            raise RemoteTimeout(f"{self.what} failed: {self.url} stopped answering mid-way",
                               url=self.url) from None
         if isinstance(exc, (http.client.HTTPException, ConnectionError, OSError)):
             raise RemoteError(f"{self.what} failed: the answer of {self.url} broke off: "

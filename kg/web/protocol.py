@@ -38,6 +38,7 @@ __all__ = [
     "MEDIA_FORMATS",
     "CONTENT_TYPES",
     "MAX_QUERY_BYTES",
+    "INLINE_PARSE_BYTES",
 ]
 
 #: Media types offered for SELECT/ASK results, in order of preference (the first is the default).
@@ -69,6 +70,9 @@ CONTENT_TYPES = {
 }
 #: Largest query accepted (bytes of the request body or query string).
 MAX_QUERY_BYTES = 256 * 1024
+#: Requests up to this size are parsed on the event loop (well under a millisecond of
+#: kg.sparql for a typical query); larger ones in a thread, so they hold no other request.
+INLINE_PARSE_BYTES = 4096
 
 
 class ProtocolError(Exception):

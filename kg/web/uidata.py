@@ -19,30 +19,19 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from kg.errors import EntityNotFoundError, KGError
+from kg.errors import EntityNotFoundError, KGError, QueryStopped
 from kg.namespace import ENTITY
 from kg.query.engine import GRAPHS
 from kg.remote.errors import RemoteError
 from kg.web.protocol import (GRAPH_TYPES, MAX_QUERY_BYTES, MEDIA_FORMATS, TABULAR_TYPES, ProtocolError,
                              SparqlRequest, parse_request)
-from kg.web.workers import QueryTimeout, WorkerFailed
+from kg.web.endpoint import text_response as _text, upstream_error
 
 __all__ = ["UIDataRoutes"]
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: Longest query /diagnose parses (the parser is pure Python).
 _MAX_DIAGNOSED = 20_000
-
-
-def _text(status: int, message: str) -> Response:
-    return Response(message.rstrip("\n") + "\n", status_code=status,
-                    headers={"content-type": "text/plain; charset=utf-8"})
-
-
-def _upstream_error(exc: Exception) -> Response:
-    from kg.web.app import _upstream_error as upstream
-
-    return upstream(exc)
 
 
 class UIDataRoutes:
@@ -223,10 +212,10 @@ class UIDataRoutes:
             outcome, _ = await self.answer(req, "application/sparql-results+json, application/n-triples;q=0.9")
         except ProtocolError as exc:
             return _text(exc.status, exc.message)
-        except (QueryTimeout, WorkerFailed) as exc:
+        except QueryStopped as exc:
             return _text(503, str(exc))
         except RemoteError as exc:
-            return _upstream_error(exc)
+            return upstream_error(exc)
         if outcome.status != 200 or not outcome.content_type.startswith("application/n-triples"):
             return Response(outcome.body, status_code=outcome.status,
                             headers={"content-type": outcome.content_type})
@@ -272,10 +261,10 @@ class UIDataRoutes:
             outcome, _ = await self.answer(req, types[fmt])
         except ProtocolError as exc:
             return _text(exc.status, exc.message)
-        except (QueryTimeout, WorkerFailed) as exc:
+        except QueryStopped as exc:
             return _text(503, str(exc))
         except RemoteError as exc:
-            return _upstream_error(exc)
+            return upstream_error(exc)
         if outcome.status != 200:
             return Response(outcome.body, status_code=outcome.status,
                             headers={"content-type": outcome.content_type})

@@ -36,19 +36,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kg.errors import QueryTimeout, WorkerFailed
+
 __all__ = ["WorkerPool", "QueryTimeout", "WorkerFailed", "worker_main"]
 
 log = logging.getLogger("kg.web")
 _HEADER = struct.Struct(">I")
 _READY = b"ready"
-
-
-class QueryTimeout(Exception):
-    """The query ran past its time limit (its worker was killed), or no worker came free."""
-
-
-class WorkerFailed(Exception):
-    """The worker died while running the query (out of memory, crash)."""
 
 
 class _Worker:
