@@ -1,7 +1,9 @@
 """Interactive graph pages (an entity's neighbourhood, paths, a query result) for the UI.
 
 The pages come from the visualisation renderer :mod:`kg.viz` (one self-contained HTML
-document, vis-network inlined, its scripts allowed by hash in its own CSP). The web UI shows
+document, vis-network inlined, its scripts allowed by hash in its own CSP); the message page
+and the plain fallback list from the Jinja templates ``message.html`` and ``graph_list.html``
+(autoescaped, as every page of :mod:`kg.web.pages`). The web UI shows
 them in an ``<iframe>``. The server sends the page's policy as a header as well (plus
 ``frame-ancestors 'self'``, which a ``<meta>`` policy cannot carry).
 
@@ -23,9 +25,8 @@ True
 
 from __future__ import annotations
 
-import html
 import logging
-import re
+from html.parser import HTMLParser
 from typing import Any
 
 import networkx as nx
@@ -38,16 +39,30 @@ log = logging.getLogger("kg.web")
 #: Policy of pages without a policy of their own (messages, the fallback view).
 FALLBACK_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
                    "form-action 'none'; frame-ancestors 'self'")
-_META_CSP = re.compile(r'<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"', re.I)
+
+
+class _MetaPolicy(HTMLParser):
+    """Reads the first ``<meta http-equiv="Content-Security-Policy" content=...>``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.policy: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "meta" and self.policy is None:
+            values = {k.lower(): v or "" for k, v in attrs}
+            if values.get("http-equiv", "").lower() == "content-security-policy":
+                self.policy = values.get("content", "")
 
 
 def page_policy(page: str) -> str:
     """The Content-Security-Policy header for a graph page: the page's own ``<meta>`` policy
     (scripts by hash) with ``frame-ancestors 'self'``, or :data:`FALLBACK_POLICY`."""
-    match = _META_CSP.search(page[:4096])
-    if not match:
+    reader = _MetaPolicy()
+    reader.feed(page[:4096])  # kg.viz writes the policy first in <head>
+    if not reader.policy:
         return FALLBACK_POLICY
-    return html.unescape(match.group(1)).rstrip("; ") + "; frame-ancestors 'self'"
+    return reader.policy.rstrip("; ") + "; frame-ancestors 'self'"
 
 
 def _render(graph: nx.MultiDiGraph, *, title: str, mode: str = "graph", description: str = "",
@@ -100,28 +115,27 @@ def results_page(result: Any, graph: nx.MultiDiGraph, title: str = "query result
 
 
 def message_page(title: str, message: str) -> str:
-    """A small page with a message (no script), for when there is nothing to draw.
+    """A small page with a message (no script), for when there is nothing to draw
+    (template ``message.html``, autoescaped).
 
     Examples
     --------
     >>> "&lt;b&gt;" in message_page("t", "<b>")
     True
     """
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><link rel=\"stylesheet\" href=\"/static/style.css\">"
-            f"</head><body class=\"message\"><p>{html.escape(message)}</p></body></html>")
+    from kg.web.pages import render
+
+    return render("message.html", title=title, message=message)
 
 
 def _plain(graph: nx.MultiDiGraph, title: str, description: str) -> str:
-    nodes = "".join(f"<li>{html.escape(str(d.get('label') or n))}</li>"
-                    for n, d in sorted(graph.nodes(data=True), key=lambda nd: str(nd[1].get("label"))))
-    edges = "".join(
-        f"<li>{html.escape(str(graph.nodes[s].get('label') or s))} "
-        f"<em>{html.escape(str(d.get('label') or d.get('predicate') or ''))}</em> "
-        f"{html.escape(str(graph.nodes[o].get('label') or o))}</li>"
-        for s, o, d in graph.edges(data=True))
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><link rel=\"stylesheet\" href=\"/static/style.css\">"
-            f"</head><body class=\"message\"><h1>{html.escape(title)}</h1>"
-            f"<p>{html.escape(description)}</p><h2>Nodes</h2><ul>{nodes}</ul>"
-            f"<h2>Edges</h2><ul>{edges}</ul></body></html>")
+    from kg.web.pages import render
+
+    def label(node) -> str:
+        return str(graph.nodes[node].get("label") or node)
+
+    nodes = [str(d.get("label") or n)
+             for n, d in sorted(graph.nodes(data=True), key=lambda nd: str(nd[1].get("label")))]
+    edges = [(label(s), str(d.get("label") or d.get("predicate") or ""), label(o))
+             for s, o, d in graph.edges(data=True)]
+    return render("graph_list.html", title=title, description=description, nodes=nodes, edges=edges)
