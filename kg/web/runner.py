@@ -41,6 +41,11 @@ _MIN_ROW_BYTES = {"json": 3, "xml": 17, "csv": 2, "tsv": 1}
 #: An answer longer than this many bytes per allowed row is cut the slow way.
 _HARD_CAP_PER_ROW = 2048
 _TEXT = "text/plain; charset=utf-8"
+_NO_GRAPH_TYPE = ("none of the accepted media types can carry a CONSTRUCT/DESCRIBE result; ask for "
+                  "text/turtle, application/n-triples, application/ld+json or application/rdf+xml")
+_NO_TABLE_TYPE = ("none of the accepted media types can carry a SELECT/ASK result; ask for "
+                  "application/sparql-results+json, application/sparql-results+xml, text/csv or "
+                  "text/tab-separated-values")
 
 
 @dataclass(frozen=True)
@@ -203,10 +208,7 @@ class QueryRunner:
     def _serialize(self, result, job: Job) -> Outcome:
         if isinstance(result, ox.QueryTriples):
             if job.graph is None:
-                return Outcome.error(406, "none of the accepted media types can carry a "
-                                          "CONSTRUCT/DESCRIBE result; ask for text/turtle, "
-                                          "application/n-triples, application/ld+json or "
-                                          "application/rdf+xml")
+                return Outcome.error(406, _NO_GRAPH_TYPE)
             triples, truncated = [], False
             for triple in result:
                 if len(triples) >= job.max_rows:
@@ -217,10 +219,7 @@ class QueryRunner:
             body = ox.serialize(triples, format=_RDF_FORMATS[job.graph], **options)
             return Outcome(200, CONTENT_TYPES[job.graph], body, truncated)
         if job.tabular is None:
-            return Outcome.error(406, "none of the accepted media types can carry a SELECT/ASK "
-                                      "result; ask for application/sparql-results+json, "
-                                      "application/sparql-results+xml, text/csv or "
-                                      "text/tab-separated-values")
+            return Outcome.error(406, _NO_TABLE_TYPE)
         if isinstance(result, ox.QueryBoolean):
             answer = AskResult(bool(result))
             text = answer.text() + "\n" if job.tabular in ("csv", "tsv") else answer.serialize(job.tabular)
@@ -310,19 +309,13 @@ def run_remote(engine, job: Job, graph_iris=()) -> Outcome:
         return Outcome.error(400, str(exc))
     if isinstance(result, GraphResult):
         if job.graph is None:
-            return Outcome.error(406, "none of the accepted media types can carry a "
-                                      "CONSTRUCT/DESCRIBE result; ask for text/turtle, "
-                                      "application/n-triples, application/ld+json or "
-                                      "application/rdf+xml")
+            return Outcome.error(406, _NO_GRAPH_TYPE)
         triples = result.triples[:job.max_rows]
         options = {} if job.graph == "ntriples" else {"prefixes": PREFIXES}
         body = ox.serialize(triples, format=_RDF_FORMATS[job.graph], **options)
         return Outcome(200, CONTENT_TYPES[job.graph], body, len(result.triples) > job.max_rows)
     if job.tabular is None:
-        return Outcome.error(406, "none of the accepted media types can carry a SELECT/ASK "
-                                  "result; ask for application/sparql-results+json, "
-                                  "application/sparql-results+xml, text/csv or "
-                                  "text/tab-separated-values")
+        return Outcome.error(406, _NO_TABLE_TYPE)
     if isinstance(result, AskResult):
         text = result.text() + "\n" if job.tabular in ("csv", "tsv") else result.serialize(job.tabular)
         return Outcome(200, CONTENT_TYPES[job.tabular], text.encode("utf-8"))
