@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +28,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from kg.errors import QueryStopped, QueryTimeout
 from kg.remote.errors import RemoteError, RemoteTimeout
+from kg.web.backend import Backend, RemoteBackend
+from kg.web.cache import ResponseCache
 from kg.web.protocol import (GRAPH_TYPES, INLINE_PARSE_BYTES, MAX_QUERY_BYTES, MEDIA_FORMATS,
                              TABULAR_TYPES, ProtocolError, SparqlRequest, negotiate, parse_request)
 from kg.web.runner import Job, Outcome
@@ -58,6 +61,7 @@ def upstream_status(exc: RemoteError) -> int:
 
 
 def upstream_message(exc: RemoteError) -> str:
+    """The message of a failure of the remote server, as the client sees it."""
     return f"the SPARQL server behind this endpoint failed: {exc}"
 
 
@@ -69,7 +73,20 @@ def upstream_error(exc: RemoteError) -> Response:
 class SparqlRoutes:
     """``/sparql``, ``/health`` and ``/queries`` (a mixin of :class:`kg.web.app.WebServer`)."""
 
+    # The server state these routes read (set by kg.web.app.WebServer).
     _inflight: dict[Any, asyncio.Future]
+    backend: Backend
+    cache: ResponseCache
+    directory: Path | None
+    generation: int
+    graph_counts: dict[str, int]
+    graph_iris: set[str]
+    manifest: dict
+    max_rows: int
+    read_timeout: float
+    started: bool
+    timeout: float
+    watcher: Any
 
     async def execute(self, job: Job) -> Outcome:
         """Run a job on the backend; identical jobs in flight share one run.
@@ -138,12 +155,13 @@ class SparqlRoutes:
         body = b""
         if request.method == "POST":
             try:
-                body = await asyncio.wait_for(self._read_body(request), self.read_timeout)
+                posted = await asyncio.wait_for(self._read_body(request), self.read_timeout)
             except asyncio.TimeoutError:
                 return text_response(408, f"the request body did not arrive within {self.read_timeout:g} s",
-                             {"connection": "close"})
-            if body is None:
+                                     {"connection": "close"})
+            if posted is None:
                 return text_response(413, f"the request is larger than {MAX_QUERY_BYTES // 1024} KiB")
+            body = posted
         accept = request.headers.get("accept")
         query_string = request.scope.get("query_string", b"").decode("latin-1")
         content_type = request.headers.get("content-type")
@@ -213,8 +231,8 @@ class SparqlRoutes:
                              "fingerprint": self.manifest.get("fingerprint"),
                              "switches": self.watcher.switches if self.watcher else 0,
                              "switch_error": self.watcher.last_error if self.watcher else None}
-        else:  # never asks the server: /health answers even when it is down
-            body["endpoint"] = self.backend.url
+        elif isinstance(self.backend, RemoteBackend):  # never asks the server: /health
+            body["endpoint"] = self.backend.url       # answers even when it is down
         return JSONResponse(body)
 
     async def queries(self, request: Request) -> Response:

@@ -8,13 +8,14 @@ reads); graph calls run in threads (:meth:`kg.web.app.WebServer._graph_call`).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Awaitable, Callable
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from kg.errors import EntityNotFoundError, KGError
+from kg.remote.errors import RemoteError
 from kg.web.endpoint import text_response, upstream_error, upstream_message, upstream_status
 from kg.web.views import VIEW_ROWS
 
@@ -29,6 +30,16 @@ MAX_K = 10
 class PageRoutes:
     """The UI pages and the 404/405 and upstream-failure handlers (a mixin of
     :class:`kg.web.app.WebServer`)."""
+
+    # The server state and helpers these routes use (set by kg.web.app.WebServer).
+    generation: int
+    graph: Any
+    manifest: dict
+    max_rows: int
+    timeout: float
+    has_hpo: bool
+    _graph_call: Callable[..., Awaitable[Any]]
+    build_info: Callable[[], dict]
 
     def _page(self, template: str, status: int = 200, **context) -> HTMLResponse:
         from kg.web.pages import render
@@ -218,7 +229,7 @@ class PageRoutes:
         return self._page("path.html", paths=view["paths"], summary=view["summary"], notice=notice,
                           graph_url="/view/path?" + self._path_query(args), **context)
 
-    async def upstream_failed(self, request: Request, exc: Exception) -> Response:
+    async def upstream_failed(self, request: Request, exc: RemoteError) -> Response:
         """A page whose graph call reached a remote server that failed (502/503)."""
         log.warning("upstream failure: %s", exc)
         if request.url.path.startswith(("/sparql", "/health", "/queries", "/view/", "/status",

@@ -10,7 +10,7 @@ after, and the page is still drawn and cached); a view above the caps is answere
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -19,7 +19,8 @@ from starlette.responses import HTMLResponse, Response
 from kg.errors import EntityNotFoundError, KGError, QueryStopped
 from kg.remote.errors import RemoteError
 from kg.web.endpoint import upstream_message, upstream_status
-from kg.web.runner import Job
+from kg.web.cache import ResponseCache
+from kg.web.runner import Job, Outcome
 
 __all__ = ["ViewRoutes", "ViewTooLarge", "VIEW_BUDGET", "VIEW_MAX_NODES", "VIEW_MAX_EDGES",
            "VIEW_MAX_BYTES", "VIEW_RENDERS", "VIEW_ROWS"]
@@ -46,8 +47,21 @@ class ViewRoutes:
     """``/view/entity/<name>``, ``/view/path``, ``/view/results`` (a mixin of
     :class:`kg.web.app.WebServer`)."""
 
+    # The server state and helpers these routes use (set by kg.web.app.WebServer).
     _drawing: dict[Any, asyncio.Future]
     _draw_slots: asyncio.Semaphore | None
+    generation: int
+    graph: Any
+    max_rows: int
+    view_budget: float
+    view_max_nodes: int
+    view_max_edges: int
+    views: ResponseCache
+    _graph_call: Callable[..., Awaitable[Any]]
+    _find_paths: Callable[[dict], Any]
+    _path_args: Callable[[Request], dict]
+    _path_query: Callable[..., str]
+    execute: Callable[[Job], Awaitable[Outcome]]
 
     def _view_response(self, page: str, status: int = 200) -> HTMLResponse:
         from kg.web.graphview import page_policy
@@ -93,12 +107,13 @@ class ViewRoutes:
             return page
         if self._draw_slots is None:
             self._draw_slots = asyncio.Semaphore(VIEW_RENDERS)
+        slots = self._draw_slots
         generation = self.generation
         inflight = (generation, key)  # a drawing of the previous build is not shared
         future = self._drawing.get(inflight)
         if future is None:
             async def draw() -> str:
-                async with self._draw_slots:
+                async with slots:
                     drawn = await run_in_threadpool(self._draw, make)
                 if generation == self.generation:  # never cache a page of an older build
                     self.views.put(key, drawn)
