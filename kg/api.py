@@ -289,6 +289,11 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+#: The graphs the NetworkX view is made of by default: all but the closure index (its triples
+#: are not edges, kg.schema.INDEX_PROPERTIES).
+_EDGE_GRAPHS = tuple(g for g in GRAPHS if g != "closure")
+
+
 class KnowledgeGraph:
     """A built myoclonus-kg graph: SPARQL, named queries, paths, neighbourhoods, exports.
 
@@ -453,8 +458,11 @@ class KnowledgeGraph:
         nq = get_query(name)
         bindings = {k: self._canonical(v)
                     for k, v in nq.bindings(params, resolve=self.resolve, convert=_term).items()}
-        return self.engine.query(nq.text, bindings=bindings, limit=limit,
-                                 graphs=tuple(graphs) if graphs is not None else None)
+        chosen = tuple(graphs) if graphs is not None else None
+        text = nq.text
+        if nq.uses_closure:  # its reference form where the closure graph is not in the dataset
+            text = nq.text_for(g.value for g in self.engine.default_graphs(chosen))
+        return self.engine.query(text, bindings=bindings, limit=limit, graphs=chosen)
 
     def _canonical(self, term):
         """An identifier a curated entity matches exactly (its alias, e.g. ORPHA:501) as that
@@ -473,7 +481,7 @@ class KnowledgeGraph:
     # ------------------------------------------------------------------ graph
     def to_networkx(self, graphs: Iterable[str] | None = None):
         """The graph as a NetworkX MultiDiGraph (cached; see :func:`kg.paths.graph.to_networkx`)."""
-        key = tuple(graphs) if graphs is not None else tuple(GRAPHS)
+        key = tuple(graphs) if graphs is not None else _EDGE_GRAPHS
         if key not in self._nx:
             from kg.paths.graph import to_networkx
 
@@ -497,7 +505,7 @@ class KnowledgeGraph:
         from kg.paths.finder import PathCache
         from kg.paths.graph import EntityIndex
 
-        key = tuple(graphs) if graphs is not None else tuple(GRAPHS)
+        key = tuple(graphs) if graphs is not None else _EDGE_GRAPHS
         if key not in self._cache:
             with self._building:
                 if key not in self._cache:

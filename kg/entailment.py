@@ -17,8 +17,10 @@ query needs beyond that, the build materialises in its own named graph
     an identifier a curated entity matches exactly is an alias of it (the import writes the
     entity's IRI in its place, :mod:`kg.hpo.importer`); every edge ``s p e`` (asserted or derived
     by the rules above) whose object ``e`` has aliases gives ``s p a`` for each alias ``a``. So a
-    pattern with the curated IRI or the HPO IRI as its object gets the same answer, and
-    variables only ever bind to the entity's own IRI: no duplicates.
+    pattern with the curated IRI or the HPO IRI as its object gets the same answer. These twins
+    are in their own named graph, ``graph/aliases``, which a query's default graph includes only
+    when the query names an alias (:mod:`kg.query.dataset`): so a pattern with a variable binds
+    each entity once, under its own IRI, with no unlabelled alias twin beside it.
 
 Each derived edge ``s p o`` is reified, like curated and imported ones, by a statement
 ``mks:ent-<16 hex digits of sha1(rule|s|p|o)>`` typed ``rdf:Statement`` and
@@ -28,9 +30,8 @@ An edge that is already asserted is not derived again. The result is a pure func
 curated and imported graphs, in a fixed order, so ``kg validate`` recomputes it and compares
 (:func:`check_entailment`), and builds stay byte-identical.
 
-The entailment is designed to take more rules, e.g. a materialised subtype closure (Monarch's
-closure tables) as a rule over ``subtypeOf`` edges with ``mkv:derivedFrom`` the first hop and
-the closure edge of the rest.
+The subtype closure (``mkv:subtypeOfClosure``, a query index without statements) is computed
+from these edges by :mod:`kg.closure`.
 
 Examples
 --------
@@ -51,11 +52,11 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from kg.identifiers import compress
-from kg.namespace import ENTITY, GRAPH_ENTAILED, GRAPH_HPO, PREFIXES, STATEMENT, VOCAB
-from kg.schema import PROVENANCE_CLASSES, Schema, load_schema
+from kg.namespace import ENTITY, GRAPH_ALIASES, GRAPH_ENTAILED, GRAPH_HPO, PREFIXES, STATEMENT, VOCAB
+from kg.schema import INDEX_PROPERTIES, PROVENANCE_CLASSES, Schema, load_schema
 from kg.vocab import MKV, RDF as RDF_TERMS
 
-__all__ = ["RULES", "ALIAS_PREFIXES", "Derived", "EntailmentResult", "entail", "entail_store",
+__all__ = ["RULES", "ALIAS_PREFIXES", "ALIAS_RULE", "Derived", "EntailmentResult", "entail", "entail_store",
            "check_entailment", "statement_iri", "graph_edges"]
 
 RDF = PREFIXES["rdf"]
@@ -66,6 +67,8 @@ RULES = ("InverseRule", "SymmetryRule", "NarrowMatchRule", "BroadMatchRule", "Ex
 #: Identifier prefixes whose exact matches are aliases (the ones the HPO import can write).
 ALIAS_PREFIXES = ("HP", "OMIM", "ORPHA", "NCBIGene")
 _SUBTYPE = MKV.subtypeOf
+#: The rule whose edges (alias twins) go to the aliases graph.
+ALIAS_RULE = "ExactAliasRule"
 
 
 def statement_iri(rule: str, s: str, p: str, o: str) -> str:
@@ -89,9 +92,11 @@ class Derived:
 
 @dataclass
 class EntailmentResult:
-    """The derived edges, ``(s, p, o) -> Derived``, and counts per rule."""
+    """The derived edges, ``(s, p, o) -> Derived``, counts per rule, and the aliases
+    (``entity -> identifiers it matches exactly``)."""
 
     edges: dict[tuple[str, str, str], Derived] = field(default_factory=dict)
+    aliases: dict[str, list[str]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """Derived edges per rule."""
@@ -106,11 +111,12 @@ class EntailmentResult:
         return sum(7 + len(set(d.sources)) for d in self.edges.values())
 
     def nquads(self) -> Iterator[str]:
-        """The entailed graph as N-Quads text, one chunk per edge (edge and statement), in a fixed order."""
-        g = f" <{GRAPH_ENTAILED}> .\n"
-        head = (f" <{_TYPE}> <{RDF}Statement>{g}", f" <{_TYPE}> <{VOCAB}EntailedStatement>{g}")
+        """The derived edges as N-Quads text, one chunk per edge (edge and statement), in a fixed
+        order: alias twins (``ExactAliasRule``) in the aliases graph, the others in the entailed graph."""
         for (s, p, o) in sorted(self.edges):
             d = self.edges[(s, p, o)]
+            g = f" <{GRAPH_ALIASES if d.rule == ALIAS_RULE else GRAPH_ENTAILED}> .\n"
+            head = (f" <{_TYPE}> <{RDF}Statement>{g}", f" <{_TYPE}> <{VOCAB}EntailedStatement>{g}")
             st = "<" + statement_iri(d.rule, s, p, o) + ">"
             parts = [f"<{s}> <{p}> <{o}>{g}", st + head[0], st + head[1],
                      f"{st} <{_SUBJECT}> <{s}>{g}", f"{st} <{_PREDICATE}> <{p}>{g}",
@@ -126,7 +132,7 @@ class EntailmentResult:
 
 def _edge_properties(schema: Schema) -> set[str]:
     return {VOCAB + name for name, info in schema.properties.items()
-            if info.kind == "object" and not (info.domain & PROVENANCE_CLASSES)}
+            if info.kind == "object" and not (info.domain & PROVENANCE_CLASSES) and name not in INDEX_PROPERTIES}
 
 
 def graph_edges(quads: Iterable[ox.Quad], schema: Schema | None = None
@@ -235,6 +241,7 @@ def _derive(edges: dict[tuple[str, str, str], list[str]], types_of: Callable[[st
             key = (target, _SUBTYPE, entity) if match == "narrowMatch" else (entity, _SUBTYPE, target)
             add(key, "NarrowMatchRule" if match == "narrowMatch" else "BroadMatchRule", [st])
 
+    result.aliases = {entity: sorted(set(names)) for entity, names in sorted(aliases.items())}
     if aliases:
         for (s, p, o), sts in sorted(edges.items()):
             for alias in aliases.get(o, ()):
@@ -295,7 +302,8 @@ def check_entailment(expected: EntailmentResult, found: Iterable[ox.Quad]) -> li
     expected : EntailmentResult
         The recomputed entailment.
     found : iterable of pyoxigraph.Quad
-        The quads of the build's entailed graph.
+        The quads of the build's entailed and aliases graphs (without the closure triples of
+        the aliases graph, which :func:`kg.closure.check_closure` checks).
 
     Returns
     -------

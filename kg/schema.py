@@ -17,7 +17,7 @@ from kg.namespace import PREFIXES, VOCAB
 from kg.resources import ontology_dir
 
 __all__ = ["Schema", "PropertyInfo", "ClassInfo", "load_schema", "schema_from_quads", "CATEGORY_ORDER", "BRANCHES",
-           "PROVENANCE_CLASSES"]
+           "PROVENANCE_CLASSES", "INDEX_PROPERTIES"]
 
 #: The one category scheme: an entity's category is the first of its classes in this order
 #: (the most telling first: a condition that is also an adverse effect is a condition). Used by
@@ -35,6 +35,11 @@ BRANCHES = ("Phenotype", "Condition", "Disease", "DiseaseGroup", "DrugClass", "I
 #: Classes of the provenance layer (statements, sources, rules): never entities.
 PROVENANCE_CLASSES = frozenset({"CuratedStatement", "MappingStatement", "ImportedStatement",
                                 "EntailedStatement", "SourceDocument", "EntailmentRule"})
+
+#: Properties the build materialises as query indexes (kg.closure), not edges: they carry no
+#: statement or evidence of their own, are never curated, and are not edges of the tables,
+#: paths or entailment rules.
+INDEX_PROPERTIES = frozenset({"subtypeOfClosure"})
 
 _BIOLINK = PREFIXES["biolink"]
 _Q_PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())

@@ -16,7 +16,7 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from kg.identifiers import curie
-from kg.schema import PROVENANCE_CLASSES, Schema
+from kg.schema import INDEX_PROPERTIES, PROVENANCE_CLASSES, Schema
 from kg.vocab import MKV, RDF, RDFS, SKOS, match_kind
 
 __all__ = ["NodeRow", "EdgeRow", "Tables", "make_tables", "MATCH_LABELS", "RESTATING_RULES"]
@@ -112,7 +112,7 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
     """
     domain_classes = {MKV.iri(c) for c in schema.classes if c not in PROVENANCE_CLASSES}
     edge_props = {MKV.iri(p) for p, info in schema.properties.items()
-                  if info.kind == "object" and not (info.domain & PROVENANCE_CLASSES)}
+                  if info.kind == "object" and not (info.domain & PROVENANCE_CLASSES) and p not in INDEX_PROPERTIES}
     by_subject: dict[str, list[tuple[str, object]]] = {}
     for q in quads:
         by_subject.setdefault(q.subject.value, []).append((q.predicate.value, q.object))

@@ -195,8 +195,10 @@ def validate_build(directory: Path, *, shacl: bool = True) -> ValidationReport:
 
 
 def _entailment_problems(directory: Path, curated: list[ox.Quad]) -> list[str]:
+    from kg.closure import check_closure, closure_from_store
     from kg.entailment import check_entailment, entail_store
-    from kg.namespace import GRAPH_CURATED, GRAPH_ENTAILED
+    from kg.namespace import GRAPH_ALIASES, GRAPH_CURATED, GRAPH_ENTAILED
+    from kg.vocab import MKV
 
     store_dir = directory / STORE_DIR
     if not store_dir.is_dir():
@@ -207,4 +209,8 @@ def _entailment_problems(directory: Path, curated: list[ox.Quad]) -> list[str]:
         raise KGError(f"{store_dir}: cannot open the query store: {exc}") from None
     graph = ox.NamedNode(GRAPH_CURATED)
     expected = entail_store(store, [ox.Quad(q.subject, q.predicate, q.object, graph) for q in curated])
-    return check_entailment(expected, store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_ENTAILED)))
+    closure = ox.NamedNode(MKV.subtypeOfClosure)
+    found = [q for g in (GRAPH_ENTAILED, GRAPH_ALIASES)
+             for q in store.quads_for_pattern(None, None, None, ox.NamedNode(g)) if q.predicate != closure]
+    problems = check_entailment(expected, found)
+    return problems + check_closure(closure_from_store(store, expected), store)

@@ -40,7 +40,8 @@ from typing import ClassVar
 
 __all__ = [
     "BASE", "VOCAB", "ENTITY", "STATEMENT", "SOURCE",
-    "GRAPH_CURATED", "GRAPH_ONTOLOGY", "GRAPH_HPO", "GRAPH_ENTAILED", "PREFIXES",
+    "GRAPH_CURATED", "GRAPH_ONTOLOGY", "GRAPH_HPO", "GRAPH_ENTAILED", "GRAPH_ALIASES", "GRAPH_CLOSURE",
+    "PREFIXES",
     "IRI", "Vocabulary", "OpenNamespace",
     "MKV", "RDF", "RDFS", "OWL", "XSD", "SKOS", "DCTERMS", "OBO_IN_OWL", "SD", "VOID",
     "MK", "MKS", "MKSRC", "MATCH_KINDS", "match_iri", "match_kind",
@@ -56,6 +57,11 @@ GRAPH_ONTOLOGY = BASE + "graph/ontology"
 GRAPH_HPO = BASE + "graph/hpo"
 #: Edges the build derives by named rules (inverses, symmetric pairs, aliases): kg.entailment.
 GRAPH_ENTAILED = BASE + "graph/entailed"
+#: The alias twins (rule ExactAliasRule): edges into an entity repeated into each identifier it
+#: matches exactly; in a query's default graph only when the query names an alias (kg.query.dataset).
+GRAPH_ALIASES = BASE + "graph/aliases"
+#: The reflexive-transitive closure of subtypeOf (mkv:subtypeOfClosure), a query index: kg.closure.
+GRAPH_CLOSURE = BASE + "graph/closure"
 
 #: Prefixes bound in every serialisation and accepted in SPARQL queries.
 PREFIXES: dict[str, str] = {
@@ -197,6 +203,7 @@ class MKV(Vocabulary, base=VOCAB):
 
     # --- object properties between entities (each asserted edge is reified with evidence)
     subtypeOf: IRI
+    subtypeOfClosure: IRI
     memberOf: IRI
     causes: IRI
     causedBy: IRI

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.namespace import ENTITY, GRAPH_ENTAILED, STATEMENT, VOCAB
+from kg.namespace import ENTITY, GRAPH_ALIASES, GRAPH_ENTAILED, STATEMENT, VOCAB
 from tests import hpo_oracle as raw
 from tests.hpo_oracle import iri, node
 
@@ -183,13 +183,17 @@ def test_symmetric_properties_hold_both_ways(hpo_graph):
 
 
 def test_every_entailed_edge_names_its_rule_and_sources(hpo_graph):
-    bad = hpo_graph.sparql("""ASK { GRAPH <%s> { ?s ?p ?o . FILTER(?p != rdf:type && STRSTARTS(STR(?p), STR(mkv:))
-        && ?p NOT IN (mkv:entailedBy, mkv:derivedFrom)) }
-        MINUS { ?st a mkv:EntailedStatement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
-                    mkv:entailedBy ?rule ; mkv:derivedFrom ?src . ?rule a mkv:EntailmentRule .
-                ?src rdf:subject ?x } }""" % GRAPH_ENTAILED)
-    assert bad.value is False
-    rules = hpo_graph.sparql("SELECT ?r (COUNT(*) AS ?n) WHERE { ?st mkv:entailedBy ?r } GROUP BY ?r").to_records()
+    # The alias twins are in their own graph (seen by queries naming an alias), reified alike;
+    # the closure index there (subtypeOfClosure) has no statements (kg.closure).
+    for graph in (GRAPH_ENTAILED, GRAPH_ALIASES):
+        bad = hpo_graph.sparql("""ASK { GRAPH <%s> { ?s ?p ?o . FILTER(?p != rdf:type && STRSTARTS(STR(?p), STR(mkv:))
+            && ?p NOT IN (mkv:entailedBy, mkv:derivedFrom, mkv:subtypeOfClosure)) }
+            MINUS { ?st a mkv:EntailedStatement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
+                        mkv:entailedBy ?rule ; mkv:derivedFrom ?src . ?rule a mkv:EntailmentRule .
+                    ?src rdf:subject ?x } }""" % graph)
+        assert bad.value is False, graph
+    rules = hpo_graph.sparql("SELECT ?r (COUNT(*) AS ?n) WHERE { ?st mkv:entailedBy ?r } GROUP BY ?r",
+                             graphs=("entailed", "aliases")).to_records()
     assert {r.rsplit("/", 1)[1] for r, _ in rules} >= {"InverseRule", "SymmetryRule", "NarrowMatchRule", "ExactAliasRule"}
     assert hpo_graph.manifest["entailed"] == {r.rsplit("/", 1)[1]: n for r, n in rules}
 

@@ -8,6 +8,8 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+
+from kg.schema import INDEX_PROPERTIES
 import rdflib
 import yaml
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
@@ -85,8 +87,10 @@ def test_every_term_has_label_definition_and_one_biolink_mapping(term):
     assert g.value(node, SKOS.definition), f"{term} has no definition"
     matches = [o for p in (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
                for o in g.objects(node, p) if str(o).startswith(BIOLINK)]
-    # Provenance terms that are not entities or edges of the graph carry no Biolink mapping.
-    provenance = ("inContext", "sourceDocument", "entailedBy", "derivedFrom", "EntailmentRule")
+    # Provenance terms and query indexes (kg.schema.INDEX_PROPERTIES), which are not entities or
+    # edges of the graph, carry no Biolink mapping.
+    provenance = ("inContext", "sourceDocument", "entailedBy", "derivedFrom", "EntailmentRule",
+                  *INDEX_PROPERTIES)
     is_edge_term = term not in provenance and (
         (node, RDF.type, OWL.Class) in g or (node, RDF.type, OWL.ObjectProperty) in g)
     assert len(matches) <= 1, f"{term} has {len(matches)} Biolink mappings"

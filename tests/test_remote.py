@@ -267,6 +267,17 @@ def test_graph_choice_as_embedded(graphs, remote, embedded):
     assert _plain(remote.sparql(query, graphs=graphs)) == _plain(embedded.sparql(query, graphs=graphs))
 
 
+@pytest.mark.parametrize("query", [
+    "SELECT ?x WHERE { mk:myoclonus mkv:causedBy ?x }",      # no alias named: no twins
+    "SELECT ?x WHERE { ?x mkv:causes HP:0001336 }",          # an alias named: its twins answer
+    "SELECT ?k WHERE { ?k mkv:subtypeOfClosure HP:0001336 }",
+])
+def test_alias_twins_join_only_queries_naming_an_alias_as_embedded(query, remote, embedded):
+    local, there = embedded.sparql(query), remote.sparql(query)
+    assert len(local) > 0
+    assert _plain(there) == _plain(local)
+
+
 def test_explicit_dataset_as_a_protocol_request_gives_it(server, pushed, remote, embedded):
     engine = remote.engine
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

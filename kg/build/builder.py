@@ -256,6 +256,7 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
             "triples_ontology": len(ontology),
             "triples_imported": import_stats.triples if import_stats else 0,
             "triples_entailed": entailed.triples,
+            "triples_closure": entailed.closure,
             "entities": len(tables.nodes),
             "edges": len(tables.edges),
             "facts": len(compiled.curation.facts),
@@ -302,6 +303,7 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
 class _Entailed:
     triples: int
     per_rule: dict[str, int]
+    closure: int = 0
 
 
 def _write_entailed(store: ox.Store, curated: list[ox.Quad], nquads: Path,
@@ -322,7 +324,26 @@ def _write_entailed(store: ox.Store, curated: list[ox.Quad], nquads: Path,
         _load(nq, store, batch)
     counts = result.counts()
     say(f"entailed {sum(counts.values())} edges ({', '.join(f'{n} {r}' for r, n in counts.items())})")
-    return _Entailed(result.triple_count(), counts)
+    closure = _write_closure(store, result, nquads, say)
+    return _Entailed(result.triple_count(), counts, closure)
+
+
+def _write_closure(store: ox.Store, entailed, nquads: Path, say: Callable[[str], None]) -> int:
+    """The subtype closure (kg.closure), appended to ``kg.nq`` and loaded into the store."""
+    from kg.closure import closure_from_store
+
+    say("materialising the subtype closure")
+    closure = closure_from_store(store, entailed)
+    batch: list[str] = []
+    with nquads.open("a", encoding="utf-8") as nq:
+        for line in closure.nquads():
+            batch.append(line)
+            if len(batch) >= 100_000:
+                _load(nq, store, batch)
+                batch = []
+        _load(nq, store, batch)
+    say(f"subtype closure: {len(closure.pairs)} pairs, {len(closure.alias_pairs)} alias twins")
+    return len(closure.pairs) + len(closure.alias_pairs)
 
 
 def _load(nq, store: ox.Store, chunks: list[str]) -> None:

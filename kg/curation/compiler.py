@@ -21,7 +21,7 @@ from kg.errors import CurationError, KGError
 from kg.vocab import (DCTERMS, ENTITY, GRAPH_CURATED, MATCH_KINDS, MKV, RDF, RDFS, SKOS, SOURCE, STATEMENT, XSD,
                       match_iri)
 from kg.resources import ARTICLE_ID, ARTICLE_URL, article_path, data_dir
-from kg.schema import PROVENANCE_CLASSES, Schema, load_schema
+from kg.schema import INDEX_PROPERTIES, PROVENANCE_CLASSES, Schema, load_schema
 
 __all__ = ["CompiledGraph", "load_curation", "compile_curation", "QUALIFIERS", "STATUSES", "PROVENANCE_CLASSES",
            "REFERENCE_KINDS", "render_reference", "checked_by_tests"]
@@ -381,9 +381,11 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
             _fail(f"duplicate fact id (first at line {facts_by_id[rid].line})", f, ln, rid)
         facts_by_id[rid] = fact
         prop = schema.properties.get(fact.predicate)
-        # Facts may use the properties of entities only, never those of statements or sources.
-        if prop is None or prop.domain & PROVENANCE_CLASSES:
-            usable = [p for p, i in schema.properties.items() if not i.domain & PROVENANCE_CLASSES]
+        # Facts may use the properties of entities only, never those of statements or sources,
+        # nor the indexes the build derives (subtypeOfClosure).
+        if prop is None or prop.domain & PROVENANCE_CLASSES or fact.predicate in INDEX_PROPERTIES:
+            usable = [p for p, i in schema.properties.items()
+                      if not i.domain & PROVENANCE_CLASSES and p not in INDEX_PROPERTIES]
             _fail(f"unknown predicate {fact.predicate!r}{_suggest(fact.predicate, usable)}", f, ln, rid)
         subject = entities.get(fact.subject)
         if subject is None:

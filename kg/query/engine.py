@@ -8,16 +8,19 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import KGError, QueryError
-from kg.namespace import GRAPH_CURATED, GRAPH_ENTAILED, GRAPH_HPO, GRAPH_ONTOLOGY, PREFIXES
+from kg.namespace import (GRAPH_ALIASES, GRAPH_CLOSURE, GRAPH_CURATED, GRAPH_ENTAILED, GRAPH_HPO,
+                          GRAPH_ONTOLOGY, PREFIXES)
 from kg.query.binding import inject_values
+from kg.query.dataset import default_graph_iris, store_alias_test
 from kg.query.results import materialize
 from kg.query.safety import check_query
 
 __all__ = ["SparqlEngine", "GRAPHS", "query_error"]
 
-#: Short names of the store's named graphs.
+#: Short names of the store's named graphs. ``aliases`` joins a query's default graph only when
+#: the query names an alias (:mod:`kg.query.dataset`); ``closure`` is the subtype closure index.
 GRAPHS = {"curated": GRAPH_CURATED, "ontology": GRAPH_ONTOLOGY, "hpo": GRAPH_HPO,
-          "entailed": GRAPH_ENTAILED}
+          "entailed": GRAPH_ENTAILED, "closure": GRAPH_CLOSURE, "aliases": GRAPH_ALIASES}
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 
 
@@ -47,6 +50,7 @@ class SparqlEngine:
     def __init__(self, store: ox.Store) -> None:
         self.store = store
         self.graph_iris = {g.value for g in store.named_graphs()}
+        self.is_alias = store_alias_test(store)
 
     @classmethod
     def open(cls, path: Path) -> "SparqlEngine":
@@ -76,6 +80,22 @@ class SparqlEngine:
             raise KGError(f"unknown graph {', '.join(unknown)}; choose from {', '.join(GRAPHS)}")
         return [ox.NamedNode(GRAPHS[g]) for g in names if GRAPHS[g] in self.graph_iris]
 
+    def dataset(self, text: str, graphs: tuple[str, ...] | None = None, bindings: dict | None = None) -> dict:
+        """pyoxigraph's dataset arguments for a query without FROM: the chosen graphs (all by
+        default), the aliases graph only when the query names an alias (:mod:`kg.query.dataset`).
+
+        Raises
+        ------
+        KGError
+            On an unknown graph name.
+        """
+        self.default_graphs(graphs)  # refuses unknown names
+        present = {name: iri for name, iri in GRAPHS.items() if iri in self.graph_iris}
+        chosen = default_graph_iris(text, graphs, present, self.is_alias, bindings=bindings)
+        if set(chosen) == self.graph_iris:
+            return {"use_default_graph_as_union": True}  # the same graph, evaluated faster
+        return {"default_graph": [ox.NamedNode(iri) for iri in chosen]}
+
     def quads(self, graphs: tuple[str, ...] | None = None) -> list[ox.Quad]:
         """Every quad of the chosen named graphs (all by default)."""
         quads: list[ox.Quad] = []
@@ -94,8 +114,10 @@ class SparqlEngine:
         bindings : dict, optional
             ``{variable: RDF term}``, bound by a ``VALUES`` block (see :mod:`kg.query.binding`).
         graphs : tuple of str, optional
-            Which named graphs form the default graph (``curated``, ``ontology``, ``hpo``);
-            all by default. A query with its own FROM / FROM NAMED keeps its dataset.
+            Which named graphs form the default graph (``curated``, ``ontology``, ``hpo``,
+            ``entailed``, ``closure``, ``aliases``); all by default, the aliases graph only
+            when the query names an alias (:mod:`kg.query.dataset`). A query with its own
+            FROM / FROM NAMED keeps its dataset.
         limit : int, optional
             Row cap for SELECT; the table says when it was truncated.
         raw : bool
@@ -110,13 +132,11 @@ class SparqlEngine:
             limits of :mod:`kg.sparql.limits`, or fails.
         """
         own_dataset = bool(check_query(text, self.graph_iris).dataset)  # the analysis is cached
-        text = inject_values(text, bindings or {})
         if own_dataset:
             dataset: dict = {}  # the query's FROM / FROM NAMED decide (checked above)
-        elif graphs is None:
-            dataset = {"use_default_graph_as_union": True}
         else:
-            dataset = {"default_graph": self.default_graphs(graphs)}
+            dataset = self.dataset(text, graphs, bindings)
+        text = inject_values(text, bindings or {})
         try:
             result = self.store.query(text, prefixes=PREFIXES, **dataset)
             # Solutions are computed while they are read: errors can come from here too.

@@ -12,6 +12,13 @@ import); the UI disables such a query, saying why, on a build without them.
 
 A parameter is a SPARQL variable of the query; its value is bound as an RDF term
 (pyoxigraph substitutions, rdflib ``initBindings``), never pasted into the text.
+
+**Reference forms.** A query that reads the subtype closure index (``mkv:subtypeOfClosure``,
+:mod:`kg.closure`) instead of evaluating ``mkv:subtypeOf*`` has its *reference form* in
+``kg/queries/reference/<name>.rq``: the same question written with property paths over the
+edges. It defines the answer (the differential tests check both give the same rows on every
+build) and is what runs when the closure graph is not in the dataset (graphs chosen without
+it, or a server holding an older push): :attr:`NamedQuery.reference`.
 """
 
 from __future__ import annotations
@@ -56,6 +63,22 @@ class NamedQuery:
     path: Path | None = None
     #: Optional graphs the query needs (``("hpo",)``: the HPO import).
     graphs: tuple[str, ...] = ()
+    #: The reference form (property paths, no closure index), if the query has one.
+    reference: str | None = None
+
+    @property
+    def uses_closure(self) -> bool:
+        """Whether the query reads the closure graph (it then has a reference form)."""
+        return self.reference is not None
+
+    def text_for(self, graph_iris) -> str:
+        """The text to run on a dataset whose default graph is made of ``graph_iris``: the
+        query itself, or its reference form when the closure graph is not among them."""
+        from kg.vocab import GRAPH_CLOSURE
+
+        if self.reference is not None and GRAPH_CLOSURE not in set(graph_iris):
+            return self.reference
+        return self.text
 
     def bindings(self, values: dict | None = None, resolve=None,
                  convert=None) -> dict[str, ox.NamedNode | ox.Literal]:
@@ -151,8 +174,10 @@ def _parse_cached(path: Path, mtime_ns: int) -> NamedQuery:
     if "title" not in meta:
         raise KGError(f"{path.name}: missing '# title:' line")
     graphs = tuple(g for g in meta.get("graphs", "").replace(",", " ").split() if g)
+    reference_path = path.parent / "reference" / path.name
+    reference = reference_path.read_text(encoding="utf-8") if reference_path.is_file() else None
     return NamedQuery(path.stem, meta["title"], meta.get("description", ""), text, tuple(params), path,
-                      graphs)
+                      graphs, reference)
 
 
 def list_queries() -> list[NamedQuery]:

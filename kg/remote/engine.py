@@ -19,7 +19,8 @@ How a query is sent:
    line, so the server's line numbers stay right); the query's own declarations come
    later and win, as they do with the embedded store's predeclared prefixes;
 5. the chosen graphs become the dataset: one ``default-graph-uri`` per graph (their union
-   is the default graph, as in the embedded store) and our three graphs as
+   is the default graph, as in the embedded store; the aliases graph only when the query
+   names an alias, :mod:`kg.query.dataset`) and our graphs as
    ``named-graph-uri`` (so ``GRAPH ?g`` sees our graphs only, not whatever else the server
    holds);
 6. the answer (SPARQL JSON results, or N-Triples) is parsed by pyoxigraph while it streams,
@@ -56,8 +57,10 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from kg.errors import KGError, UnsafeQueryError
-from kg.namespace import PREFIXES
+from kg.namespace import GRAPH_ALIASES, PREFIXES
+from kg.query.dataset import default_graph_iris
 from kg.query.engine import GRAPHS
+from kg.vocab import MKV
 from kg.query.results import AskResult, GraphResult, ResultTable, materialize
 from kg.query.safety import check_query
 from kg.query.binding import inject_values
@@ -123,6 +126,7 @@ class RemoteEngine:
                                            auth=self._dialect.auth if self._dialect else "basic")
         self._graph_iris: set[str] | None = None
         self._quads: dict[str, list[ox.Quad]] = {}
+        self._aliases: set[str] | None = None
         self._parser = ox.Store()  # empty, in memory: only orders the columns of SELECT *
 
     def __repr__(self) -> str:
@@ -174,6 +178,16 @@ class RemoteEngine:
                                  what="contacting the SPARQL server")
             self._graph_iris = {row[0].value for row in table.rows}
         return self._graph_iris
+
+    def _is_alias(self, iri: str) -> bool:
+        """Whether an IRI is an alias on the server (the set is asked once: the subjects of
+        the reflexive closure pairs of the aliases graph, :mod:`kg.closure`)."""
+        if self._aliases is None:
+            table = self._select(f"SELECT DISTINCT ?a WHERE {{ GRAPH <{GRAPH_ALIASES}> "
+                                 f"{{ ?a <{MKV.subtypeOfClosure}> ?a }} }}",
+                                 what="reading the aliases of the graph")
+            self._aliases = {row[0].value for row in table.rows if row[0] is not None}
+        return iri in self._aliases
 
     def default_graphs(self, graphs: tuple[str, ...] | None) -> list[ox.NamedNode]:
         """The chosen graphs (short names; all by default) that the server holds.
@@ -251,6 +265,7 @@ class RemoteEngine:
         """Forget the graphs fetched by :meth:`quads` and the list of graphs."""
         self._quads.clear()
         self._graph_iris = None
+        self._aliases = None
 
     # ------------------------------------------------------------------- query
     def query(self, text: str, *, bindings: dict | None = None, graphs: tuple[str, ...] | None = None,
@@ -319,8 +334,9 @@ class RemoteEngine:
                                        f"({', '.join(f'<{g}>' for g in GRAPHS.values())})")
             dataset = [(key, iri) for key, iris in chosen.items() for iri in iris]
         else:
-            names = self._names(graphs)
-            dataset = [("default-graph-uri", GRAPHS[g]) for g in names]
+            # The chosen graphs; the aliases graph only when the query names an alias.
+            chosen = default_graph_iris(text, self._names(graphs), GRAPHS, self._is_alias, bindings=bindings)
+            dataset = [("default-graph-uri", iri) for iri in chosen]
             dataset += [("named-graph-uri", iri) for iri in GRAPHS.values()]
         is_graph = analysis.form in ("CONSTRUCT", "DESCRIBE")
         answer = self._post(sent, _ACCEPT_GRAPH if is_graph else _ACCEPT_TABLE, dataset=dataset,

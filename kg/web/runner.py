@@ -25,6 +25,7 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError, UnsafeQueryError
 from kg.namespace import PREFIXES
+from kg.query.dataset import default_graph_iris, store_alias_test
 from kg.query.engine import GRAPHS, query_error
 from kg.query.results import AskResult, GraphResult, serialize_solutions
 from kg.query.safety import check_query
@@ -171,9 +172,8 @@ class QueryRunner:
         # The project's graphs may be named even when this build lacks one (no HPO import):
         # it is then simply empty. Anything else is refused.
         self.allowed = allowed_graphs(self.graph_iris)
-        self.union = [ox.NamedNode(iri) for iri in GRAPHS.values() if iri in self.graph_iris]
-        # The union of every graph of the store is cheaper to ask for as such.
-        self.union_is_all = {g.value for g in self.union} == self.graph_iris
+        self.present = {name: iri for name, iri in GRAPHS.items() if iri in self.graph_iris}
+        self.is_alias = store_alias_test(self.store)
 
     def run(self, job: Job) -> Outcome:
         """Run one job; errors become 4xx outcomes, never exceptions.
@@ -201,9 +201,11 @@ class QueryRunner:
                     "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()]}
         if job.own_dataset:
             return {}  # FROM / FROM NAMED of the query itself (checked to be our graphs)
-        if self.union_is_all:
-            return {"use_default_graph_as_union": True}
-        return {"default_graph": self.union}
+        # Our graphs; the aliases graph only when the query names an alias (kg.query.dataset).
+        chosen = default_graph_iris(job.query, None, self.present, self.is_alias)
+        if set(chosen) == self.graph_iris:
+            return {"use_default_graph_as_union": True}  # the same graph, evaluated faster
+        return {"default_graph": [ox.NamedNode(iri) for iri in chosen]}
 
     def _serialize(self, result, job: Job) -> Outcome:
         if isinstance(result, ox.QueryTriples):
