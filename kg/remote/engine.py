@@ -58,7 +58,7 @@ import pyoxigraph as ox
 
 from kg.errors import KGError, UnsafeQueryError
 from kg.namespace import GRAPH_ALIASES, PREFIXES
-from kg.query.dataset import default_graph_iris
+from kg.query.dataset import default_graph_iris as chosen_graph_iris
 from kg.query.engine import GRAPHS
 from kg.vocab import MKV
 from kg.query.results import AskResult, GraphResult, ResultTable, materialize
@@ -335,7 +335,8 @@ class RemoteEngine:
             dataset = [(key, iri) for key, iris in chosen.items() for iri in iris]
         else:
             # The chosen graphs; the aliases graph only when the query names an alias.
-            chosen = default_graph_iris(text, self._names(graphs), GRAPHS, self._is_alias, bindings=bindings)
+            self._names(graphs)  # refuses unknown names
+            chosen = chosen_graph_iris(text, graphs, GRAPHS, self._is_alias, bindings=bindings)
             dataset = [("default-graph-uri", iri) for iri in chosen]
             dataset += [("named-graph-uri", iri) for iri in GRAPHS.values()]
         is_graph = analysis.form in ("CONSTRUCT", "DESCRIBE")
