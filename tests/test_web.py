@@ -22,7 +22,7 @@ import pytest
 import rdflib
 
 from kg.build import build
-from kg.namespace import ENTITY, GRAPH_CURATED, GRAPH_ENTAILED, GRAPH_HPO, GRAPH_ONTOLOGY
+from kg.namespace import ENTITY, GRAPH_CLOSURE, GRAPH_CURATED, GRAPH_ENTAILED, GRAPH_HPO, GRAPH_ONTOLOGY
 from kg.web.testing import serve
 
 SPARQLWrapper = pytest.importorskip("SPARQLWrapper", reason="SPARQLWrapper is in the test extra")
@@ -204,8 +204,10 @@ def test_query_dataset_parameters(server):
     ontology = n(call(server, "POST", "/sparql?" + urllib.parse.urlencode({"default-graph-uri": GRAPH_ONTOLOGY}),
                       count, {"Content-Type": "application/sparql-query"}))
     entailed = n(call(server, "GET", q(count, **{"default-graph-uri": GRAPH_ENTAILED})))
+    closure = n(call(server, "GET", q(count, **{"default-graph-uri": GRAPH_CLOSURE})))
     assert 0 < curated < everything and 0 < ontology < everything and 0 < entailed < everything
-    assert curated + ontology + entailed == everything
+    # The default graph: every graph but the aliases graph (the query names no alias).
+    assert curated + ontology + entailed + closure == everything
     both = "/sparql?" + urllib.parse.urlencode([("query", count), ("default-graph-uri", GRAPH_CURATED),
                                                 ("default-graph-uri", GRAPH_ONTOLOGY)])
     assert n(call(server, "GET", both)) == curated + ontology
