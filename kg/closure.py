@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 import pyoxigraph as ox
 
-from kg.vocab import GRAPH_ALIASES, GRAPH_CLOSURE, GRAPH_CURATED, GRAPH_ENTAILED, GRAPH_HPO, MKV, RDF
+from kg.vocab import GRAPH_ALIASES, GRAPH_CLOSURE, GRAPH_CURATED, GRAPH_HPO, MKV, RDF
 
 if TYPE_CHECKING:
     from kg.entailment import EntailmentResult
@@ -170,8 +170,12 @@ def check_closure(expected: ClosureResult, store: ox.Store) -> list[str]:
     problems = []
     predicate = ox.NamedNode(MKV.subtypeOfClosure)
     for graph, pairs in ((GRAPH_CLOSURE, expected.pairs), (GRAPH_ALIASES, expected.alias_pairs)):
-        have = {(q.subject.value, q.object.value)
-                for q in store.quads_for_pattern(None, predicate, None, ox.NamedNode(graph))}
+        quads = list(store.quads_for_pattern(None, predicate, None, ox.NamedNode(graph)))
+        have = {(q.subject.value, q.object.value) for q in quads
+                if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode)}
+        if len(have) != len(quads):
+            problems.append(f"subtype closure in <{graph}> has {len(quads) - len(have)} triple(s) "
+                            "whose subject or object is not an IRI")
         missing, extra = sorted(pairs - have), sorted(have - pairs)
         if missing:
             problems.append(f"subtype closure incomplete in <{graph}>: {len(missing)} pair(s) missing, "

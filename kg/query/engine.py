@@ -81,7 +81,7 @@ class SparqlEngine:
         return [ox.NamedNode(GRAPHS[g]) for g in names if GRAPHS[g] in self.graph_iris]
 
     def dataset(self, text: str, graphs: tuple[str, ...] | None = None, bindings: dict | None = None) -> dict:
-        """pyoxigraph's dataset arguments for a query without FROM: the chosen graphs (all by
+        """The dataset arguments to pyoxigraph for a query without FROM: the chosen graphs (all by
         default), the aliases graph only when the query names an alias (:mod:`kg.query.dataset`).
 
         Raises
