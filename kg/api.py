@@ -307,6 +307,8 @@ class KnowledgeGraph:
         self._schema: Any = None
         self._index: dict[tuple[str, ...], Any] = {}
         self._cache: dict[Any, Any] = {}
+        self._compact_graph: Any = None
+        self._compact_checked = False
         # The lazy views are built once, under this lock; after that they are only read,
         # so threads (the web server's pages) share them without waiting for each other.
         self._building = threading.RLock()
@@ -472,14 +474,22 @@ class KnowledgeGraph:
 
     # ------------------------------------------------------------------ graph
     def to_networkx(self, graphs: Iterable[str] | None = None):
-        """The graph as a NetworkX MultiDiGraph (cached; see :func:`kg.paths.graph.to_networkx`)."""
+        """The graph as a NetworkX MultiDiGraph (cached; see :func:`kg.paths.graph.to_networkx`).
+
+        Of all the named graphs, it is read from the build's compact graph
+        (:meth:`kg.paths.compact.CompactGraph.to_networkx`, the same graph); of some, from the store.
+        """
         key = tuple(graphs) if graphs is not None else tuple(GRAPHS)
         if key not in self._nx:
-            from kg.paths.graph import to_networkx
-
+            compact = self._compact(graphs)
             with self._building:
                 if key not in self._nx:
-                    self._nx[key] = to_networkx(self.engine.quads(key), self.schema)
+                    if compact is not None:
+                        self._nx[key] = compact.to_networkx()
+                    else:
+                        from kg.paths.graph import to_networkx
+
+                        self._nx[key] = to_networkx(self.engine.quads(key), self.schema)
         return self._nx[key]
 
     @property
@@ -493,6 +503,40 @@ class KnowledgeGraph:
             self._schema = schema_from_quads(quads) if quads else load_schema()
         return self._schema
 
+    def _compact(self, graphs: Iterable[str] | None = None):
+        """The build's compact graph (:mod:`kg.paths.compact`) when it answers for ``graphs``
+        (all of them), else ``None`` (a remote graph, a subset of the named graphs, or a build
+        made before the compact graph existed: those use NetworkX).
+
+        Raises
+        ------
+        CompactGraphError
+            The manifest records a compact graph that is missing or damaged (naming the file
+            and the command that rebuilds it).
+        """
+        if graphs is not None and set(graphs) != set(GRAPHS):
+            return None
+        if not self._compact_checked:
+            with self._building:
+                if not self._compact_checked:
+                    recorded = None
+                    if self.directory is not None:
+                        from kg.build.directory import read_manifest
+
+                        recorded = (read_manifest(self.directory) or {}).get("paths")
+                    if isinstance(recorded, dict) and recorded.get("file"):
+                        from kg.paths.compact import CompactGraph
+
+                        self._compact_graph = CompactGraph.open(self.directory / str(recorded["file"]),
+                                                                recorded)
+                    self._compact_checked = True
+        return self._compact_graph
+
+    def _path_graph(self, graphs: Iterable[str] | None = None):
+        """The graph paths and neighbourhoods search: the compact graph when there is one."""
+        compact = self._compact(graphs)
+        return compact if compact is not None else self.to_networkx(graphs)
+
     def _graph_index(self, graphs: Iterable[str] | None = None):
         from kg.paths.finder import PathCache
         from kg.paths.graph import EntityIndex
@@ -501,9 +545,14 @@ class KnowledgeGraph:
         if key not in self._cache:
             with self._building:
                 if key not in self._cache:
-                    g = self.to_networkx(key)
-                    self._index[key] = EntityIndex(g)
-                    self._cache[key] = PathCache(g)  # set last: its presence means both are ready
+                    compact = self._compact(graphs)
+                    if compact is not None:
+                        self._index[key] = compact
+                        self._cache[key] = None
+                    else:
+                        g = self.to_networkx(key)
+                        self._index[key] = EntityIndex(g)
+                        self._cache[key] = PathCache(g)  # set last: its presence means both are ready
         return self._index[key], self._cache[key]
 
     def resolve(self, name: str, graphs: Iterable[str] | None = None) -> str:
@@ -535,7 +584,7 @@ class KnowledgeGraph:
         from kg.paths.finder import edge_evidence, edge_sentence
 
         iri = self.resolve(name, graphs)
-        g = self.to_networkx(graphs)
+        g = self._path_graph(graphs)
         data = g.nodes[iri]
         edges = [EntityEdge(subject=s, predicate=d["predicate"], object=o, sentence=edge_sentence(g, s, o, d),
                             quote=d.get("quote"), quote_start=d.get("quote_start"), quote_end=d.get("quote_end"),
@@ -588,11 +637,13 @@ class KnowledgeGraph:
         from kg.paths.finder import PathFilter, find_paths
 
         a, b = self.resolve(source, graphs), self.resolve(target, graphs)
+        # The compact graph holds each node's classes as the build's schema has them.
+        schema = None if self._compact(graphs) is not None else self.schema
         flt = PathFilter(directed, frozenset(include_predicates), frozenset(exclude_predicates),
-                         frozenset(include_categories), frozenset(exclude_categories), schema=self.schema)
+                         frozenset(include_categories), frozenset(exclude_categories), schema=schema)
         self._check_predicates(flt.include_predicates | flt.exclude_predicates)
         _, cache = self._graph_index(graphs)
-        return find_paths(self.to_networkx(graphs), a, b, k=k, flt=flt, max_length=max_length,
+        return find_paths(self._path_graph(graphs), a, b, k=k, flt=flt, max_length=max_length,
                           cache=cache)
 
     def neighbors(self, name: str, depth: int = 1, *, directed: bool = False,
@@ -604,16 +655,19 @@ class KnowledgeGraph:
 
         center = self.resolve(name, graphs)
         flt = PathFilter(directed, frozenset(include_predicates), frozenset(exclude_predicates),
-                         schema=self.schema)
+                         schema=None if self._compact(graphs) is not None else self.schema)
         self._check_predicates(flt.include_predicates | flt.exclude_predicates)
-        return neighbourhood(self.to_networkx(graphs), center, depth, flt)
+        return neighbourhood(self._path_graph(graphs), center, depth, flt)
 
     def subgraph(self, names: Iterable[str], graphs: Iterable[str] | None = None):
         """The subgraph induced by the given entities (labels, ids or identifiers)."""
         iris = [self.resolve(n, graphs) for n in names]
-        return self.to_networkx(graphs).subgraph(iris).copy()
+        return self._path_graph(graphs).subgraph(iris).copy()
 
     def _check_predicates(self, names: Iterable[str]) -> None:
+        names = set(names)
+        if not names:
+            return
         from kg.tables import MATCH_LABELS
 
         known = self.schema.properties

@@ -250,6 +250,7 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
         store.flush()
         store.optimize()
         store_quads = _store_counts(store)
+        paths_index = _write_paths_index(tmp, store, schema, say)
         del store
         counts = {
             "triples_curated": len(curated),
@@ -276,6 +277,8 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
             "counts": counts,
             "entities_per_class": dict(sorted(per_category.items())),
             "hpo_import": _import_summary(import_stats),
+            # The compact graph that paths and neighbourhoods read (kg.paths.compact).
+            "paths": paths_index,
             "entailed": entailed.per_rule,
             "files": {name: _sha256(tmp / name) for name in sorted(os.listdir(tmp))
                       if (tmp / name).is_file() and name != MARKER},
@@ -296,6 +299,22 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
             raise
         raise BuildError(f"writing the build to {directory} failed: {exc}") from exc
     return counts
+
+
+def _write_paths_index(tmp: Path, store: ox.Store, schema, say: Callable[[str], None]) -> dict:
+    """Write the compact graph of every named graph (:mod:`kg.paths.compact`) into ``tmp``, from
+    the quads in the order :meth:`kg.query.engine.SparqlEngine.quads` reads them."""
+    import itertools
+
+    from kg.paths.compact import COMPACT_FILE, write_compact
+    from kg.query.engine import GRAPHS
+
+    say("writing the path index")
+    present = {g.value for g in store.named_graphs()}
+    quads = itertools.chain.from_iterable(
+        store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
+        for iri in GRAPHS.values() if iri in present)
+    return write_compact(tmp / COMPACT_FILE, make_tables(quads, schema), schema)
 
 
 @dataclass
