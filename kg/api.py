@@ -532,8 +532,10 @@ class KnowledgeGraph:
                     self._compact_checked = True
         return self._compact_graph
 
-    def _path_graph(self, graphs: Iterable[str] | None = None):
-        """The graph paths and neighbourhoods search: the compact graph when there is one."""
+    def search_graph(self, graphs: Iterable[str] | None = None):
+        """The graph that paths, neighbourhoods and views read: the build's compact graph
+        (:class:`kg.paths.compact.CompactGraph`, NetworkX's read interface without loading
+        the graph) when it answers for ``graphs``, else :meth:`to_networkx`."""
         compact = self._compact(graphs)
         return compact if compact is not None else self.to_networkx(graphs)
 
@@ -584,7 +586,7 @@ class KnowledgeGraph:
         from kg.paths.finder import edge_evidence, edge_sentence
 
         iri = self.resolve(name, graphs)
-        g = self._path_graph(graphs)
+        g = self.search_graph(graphs)
         data = g.nodes[iri]
         edges = [EntityEdge(subject=s, predicate=d["predicate"], object=o, sentence=edge_sentence(g, s, o, d),
                             quote=d.get("quote"), quote_start=d.get("quote_start"), quote_end=d.get("quote_end"),
@@ -643,7 +645,7 @@ class KnowledgeGraph:
                          frozenset(include_categories), frozenset(exclude_categories), schema=schema)
         self._check_predicates(flt.include_predicates | flt.exclude_predicates)
         _, cache = self._graph_index(graphs)
-        return find_paths(self._path_graph(graphs), a, b, k=k, flt=flt, max_length=max_length,
+        return find_paths(self.search_graph(graphs), a, b, k=k, flt=flt, max_length=max_length,
                           cache=cache)
 
     def neighbors(self, name: str, depth: int = 1, *, directed: bool = False,
@@ -657,12 +659,12 @@ class KnowledgeGraph:
         flt = PathFilter(directed, frozenset(include_predicates), frozenset(exclude_predicates),
                          schema=None if self._compact(graphs) is not None else self.schema)
         self._check_predicates(flt.include_predicates | flt.exclude_predicates)
-        return neighbourhood(self._path_graph(graphs), center, depth, flt)
+        return neighbourhood(self.search_graph(graphs), center, depth, flt)
 
     def subgraph(self, names: Iterable[str], graphs: Iterable[str] | None = None):
         """The subgraph induced by the given entities (labels, ids or identifiers)."""
         iris = [self.resolve(n, graphs) for n in names]
-        return self._path_graph(graphs).subgraph(iris).copy()
+        return self.search_graph(graphs).subgraph(iris).copy()
 
     def _check_predicates(self, names: Iterable[str]) -> None:
         names = set(names)

@@ -59,8 +59,11 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def whole_selection(graph: nx.MultiDiGraph, description: str = "") -> Selection:
-    """The whole graph.
+def whole_selection(graph, description: str = "", *, overview: bool = True) -> Selection:
+    """The whole graph; above :data:`kg.viz.overview.OVERVIEW_THRESHOLD` entities, its
+    overview (:func:`kg.viz.overview.overview_selection`) unless ``overview`` is false.
+
+    ``graph`` is a NetworkX MultiDiGraph or a :class:`kg.paths.compact.CompactGraph`.
 
     Examples
     --------
@@ -68,6 +71,12 @@ def whole_selection(graph: nx.MultiDiGraph, description: str = "") -> Selection:
     >>> whole_selection(sample_graph()).description
     'whole graph: 8 nodes, 9 edges'
     """
+    from kg.viz.overview import OVERVIEW_THRESHOLD, overview_selection
+
+    if overview and graph.number_of_nodes() > OVERVIEW_THRESHOLD:
+        return overview_selection(graph)
+    if not isinstance(graph, nx.MultiDiGraph) and hasattr(graph, "to_networkx"):
+        graph = graph.to_networkx()  # a small compact graph: drawn whole
     return Selection(graph, "graph", description or
                      f"whole graph: {_plural(graph.number_of_nodes(), 'node')}, "
                      f"{_plural(graph.number_of_edges(), 'edge')}")
