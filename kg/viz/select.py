@@ -82,9 +82,15 @@ def whole_selection(graph, description: str = "", *, overview: bool = True) -> S
                      f"{_plural(graph.number_of_edges(), 'edge')}")
 
 
-def neighbourhood_selection(sub: nx.MultiDiGraph, center, depth: int) -> Selection:
+def neighbourhood_selection(sub: nx.MultiDiGraph, center, depth: int, *,
+                           max_nodes: int = 400) -> Selection:
     """A neighbourhood (as :meth:`kg.api.KnowledgeGraph.neighbors` returns it) with its centre
     emphasised.
+
+    A neighbourhood of more than ``max_nodes`` entities (a hub of the HPO graph has thousands
+    within two hops) is drawn as its ``max_nodes`` nearest, best-connected ones (then by
+    label), and the description says how many were left out: a page stays small and quick
+    (``kg neighbors`` lists them all).
 
     Raises
     ------
@@ -99,12 +105,24 @@ def neighbourhood_selection(sub: nx.MultiDiGraph, center, depth: int) -> Selecti
     >>> c = "https://w3id.org/myoclonus-kg/entity/cstb"
     >>> neighbourhood_selection(neighbourhood(g, c, 1), c, 1).description
     'neighbourhood of CSTB within 1 hop: 2 nodes, 1 edge'
+    >>> neighbourhood_selection(neighbourhood(g, c, 3), c, 3, max_nodes=3).description
+    'neighbourhood of CSTB within 3 hops: the 3 nearest of 6 nodes, 2 edges drawn'
     """
     if center not in sub:
         raise KGError(f"{center} is not in the neighbourhood graph")
+    total = sub.number_of_nodes()
+    what = _plural(total, "node")
+    if total > max_nodes:
+        ranked = sorted(sub, key=lambda n: (n != center, sub.nodes[n].get("distance", 0), -sub.degree(n),
+                                            _label(sub, n).casefold(), str(n)))
+        sub = sub.subgraph(ranked[:max_nodes]).copy()
+        what = f"the {max_nodes} nearest of {total} nodes"
+        edges = f"{_plural(sub.number_of_edges(), 'edge')} drawn"
+    else:
+        edges = _plural(sub.number_of_edges(), "edge")
     return Selection(sub, "neighbourhood",
                      f"neighbourhood of {_label(sub, center)} within {_plural(depth, 'hop')}: "
-                     f"{_plural(sub.number_of_nodes(), 'node')}, {_plural(sub.number_of_edges(), 'edge')}",
+                     f"{what}, {edges}",
                      Emphasis(nodes=frozenset({center}), focus=center))
 
 
