@@ -40,6 +40,7 @@ import difflib
 import json
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
@@ -240,6 +241,8 @@ class CompactGraph:
         self._iris: dict[int, str] = {}
         self._node_data: dict[int, dict] = {}
         self.nodes = _Nodes(self)
+        # One connection, shared by the threads of a server: one statement at a time.
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -485,7 +488,8 @@ class CompactGraph:
     # ------------------------------------------------------------------ sqlite
     def _query(self, sql: str, params: Iterable = ()) -> list:
         try:
-            return self._db.execute(sql, tuple(params)).fetchall()
+            with self._lock:
+                return self._db.execute(sql, tuple(params)).fetchall()
         except sqlite3.Error as exc:
             raise CompactGraphError(f"{self.path}: damaged ({exc}); rebuild it: "
                                     f"kg build --out {self.path.parent}") from None
