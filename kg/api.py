@@ -172,6 +172,9 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
             why = f"{damage}: rebuilding it"
         elif not recorded or not (directory / STORE_DIR).is_dir():
             why = f"no graph built in {directory} yet: building it now (once; later commands reuse it)"
+        elif not _current_path_index(recorded):
+            why = (f"the build in {directory} has no path index of this version (kg.paths.compact): "
+                   "rebuilding it")
         elif recorded.get("hpo") != mode:
             why = f"the build in {directory} has HPO {recorded.get('hpo')!r}, not {mode!r}: rebuilding it"
         elif stale:
@@ -197,6 +200,14 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
     elif recorded is None:
         raise KGError(f"{directory}: no built graph here; run `kg build --out {directory}`")
     return KnowledgeGraph(directory)
+
+
+def _current_path_index(manifest: dict) -> bool:
+    """Whether a build's manifest records a path index this version reads."""
+    from kg.paths.compact import FORMAT
+
+    paths = manifest.get("paths")
+    return isinstance(paths, dict) and paths.get("format") == FORMAT
 
 
 _XSD = PREFIXES["xsd"]

@@ -164,6 +164,12 @@ def build_damage(directory: Path, manifest: dict) -> str | None:
     Checks every output file and every file of the store against the manifest's checksums,
     then opens the store and counts its quads per graph against the recorded counts.
     """
+    from kg.paths.compact import COMPACT_FILE, FORMAT
+
+    paths = manifest.get("paths")
+    if not isinstance(paths, dict) or paths.get("format") != FORMAT:
+        return (f"{directory / COMPACT_FILE}: the path index is missing or of another format "
+                f"(the build predates this version)")
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
         return f"{directory / 'manifest.json'}: damaged (no file checksums)"

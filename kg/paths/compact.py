@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import array
 import difflib
+import hashlib
 import json
 import sqlite3
 import sys
@@ -58,7 +59,9 @@ __all__ = ["COMPACT_FILE", "FORMAT", "CompactGraph", "CompactGraphError", "write
 #: The file name of the compact graph in a build directory.
 COMPACT_FILE = "paths.sqlite"
 #: Version of the file's layout; a reader refuses any other.
-FORMAT = 1
+FORMAT = 2
+#: Type code of the stored arrays (32-bit signed integers: ids and ``~edge`` entries).
+TYPECODE = "i"
 
 _ARRAYS = ("edge_src", "edge_dst", "edge_pred", "node_kind", "inc_off", "inc_edge",
            "und_off", "und_nbr", "succ_off", "succ_nbr", "pred_off", "pred_nbr")
@@ -69,7 +72,7 @@ class CompactGraphError(KGError):
 
 
 def _ints(values: Iterable[int] = ()) -> array.array:
-    return array.array("q", values)
+    return array.array(TYPECODE, values)
 
 
 def write_compact(path: Path | str, tables: "Tables", schema: "Schema") -> dict:
@@ -91,6 +94,9 @@ def write_compact(path: Path | str, tables: "Tables", schema: "Schema") -> dict:
     """
     path = Path(path)
     iris = list(tables.nodes)  # sorted by IRI (make_tables)
+    if max(len(iris), len(tables.edges)) >= 2 ** 31 - 1:
+        raise KGError(f"{len(iris)} nodes and {len(tables.edges)} edges: too many for the compact "
+                      "graph's 32-bit ids")
     index = {iri: i for i, iri in enumerate(iris)}
     # The MultiDiGraph that to_networkx builds, simulated: edges grouped by subject (in node
     # order), then by object in order of first appearance, then by key; a repeated key keeps
@@ -165,8 +171,11 @@ def write_compact(path: Path | str, tables: "Tables", schema: "Schema") -> dict:
         **_csr("inc", incident), **_csr("und", undirected), **_csr("succ", successors),
         **_csr("pred", predecessors),
     }
+    blobs = {name: values.tobytes() for name, values in arrays.items()}
     meta = {"format": FORMAT, "nodes": n, "edges": m, "byteorder": sys.byteorder,
-            "itemsize": array.array("q").itemsize,
+            "itemsize": array.array(TYPECODE).itemsize,
+            # Checked on every load: a changed array is refused, never followed.
+            "digests": {name: hashlib.sha256(blob).hexdigest() for name, blob in sorted(blobs.items())},
             "predicates": list(predicates), "kinds": [list(k[0]) for k in kinds]}
     if path.exists():
         raise KGError(f"{path}: already exists; the compact graph is written only into a new build")
@@ -182,7 +191,7 @@ def write_compact(path: Path | str, tables: "Tables", schema: "Schema") -> dict:
             CREATE TABLE labels (key TEXT PRIMARY KEY, name TEXT NOT NULL);
         """)
         db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
-        db.executemany("INSERT INTO arrays VALUES (?, ?)", [(k, a.tobytes()) for k, a in arrays.items()])
+        db.executemany("INSERT INTO arrays VALUES (?, ?)", list(blobs.items()))
         db.executemany("INSERT INTO nodes VALUES (?, ?, ?)", node_rows)
         db.executemany("INSERT INTO edges VALUES (?, ?, ?)", edge_rows)
         db.executemany("INSERT INTO names VALUES (?, ?)", name_rows)
@@ -273,11 +282,15 @@ class CompactGraph:
                 raise CompactGraphError(f"{path}: format {meta.get('format')!r}, not {FORMAT}; {rebuild}")
             arrays: dict[str, array.array] = {}
             swap = meta.get("byteorder") != sys.byteorder
+            digests = meta.get("digests") or {}
             for name, blob in db.execute("SELECT name, data FROM arrays"):
-                values = array.array("q")
+                values = array.array(TYPECODE)
                 if values.itemsize != meta.get("itemsize"):
                     raise CompactGraphError(f"{path}: written with {meta.get('itemsize')}-byte "
                                             f"integers; {rebuild}")
+                if hashlib.sha256(blob).hexdigest() != digests.get(name):
+                    raise CompactGraphError(f"{path}: damaged (array {name} differs from its "
+                                            f"checksum); {rebuild}")
                 values.frombytes(blob)
                 if swap:
                     values.byteswap()
@@ -530,10 +543,4 @@ def _inconsistency(meta: dict, arrays: dict[str, array.array], expected: dict | 
             return f"offsets of {name} do not match its values"
     if len(arrays["inc_edge"]) != 2 * m:
         return "incidence array of the wrong length"
-    for name, bound in (("edge_src", n), ("edge_dst", n), ("und_nbr", n), ("succ_nbr", n),
-                        ("pred_nbr", n), ("edge_pred", len(meta.get("predicates") or ())),
-                        ("node_kind", len(meta.get("kinds") or ()))):
-        values = arrays[name]
-        if len(values) and (min(values) < 0 or max(values) >= bound):
-            return f"{name} refers outside its range"
     return None
