@@ -235,3 +235,14 @@ def test_a_build_without_the_compact_file_falls_back_to_networkx(build_copy, rea
     assert old._compact() is None
     assert [p.to_dict() for p in old.path("hypoxia", "clonazepam")] == \
         [p.to_dict() for p in real_graph.path("hypoxia", "clonazepam")]
+
+
+def test_the_compact_file_is_a_build_file_and_its_format_is_checked(real_build, build_copy):
+    from kg.build.builder import build_damage
+    from kg.build.directory import build_entries
+
+    assert COMPACT_FILE in build_entries()  # replaced by the next build, never called foreign
+    manifest = json.loads((build_copy / "manifest.json").read_text())
+    assert build_damage(build_copy, manifest) is None
+    manifest["paths"]["format"] = 0  # a build of an older version: stale, rebuilt
+    assert "another format" in build_damage(build_copy, manifest)
