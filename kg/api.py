@@ -535,7 +535,7 @@ class KnowledgeGraph:
                         from kg.build.directory import read_manifest
 
                         recorded = (read_manifest(self.directory) or {}).get("paths")
-                    if isinstance(recorded, dict) and recorded.get("file"):
+                    if self.directory is not None and isinstance(recorded, dict) and recorded.get("file"):
                         from kg.paths.compact import CompactGraph
 
                         self._compact_graph = CompactGraph.open(self.directory / str(recorded["file"]),

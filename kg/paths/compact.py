@@ -118,11 +118,9 @@ def write_compact(path: Path | str, tables: "Tables", schema: "Schema") -> dict:
     n, m = len(iris), len(src)
 
     incident: list[list[int]] = [[] for _ in range(n)]
-    for e in range(m):  # in edge order: each list stays sorted
-        incident[src[e]].append(e)
-        incident[dst[e]].append(~e)
-    # (Edge order puts e after every smaller id, so appending ~e in the same pass keeps the
-    # lists sorted by edge id too.)
+    for edge in range(m):  # in edge order: each list stays sorted by edge id
+        incident[src[edge]].append(edge)
+        incident[dst[edge]].append(~edge)
     undirected: list[list[int]] = [[] for _ in range(n)]
     successors: list[list[int]] = [[] for _ in range(n)]
     predecessors: list[list[int]] = [[] for _ in range(n)]
@@ -132,8 +130,8 @@ def write_compact(path: Path | str, tables: "Tables", schema: "Schema") -> dict:
         seen_in: set[int] = set()
         for entry in incident[x]:
             out = entry >= 0
-            e = entry if out else ~entry
-            other = dst[e] if out else src[e]
+            edge = entry if out else ~entry
+            other = dst[edge] if out else src[edge]
             if other == x:
                 continue
             if other not in seen_any:
@@ -244,8 +242,18 @@ class CompactGraph:
         self.m: int = meta["edges"]
         self.predicates: list[str] = meta["predicates"]
         self.kinds: list[frozenset[str]] = [frozenset(k) for k in meta["kinds"]]
-        for name, values in arrays.items():
-            setattr(self, name, values)
+        self.edge_src: array.array = arrays["edge_src"]
+        self.edge_dst: array.array = arrays["edge_dst"]
+        self.edge_pred: array.array = arrays["edge_pred"]
+        self.node_kind: array.array = arrays["node_kind"]
+        self.inc_off: array.array = arrays["inc_off"]
+        self.inc_edge: array.array = arrays["inc_edge"]
+        self.und_off: array.array = arrays["und_off"]
+        self.und_nbr: array.array = arrays["und_nbr"]
+        self.succ_off: array.array = arrays["succ_off"]
+        self.succ_nbr: array.array = arrays["succ_nbr"]
+        self.pred_off: array.array = arrays["pred_off"]
+        self.pred_nbr: array.array = arrays["pred_nbr"]
         self._ids: dict[str, int] = {}
         self._iris: dict[int, str] = {}
         self._node_data: dict[int, dict] = {}

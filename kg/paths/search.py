@@ -181,14 +181,14 @@ def _bidirectional(successors: Neighbours, predecessors: Neighbours, source: int
     if meet is None:
         raise NoPath
     path: list[int] = []
-    w: int | None = meet
-    while w is not None:
-        path.append(w)
-        w = succ[w]
-    w = pred[path[0]]
-    while w is not None:
-        path.insert(0, w)
-        w = pred[w]
+    step: int | None = meet
+    while step is not None:
+        path.append(step)
+        step = succ[step]
+    step = pred[path[0]]
+    while step is not None:
+        path.insert(0, step)
+        step = pred[step]
     return path
 
 
