@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 from kg.errors import KGError
 from kg.layout import STORE_DIR
 from kg.namespace import PREFIXES
-from kg.query.engine import GRAPHS, SparqlEngine
+from kg.query.engine import EDGE_GRAPHS, GRAPHS, SparqlEngine
 from kg.query.library import NamedQuery, get_query, list_queries
 
 __all__ = ["KnowledgeGraph", "load", "Engine", "Entity", "EntityEdge"]
@@ -172,6 +172,9 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
             why = f"{damage}: rebuilding it"
         elif not recorded or not (directory / STORE_DIR).is_dir():
             why = f"no graph built in {directory} yet: building it now (once; later commands reuse it)"
+        elif not _current_path_index(recorded):
+            why = (f"the build in {directory} has no path index of this version (kg.paths.compact): "
+                   "rebuilding it")
         elif recorded.get("hpo") != mode:
             why = f"the build in {directory} has HPO {recorded.get('hpo')!r}, not {mode!r}: rebuilding it"
         elif stale:
@@ -197,6 +200,14 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
     elif recorded is None:
         raise KGError(f"{directory}: no built graph here; run `kg build --out {directory}`")
     return KnowledgeGraph(directory)
+
+
+def _current_path_index(manifest: dict) -> bool:
+    """Whether a build's manifest records a path index this version reads."""
+    from kg.paths.compact import FORMAT
+
+    paths = manifest.get("paths")
+    return isinstance(paths, dict) and paths.get("format") == FORMAT
 
 
 _XSD = PREFIXES["xsd"]
@@ -289,9 +300,8 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-#: The graphs the NetworkX view is made of by default: all but the closure index (its triples
-#: are not edges, kg.schema.INDEX_PROPERTIES).
-_EDGE_GRAPHS = tuple(g for g in GRAPHS if g != "closure")
+#: The graphs the NetworkX view is made of by default (kg.query.engine.EDGE_GRAPHS).
+_EDGE_GRAPHS = EDGE_GRAPHS
 
 
 class KnowledgeGraph:
@@ -312,6 +322,8 @@ class KnowledgeGraph:
         self._schema: Any = None
         self._index: dict[tuple[str, ...], Any] = {}
         self._cache: dict[Any, Any] = {}
+        self._compact_graph: Any = None
+        self._compact_checked = False
         # The lazy views are built once, under this lock; after that they are only read,
         # so threads (the web server's pages) share them without waiting for each other.
         self._building = threading.RLock()
@@ -480,14 +492,22 @@ class KnowledgeGraph:
 
     # ------------------------------------------------------------------ graph
     def to_networkx(self, graphs: Iterable[str] | None = None):
-        """The graph as a NetworkX MultiDiGraph (cached; see :func:`kg.paths.graph.to_networkx`)."""
+        """The graph as a NetworkX MultiDiGraph (cached; see :func:`kg.paths.graph.to_networkx`).
+
+        Of the edge graphs (all but the closure index), it is read from the build's compact graph
+        (:meth:`kg.paths.compact.CompactGraph.to_networkx`, the same graph); of some, from the store.
+        """
         key = tuple(graphs) if graphs is not None else _EDGE_GRAPHS
         if key not in self._nx:
-            from kg.paths.graph import to_networkx
-
+            compact = self._compact(graphs)
             with self._building:
                 if key not in self._nx:
-                    self._nx[key] = to_networkx(self.engine.quads(key), self.schema)
+                    if compact is not None:
+                        self._nx[key] = compact.to_networkx()
+                    else:
+                        from kg.paths.graph import to_networkx
+
+                        self._nx[key] = to_networkx(self.engine.quads(key), self.schema)
         return self._nx[key]
 
     @property
@@ -501,6 +521,42 @@ class KnowledgeGraph:
             self._schema = schema_from_quads(quads) if quads else load_schema()
         return self._schema
 
+    def _compact(self, graphs: Iterable[str] | None = None):
+        """The build's compact graph (:mod:`kg.paths.compact`) when it answers for ``graphs``
+        (all of them), else ``None`` (a remote graph, a subset of the named graphs, or a build
+        made before the compact graph existed: those use NetworkX).
+
+        Raises
+        ------
+        CompactGraphError
+            The manifest records a compact graph that is missing or damaged (naming the file
+            and the command that rebuilds it).
+        """
+        if graphs is not None and set(graphs) != set(_EDGE_GRAPHS):
+            return None
+        if not self._compact_checked:
+            with self._building:
+                if not self._compact_checked:
+                    recorded = None
+                    if self.directory is not None:
+                        from kg.build.directory import read_manifest
+
+                        recorded = (read_manifest(self.directory) or {}).get("paths")
+                    if self.directory is not None and isinstance(recorded, dict) and recorded.get("file"):
+                        from kg.paths.compact import CompactGraph
+
+                        self._compact_graph = CompactGraph.open(self.directory / str(recorded["file"]),
+                                                                recorded)
+                    self._compact_checked = True
+        return self._compact_graph
+
+    def search_graph(self, graphs: Iterable[str] | None = None):
+        """The graph that paths, neighbourhoods and views read: the build's compact graph
+        (:class:`kg.paths.compact.CompactGraph`, NetworkX's read interface without loading
+        the graph) when it answers for ``graphs``, else :meth:`to_networkx`."""
+        compact = self._compact(graphs)
+        return compact if compact is not None else self.to_networkx(graphs)
+
     def _graph_index(self, graphs: Iterable[str] | None = None):
         from kg.paths.finder import PathCache
         from kg.paths.graph import EntityIndex
@@ -509,9 +565,14 @@ class KnowledgeGraph:
         if key not in self._cache:
             with self._building:
                 if key not in self._cache:
-                    g = self.to_networkx(key)
-                    self._index[key] = EntityIndex(g)
-                    self._cache[key] = PathCache(g)  # set last: its presence means both are ready
+                    compact = self._compact(graphs)
+                    if compact is not None:
+                        self._index[key] = compact
+                        self._cache[key] = None
+                    else:
+                        g = self.to_networkx(key)
+                        self._index[key] = EntityIndex(g)
+                        self._cache[key] = PathCache(g)  # set last: its presence means both are ready
         return self._index[key], self._cache[key]
 
     def resolve(self, name: str, graphs: Iterable[str] | None = None) -> str:
@@ -543,7 +604,7 @@ class KnowledgeGraph:
         from kg.paths.finder import edge_evidence, edge_sentence
 
         iri = self.resolve(name, graphs)
-        g = self.to_networkx(graphs)
+        g = self.search_graph(graphs)
         data = g.nodes[iri]
         edges = [EntityEdge(subject=s, predicate=d["predicate"], object=o, sentence=edge_sentence(g, s, o, d),
                             quote=d.get("quote"), quote_start=d.get("quote_start"), quote_end=d.get("quote_end"),
@@ -596,11 +657,13 @@ class KnowledgeGraph:
         from kg.paths.finder import PathFilter, find_paths
 
         a, b = self.resolve(source, graphs), self.resolve(target, graphs)
+        # The compact graph holds each node's classes as the build's schema has them.
+        schema = None if self._compact(graphs) is not None else self.schema
         flt = PathFilter(directed, frozenset(include_predicates), frozenset(exclude_predicates),
-                         frozenset(include_categories), frozenset(exclude_categories), schema=self.schema)
+                         frozenset(include_categories), frozenset(exclude_categories), schema=schema)
         self._check_predicates(flt.include_predicates | flt.exclude_predicates)
         _, cache = self._graph_index(graphs)
-        return find_paths(self.to_networkx(graphs), a, b, k=k, flt=flt, max_length=max_length,
+        return find_paths(self.search_graph(graphs), a, b, k=k, flt=flt, max_length=max_length,
                           cache=cache)
 
     def neighbors(self, name: str, depth: int = 1, *, directed: bool = False,
@@ -612,16 +675,19 @@ class KnowledgeGraph:
 
         center = self.resolve(name, graphs)
         flt = PathFilter(directed, frozenset(include_predicates), frozenset(exclude_predicates),
-                         schema=self.schema)
+                         schema=None if self._compact(graphs) is not None else self.schema)
         self._check_predicates(flt.include_predicates | flt.exclude_predicates)
-        return neighbourhood(self.to_networkx(graphs), center, depth, flt)
+        return neighbourhood(self.search_graph(graphs), center, depth, flt)
 
     def subgraph(self, names: Iterable[str], graphs: Iterable[str] | None = None):
         """The subgraph induced by the given entities (labels, ids or identifiers)."""
         iris = [self.resolve(n, graphs) for n in names]
-        return self.to_networkx(graphs).subgraph(iris).copy()
+        return self.search_graph(graphs).subgraph(iris).copy()
 
     def _check_predicates(self, names: Iterable[str]) -> None:
+        names = set(names)
+        if not names:
+            return
         from kg.tables import MATCH_LABELS
 
         known = self.schema.properties

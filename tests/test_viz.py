@@ -486,3 +486,47 @@ def test_write_html_reports_unwritable_paths(graph, tmp_path):
 
 def test_emphasis_defaults():
     assert Emphasis().nodes == frozenset() and not Emphasis().dim_others
+
+
+# ------------------------------------------------------------------ the overview of a large graph
+def test_a_large_whole_graph_becomes_an_overview_of_its_categories():
+    from kg.viz import whole_selection
+    from kg.viz.overview import CLUSTER_PREFIX, OVERVIEW_THRESHOLD
+    from kg.viz.render import render_html
+    from kg.viz.sample import synthetic_graph
+
+    graph = synthetic_graph(OVERVIEW_THRESHOLD * 5, seed=3)
+    assert whole_selection(synthetic_graph(OVERVIEW_THRESHOLD, seed=3)).mode == "graph"
+    sel = whole_selection(graph)
+    assert sel.mode == "overview"
+    view = build_view(sel.graph, mode=sel.mode, description=sel.description)
+    clusters = {i: n for i, n in view.info["nodes"].items() if i.startswith(CLUSTER_PREFIX)}
+    categories = {d.get("entity_class") or d["category"] for _, d in graph.nodes(data=True)}
+    # One cluster per category, counting all its entities; together, every entity.
+    assert len(clusters) == len(categories)
+    assert sum(n["memberCount"] for n in clusters.values()) == graph.number_of_nodes()
+    assert sum(e["count"] for e in view.legend) == graph.number_of_nodes()
+    for cid, node in clusters.items():
+        assert 0 < len(node["members"]) <= min(40, node["memberCount"])
+        assert all(view.info["nodes"][m]["cluster"] == cid for m in node["members"])
+    # The links between clusters count the statements between categories.
+    links = [e for e in view.info["edges"].values() if e["predicate"] == "overviewLink"]
+    by_category = {}
+    for s, o in graph.edges():
+        a, b = graph.nodes[s]["category"], graph.nodes[o]["category"]
+        if a != b:
+            by_category[(a, b)] = by_category.get((a, b), 0) + 1
+    assert len(links) == len(by_category)
+    assert sum(int(e["sentence"].split(" ")[0].replace(",", "")) for e in links) == sum(by_category.values())
+    page = render_html(view)
+    assert len(page.encode()) < 3_000_000
+
+
+def test_overview_reads_the_compact_graph_like_networkx(hpo_graph):
+    from kg.viz.overview import overview_selection
+
+    compact = hpo_graph.search_graph()
+    a = overview_selection(compact).graph
+    b = overview_selection(compact.to_networkx()).graph
+    assert list(a.nodes(data=True)) == list(b.nodes(data=True))
+    assert sorted(a.edges(keys=True)) == sorted(b.edges(keys=True))

@@ -286,3 +286,40 @@ def test_curated_graph_in_the_browser_and_screenshot(session, tmp_path_factory):
     session.page.wait_for_timeout(600)
     session.page.screenshot(path=str(ARTIFACTS / "viz-curated-clonazepam.png"))
     assert (ARTIFACTS / "viz-curated.png").stat().st_size > 10_000
+
+
+# ------------------------------------------------------------------ the overview of a large graph
+@pytest.fixture(scope="module")
+def overview_page(tmp_path_factory) -> Path:
+    from kg.viz import whole_selection
+    from kg.viz.sample import synthetic_graph
+
+    sel = whole_selection(synthetic_graph(3000, seed=5))
+    assert sel.mode == "overview"
+    return write_html(build_view(sel.graph, title="overview", mode=sel.mode, description=sel.description),
+                      tmp_path_factory.mktemp("overview") / "overview.html")
+
+
+def test_overview_shows_clusters_and_expands_one_in_the_page(session, overview_page):
+    session.open(overview_page)
+    shown = session.js("window.kgView.nodeView.getIds()")
+    assert shown and all(i.startswith("cluster:") for i in shown)  # clusters only, members folded
+    cluster = max(shown, key=lambda i: session.js("(id) => window.kgView.data.info.nodes[id].memberCount", i))
+    members = session.js("(id) => window.kgView.data.info.nodes[id].members", cluster)
+    assert 0 < len(members) <= 40
+    # Expanding through the details panel's button: the members replace the cluster.
+    session.js("(id) => window.kgView.selectNode(id)", cluster)
+    assert session.page.locator("#kg-details .kg-expand").is_visible()
+    session.page.locator("#kg-details .kg-expand").click()
+    session.wait(f"!window.kgView.nodeView.getIds().includes({cluster!r})")
+    now = set(session.js("window.kgView.nodeView.getIds()"))
+    assert set(members) <= now and cluster not in now
+    # The edges drawn join drawn nodes only; some join two members.
+    drawn = session.js("window.kgView.edgeView.get()")
+    assert all(e["from"] in now and e["to"] in now for e in drawn)
+    # Searching a folded member of another cluster expands that cluster.
+    other = next(i for i in shown if i != cluster)
+    member = session.js("(id) => window.kgView.data.info.nodes[id].members[0]", other)
+    assert session.js("(id) => window.kgView.focusNode(id)", member)
+    assert member in session.js("window.kgView.nodeView.getIds()")
+    assert session.errors == [] and session.outbound() == [] and session.dialogs == []

@@ -164,6 +164,12 @@ def build_damage(directory: Path, manifest: dict) -> str | None:
     Checks every output file and every file of the store against the manifest's checksums,
     then opens the store and counts its quads per graph against the recorded counts.
     """
+    from kg.paths.compact import COMPACT_FILE, FORMAT
+
+    paths = manifest.get("paths")
+    if not isinstance(paths, dict) or paths.get("format") != FORMAT:
+        return (f"{directory / COMPACT_FILE}: the path index is missing or of another format "
+                f"(the build predates this version)")
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
         return f"{directory / 'manifest.json'}: damaged (no file checksums)"
@@ -250,6 +256,7 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
         store.flush()
         store.optimize()
         store_quads = _store_counts(store)
+        paths_index = _write_paths_index(tmp, store, schema, say)
         del store
         counts = {
             "triples_curated": len(curated),
@@ -277,6 +284,8 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
             "counts": counts,
             "entities_per_class": dict(sorted(per_category.items())),
             "hpo_import": _import_summary(import_stats),
+            # The compact graph that paths and neighbourhoods read (kg.paths.compact).
+            "paths": paths_index,
             "entailed": entailed.per_rule,
             "files": {name: _sha256(tmp / name) for name in sorted(os.listdir(tmp))
                       if (tmp / name).is_file() and name != MARKER},
@@ -297,6 +306,22 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
             raise
         raise BuildError(f"writing the build to {directory} failed: {exc}") from exc
     return counts
+
+
+def _write_paths_index(tmp: Path, store: ox.Store, schema, say: Callable[[str], None]) -> dict:
+    """Write the compact graph of the edge graphs (all but the closure index) (:mod:`kg.paths.compact`) into ``tmp``, from
+    the quads in the order :meth:`kg.query.engine.SparqlEngine.quads` reads them."""
+    import itertools
+
+    from kg.paths.compact import COMPACT_FILE, write_compact
+    from kg.query.engine import EDGE_GRAPHS, GRAPHS
+
+    say("writing the path index")
+    present = {g.value for g in store.named_graphs()}
+    quads = itertools.chain.from_iterable(
+        store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPHS[name]))
+        for name in EDGE_GRAPHS if GRAPHS[name] in present)
+    return write_compact(tmp / COMPACT_FILE, make_tables(quads, schema), schema)
 
 
 @dataclass

@@ -56,8 +56,9 @@ __all__ = ["MARKER", "PROJECT", "build_entries", "read_manifest", "is_build", "c
 MARKER = ".myoclonus-kg-build"
 #: The ``name`` recorded in the marker and in ``manifest.json``.
 PROJECT = "myoclonus-kg"
+# paths.sqlite: kg.paths.compact.COMPACT_FILE, the path index.
 _BUILD_FILES = ("kg.ttl", "kg.nt", "kg.jsonld", "kg.nq", "kg.graphml", "nodes.tsv", "edges.tsv",
-                "manifest.json")
+                "paths.sqlite", "manifest.json")
 
 
 def build_entries() -> frozenset[str]:

@@ -73,7 +73,7 @@ def viz_command(output, focus, depth, path_ends, k, query_name, param, include_h
         result = graph.named(query_name, params, graphs=graphs)
         sel = result_selection(result, graph.to_networkx(graphs), query_name)
     else:
-        sel = whole_selection(graph.to_networkx(graphs))
+        sel = whole_selection(graph.search_graph(graphs))
     view = build_view(sel.graph, title=title or "myoclonus-kg", mode=sel.mode,
                       description=sel.description, emphasis=sel.emphasis,
                       layout_threshold=LAYOUT_THRESHOLD if layout_threshold is None else layout_threshold)

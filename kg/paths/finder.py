@@ -6,11 +6,13 @@ import html
 import itertools
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any, Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Iterable
 
 from kg.errors import KGError, NoPathError
+from kg.paths.compact import CompactGraph
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["Hop", "Path", "PathFilter", "find_paths", "neighbourhood", "edge_sentence", "verb_phrase",
            "HIERARCHY", "hop_direction", "generalisation_note", "edge_evidence"]
@@ -214,6 +216,8 @@ class PathFilter:
 
 def _projection(graph: nx.MultiDiGraph, flt: PathFilter, endpoints: set[str]) -> nx.Graph:
     """A simple (di)graph over the allowed edges, which the path algorithms need."""
+    import networkx as nx
+
     simple = nx.DiGraph() if flt.directed else nx.Graph()
     nodes = [n for n in graph if flt.node_ok(graph, n, endpoints)]
     simple.add_nodes_from(nodes)
@@ -255,6 +259,8 @@ def _all_shortest_paths(simple: nx.Graph, source: str, target: str) -> list[list
     distance, then breadth-first searches bounded by it keep only the nodes on some
     shortest path.
     """
+    import networkx as nx
+
     if source not in simple or target not in simple:
         raise nx.NodeNotFound(f"{source} or {target} not in the graph")
     length = len(nx.bidirectional_shortest_path(simple, source, target)) - 1
@@ -281,7 +287,26 @@ def _all_shortest_paths(simple: nx.Graph, source: str, target: str) -> list[list
     return paths
 
 
-def find_paths(graph: nx.MultiDiGraph, source: str, target: str, *, k: int | None = None,
+def _compact_paths(graph: CompactGraph, source: str, target: str, k: int | None,
+                   flt: PathFilter) -> list[list[str]]:
+    """The node paths of :func:`find_paths` searched on the compact graph."""
+    from kg.paths import search
+
+    a, b = graph.id_of(source), graph.id_of(target)
+    successors, predecessors = search.neighbour_functions(graph, flt, (a, b))
+    try:
+        if k is None:
+            found = search.all_shortest_paths(successors, predecessors, a, b)
+        else:
+            found = list(itertools.islice(
+                search.k_shortest_paths(successors, predecessors, a, b, flt.directed), k))
+    except search.NoPath:
+        return []
+    graph._load_nodes({n for p in found for n in p})
+    return [[graph.iri_of(n) for n in p] for p in found]
+
+
+def find_paths(graph: nx.MultiDiGraph | CompactGraph, source: str, target: str, *, k: int | None = None,
                flt: PathFilter = PathFilter(), max_length: int | None = None,
                cache: PathCache | None = None) -> list[Path]:
     """Shortest path(s) from ``source`` to ``target``.
@@ -306,18 +331,25 @@ def find_paths(graph: nx.MultiDiGraph, source: str, target: str, *, k: int | Non
         raise KGError("source and target are the same entity")
     if k is not None and k < 1:
         raise KGError("k must be at least 1")
-    simple = (cache or PathCache(graph)).projection(flt, {source, target})
     how = "directed" if flt.directed else "undirected"
     names = f"{graph.nodes[source]['label']!r} and {graph.nodes[target]['label']!r}"
-    try:
-        if k is None:
-            node_paths = _all_shortest_paths(simple, source, target)
-        else:
-            node_paths = list(itertools.islice(nx.shortest_simple_paths(simple, source, target), k))
-    except nx.NetworkXNoPath:
-        raise NoPathError(f"no {how} path joins {names} under these constraints") from None
-    except nx.NodeNotFound:
-        raise NoPathError(f"{names}: an endpoint is excluded by the category filter") from None
+    if isinstance(graph, CompactGraph):
+        node_paths = _compact_paths(graph, source, target, k, flt)
+        if not node_paths:
+            raise NoPathError(f"no {how} path joins {names} under these constraints")
+    else:
+        import networkx as nx
+
+        simple = (cache or PathCache(graph)).projection(flt, {source, target})
+        try:
+            if k is None:
+                node_paths = _all_shortest_paths(simple, source, target)
+            else:
+                node_paths = list(itertools.islice(nx.shortest_simple_paths(simple, source, target), k))
+        except nx.NetworkXNoPath:
+            raise NoPathError(f"no {how} path joins {names} under these constraints") from None
+        except nx.NodeNotFound:
+            raise NoPathError(f"{names}: an endpoint is excluded by the category filter") from None
     if max_length is not None:
         node_paths = [p for p in node_paths if len(p) - 1 <= max_length]
         if not node_paths:
@@ -326,7 +358,7 @@ def find_paths(graph: nx.MultiDiGraph, source: str, target: str, *, k: int | Non
     return [Path(graph, p, [_hop(graph, a, b, flt) for a, b in zip(p, p[1:])]) for p in node_paths]
 
 
-def neighbourhood(graph: nx.MultiDiGraph, center: str, depth: int = 1,
+def neighbourhood(graph: nx.MultiDiGraph | CompactGraph, center: str, depth: int = 1,
                   flt: PathFilter = PathFilter()) -> nx.MultiDiGraph:
     """The subgraph within ``depth`` hops of ``center`` (edges followed per ``flt``).
 
@@ -337,6 +369,10 @@ def neighbourhood(graph: nx.MultiDiGraph, center: str, depth: int = 1,
     """
     if depth < 0:
         raise KGError("depth must be 0 or more")
+    if isinstance(graph, CompactGraph):
+        from kg.paths.search import compact_neighbourhood
+
+        return compact_neighbourhood(graph, center, depth, flt)
     seen = {center: 0}
     frontier = [center]
     for d in range(1, depth + 1):

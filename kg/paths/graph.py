@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
-
-import networkx as nx
-import pyoxigraph as ox
+from typing import TYPE_CHECKING, Iterable
 
 from kg.errors import EntityNotFoundError
 from kg.namespace import ENTITY
-from kg.schema import Schema
 from kg.identifiers import curie
-from kg.tables import MATCH_LABELS, make_tables
 
-__all__ = ["to_networkx", "EntityIndex"]
+if TYPE_CHECKING:
+    import networkx as nx
+    import pyoxigraph as ox
+
+    from kg.schema import Schema
+    from kg.tables import EdgeRow, NodeRow
+
+__all__ = ["to_networkx", "EntityIndex", "node_attributes", "edge_attributes", "edge_key",
+           "preferred_entity", "lookup_key"]
 
 
 def to_networkx(quads: Iterable[ox.Quad], schema: Schema) -> nx.MultiDiGraph:
@@ -37,27 +40,46 @@ def to_networkx(quads: Iterable[ox.Quad], schema: Schema) -> nx.MultiDiGraph:
     >>> g.nodes["https://w3id.org/myoclonus-kg/entity/clonazepam"]["label"]
     'clonazepam'
     """
+    import networkx as nx
+
+    from kg.tables import make_tables
+
     tables = make_tables(quads, schema)
     graph = nx.MultiDiGraph()
     for iri, node in tables.nodes.items():
-        graph.add_node(iri, label=node.label or curie(iri), category=schema.category(node.types),
-                       entity_class=node.category, types=list(node.types), curie=curie(iri),
-                       definition=node.definition,
-                       synonyms=list(node.synonyms), xrefs=list(node.xrefs),
-                       characteristics=list(node.characteristics), values=dict(node.values))
+        graph.add_node(iri, **node_attributes(node, schema))
     for e in tables.edges:
-        info = schema.properties.get(e.predicate)
-        label = info.label if info and info.label else MATCH_LABELS.get(e.predicate, e.predicate)
-        graph.add_edge(e.subject, e.object, key=curie(e.statement) if e.statement else e.predicate,
-                       predicate=e.predicate, label=label,
-                       biolink=schema.predicate(e.predicate), quote=e.quote, quote_start=e.quote_start,
-                       quote_end=e.quote_end, status=e.status, correction=e.correction,
-                       reference=e.reference, qualifiers=dict(e.qualifiers), statement=e.statement,
-                       claim=e.claim, source=e.source, kind=e.kind, evidence_codes=list(e.evidence_codes),
-                       publications=list(e.publications), frequencies=list(e.frequencies),
-                       source_version=e.source_version, identifier_name=e.identifier_name,
-                       rule=e.rule, derived_from=list(e.derived_from))
+        graph.add_edge(e.subject, e.object, key=edge_key(e), **edge_attributes(e, schema))
     return graph
+
+
+def node_attributes(node: NodeRow, schema: Schema) -> dict:
+    """The attributes of one node of :func:`to_networkx` (plain data: str, list, dict)."""
+    return dict(label=node.label or curie(node.iri), category=schema.category(node.types),
+                entity_class=node.category, types=list(node.types), curie=curie(node.iri),
+                definition=node.definition, synonyms=list(node.synonyms), xrefs=list(node.xrefs),
+                characteristics=list(node.characteristics), values=dict(node.values))
+
+
+def edge_key(edge: EdgeRow) -> str:
+    """The key of an edge in the MultiDiGraph: its statement's CURIE, else its predicate."""
+    return curie(edge.statement) if edge.statement else edge.predicate
+
+
+def edge_attributes(e: EdgeRow, schema: Schema) -> dict:
+    """The attributes of one edge of :func:`to_networkx` (plain data: str, int, None, list, dict)."""
+    from kg.tables import MATCH_LABELS
+
+    info = schema.properties.get(e.predicate)
+    label = info.label if info and info.label else MATCH_LABELS.get(e.predicate, e.predicate)
+    return dict(predicate=e.predicate, label=label,
+                biolink=schema.predicate(e.predicate), quote=e.quote, quote_start=e.quote_start,
+                quote_end=e.quote_end, status=e.status, correction=e.correction,
+                reference=e.reference, qualifiers=dict(e.qualifiers), statement=e.statement,
+                claim=e.claim, source=e.source, kind=e.kind, evidence_codes=list(e.evidence_codes),
+                publications=list(e.publications), frequencies=list(e.frequencies),
+                source_version=e.source_version, identifier_name=e.identifier_name,
+                rule=e.rule, derived_from=list(e.derived_from))
 
 
 class EntityIndex:
@@ -90,10 +112,7 @@ class EntityIndex:
 
     def candidates(self, name: str) -> list[str]:
         """All entity IRIs that ``name`` denotes (several if a synonym is shared)."""
-        key = name.strip().casefold()
-        if key.startswith("<") and key.endswith(">"):
-            key = key[1:-1]
-        return sorted(self._keys.get(key, ()))
+        return sorted(self._keys.get(lookup_key(name), ()))
 
     def resolve(self, name: str) -> str:
         """The entity IRI for ``name``.
@@ -105,17 +124,9 @@ class EntityIndex:
         """
         found = self.candidates(name)
         if found:
-            # The node that *is* the identifier first (OMIM:254780 itself, not the curated
-            # entity mapped to it); then a curated entity over an imported one ("Lafora
-            # disease" is the curated entity's synonym and an ORPHA name); then an exact label
-            # over a synonym.
-            key = name.strip().casefold().strip("<>")
-            itself = [iri for iri in found
-                      if key in (iri.casefold(), self.graph.nodes[iri].get("curie", "").casefold())]
-            if itself:
-                return min(itself)
-            return min(found, key=lambda iri: (not iri.startswith(ENTITY),
-                                               self.graph.nodes[iri].get("label", "").casefold() != key, iri))
+            nodes = self.graph.nodes
+            return preferred_entity(found, name, lambda iri: nodes[iri].get("curie", ""),
+                                    lambda iri: nodes[iri].get("label", ""))
         raise EntityNotFoundError(name, self.suggest(name))
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
@@ -124,3 +135,31 @@ class EntityIndex:
         close = difflib.get_close_matches(key, list(self._names), n=n, cutoff=0.5)
         contains = [k for k in self._names if key and key in k and k not in close]
         return [self._names[k] for k in (close + sorted(contains))[:n]]
+
+
+def lookup_key(name: str) -> str:
+    """The key a name is looked up by: trimmed, case-folded, without the ``<>`` of an IRI."""
+    key = name.strip().casefold()
+    if key.startswith("<") and key.endswith(">"):
+        key = key[1:-1]
+    return key
+
+
+def preferred_entity(found: list[str], name: str, curie_of, label_of) -> str:
+    """The one entity ``name`` resolves to among the ``found`` IRIs it denotes.
+
+    The node that *is* the identifier first (OMIM:254780 itself, not the curated entity mapped
+    to it); then a curated entity over an imported one ("Lafora disease" is the curated
+    entity's synonym and an ORPHA name); then an exact label over a synonym; then the IRI.
+
+    Examples
+    --------
+    >>> e = ENTITY + "x"
+    >>> preferred_entity(["http://purl.obolibrary.org/obo/HP_1", e], "x", lambda i: "", lambda i: "x")
+    'https://w3id.org/myoclonus-kg/entity/x'
+    """
+    key = name.strip().casefold().strip("<>")
+    itself = [iri for iri in found if key in (iri.casefold(), curie_of(iri).casefold())]
+    if itself:
+        return min(itself)
+    return min(found, key=lambda iri: (not iri.startswith(ENTITY), label_of(iri).casefold() != key, iri))

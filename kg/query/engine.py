@@ -15,12 +15,15 @@ from kg.query.dataset import default_graph_iris, store_alias_test
 from kg.query.results import materialize
 from kg.query.safety import check_query
 
-__all__ = ["SparqlEngine", "GRAPHS", "query_error"]
+__all__ = ["SparqlEngine", "GRAPHS", "EDGE_GRAPHS", "query_error"]
 
 #: Short names of the store's named graphs. ``aliases`` joins a query's default graph only when
 #: the query names an alias (:mod:`kg.query.dataset`); ``closure`` is the subtype closure index.
 GRAPHS = {"curated": GRAPH_CURATED, "ontology": GRAPH_ONTOLOGY, "hpo": GRAPH_HPO,
           "entailed": GRAPH_ENTAILED, "closure": GRAPH_CLOSURE, "aliases": GRAPH_ALIASES}
+#: The graphs whose triples are edges (the NetworkX view, the path index): all but the closure
+#: index (its triples are not edges, kg.schema.INDEX_PROPERTIES).
+EDGE_GRAPHS = tuple(g for g in GRAPHS if g != "closure")
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 
 

@@ -98,12 +98,34 @@
   const edges = new vis.DataSet(data.edges);
   const hiddenCategories = new Set();
   const hiddenPredicates = new Set();
+  // An overview (data.meta.mode "overview") draws clusters; their members are folded until the
+  // cluster is expanded (all in the page: no request).
+  const folded = new Set();
+  Object.keys(info.nodes).forEach((id) => { if (info.nodes[id].cluster) folded.add(id); });
   const nodeView = new vis.DataView(nodes, {
-    filter: (n) => !hiddenCategories.has(info.nodes[n.id].category),
+    filter: (n) => !folded.has(n.id) && !hiddenCategories.has(info.nodes[n.id].category),
   });
   const edgeView = new vis.DataView(edges, {
-    filter: (e) => !hiddenPredicates.has(info.edges[e.id].predicate),
+    filter: (e) => !folded.has(e.from) && !folded.has(e.to) && !hiddenPredicates.has(info.edges[e.id].predicate),
   });
+  function expand(id) {
+    const n = info.nodes[id];
+    if (!n || !n.members || folded.has(id)) return false;
+    folded.add(id);
+    n.members.forEach((m) => folded.delete(m));
+    nodeView.refresh(); edgeView.refresh();
+    if (typeof renderStatus === "function" && view.ready) renderStatus();
+    return true;
+  }
+  function collapse(id) {
+    const n = info.nodes[id];
+    if (!n || !n.members || !folded.has(id)) return false;
+    folded.delete(id);
+    n.members.forEach((m) => folded.add(m));
+    nodeView.refresh(); edgeView.refresh();
+    renderStatus();
+    return true;
+  }
   const container = document.getElementById("kg-canvas");
   const physicsOn = !!(data.options.physics && data.options.physics.enabled);
   const network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, data.options);
@@ -212,6 +234,18 @@
     if (style) cat.appendChild(swatch(style.shape, style.color));
     cat.appendChild(document.createTextNode(" " + n.categoryName + (n.types.length ? " (" + n.types.join(", ") + ")" : "")));
     field(dl, "Category", cat);
+    if (n.members) {
+      const b = el("button", folded.has(id) ? "Collapse" : "Expand (" + n.members.length + " of " + n.memberCount + ")", "kg-link kg-expand");
+      b.type = "button";
+      b.addEventListener("click", () => { if (folded.has(id)) collapse(id); else expand(id); showNode(id); });
+      field(dl, "Members", b);
+    }
+    if (n.cluster) {
+      const b = el("button", "Fold back into " + info.nodes[n.cluster].label, "kg-link kg-collapse");
+      b.type = "button";
+      b.addEventListener("click", () => { collapse(n.cluster); pinned = null; dimAllBut(null, null); hint(); });
+      field(dl, "Cluster", b);
+    }
     if (n.definition) field(dl, "Definition", n.definition).className = "kg-definition";
     if (n.synonyms.length) field(dl, "Synonyms", n.synonyms.join("; "));
     const ids = el("span", null, "kg-identifiers");
@@ -292,6 +326,14 @@
     }
   }
   network.on("click", select);
+  network.on("doubleClick", (p) => {
+    if (p.nodes && p.nodes.length && info.nodes[p.nodes[0]] && info.nodes[p.nodes[0]].members) {
+      const id = p.nodes[0];
+      pinned = null; dimAllBut(null, null);
+      expand(id);
+      hint();
+    }
+  });
   network.on("hoverNode", (p) => { if (!pinned) showNode(p.node); });
   network.on("blurNode", () => { if (!pinned) hint(); });
 
@@ -317,6 +359,7 @@
     return true;
   }
   function reveal(id) {
+    if (folded.has(id) && info.nodes[id].cluster) expand(info.nodes[id].cluster);
     const cat = info.nodes[id] && info.nodes[id].category;
     if (cat && hiddenCategories.has(cat)) setHidden("categories", cat, false);
   }
@@ -457,7 +500,8 @@
 
   Object.assign(view, {
     ready: true, select: select, selectNode: selectNode, selectEdge: selectEdge, focusNode: focusNode,
-    search: search, setHidden: setHidden, visibleCounts: visibleCounts,
+    search: search, setHidden: setHidden, visibleCounts: visibleCounts, expand: expand, collapse: collapse,
+    folded: folded,
   });
   view.timings.ready = performance.now();
 })();

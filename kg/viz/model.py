@@ -257,8 +257,12 @@ def build_view(graph: nx.MultiDiGraph, *, title: str = "myoclonus-kg", mode: str
     ids = _node_ids(graph)
     order = sorted(graph.nodes(data=True), key=lambda nd: (_text(nd[1].get("label")).casefold(), ids[nd[0]]))
     n_nodes = graph.number_of_nodes()
-    layout = "precomputed" if n_nodes > layout_threshold else "seeded"
-    positions = spring_positions(graph, seed=seed)
+    given = {node: data["position"] for node, data in graph.nodes(data=True) if data.get("position")}
+    if given and len(given) == n_nodes:  # an overview places its clusters and members itself
+        layout, positions = "precomputed", given
+    else:
+        layout = "precomputed" if n_nodes > layout_threshold else "seeded"
+        positions = spring_positions(graph, seed=seed)
 
     net = Network(directed=True, height="100%", width="100%")
     node_info: dict[str, dict] = {}
@@ -270,9 +274,11 @@ def build_view(graph: nx.MultiDiGraph, *, title: str = "myoclonus-kg", mode: str
         style = category_style(_text(data.get("entity_class")) or _text(data.get("category")) or "NamedThing")
         entry = legend.setdefault(style.category, {"category": style.category, "name": style.name,
                                                    "color": style.color, "shape": style.shape, "count": 0})
-        entry["count"] += 1
+        # An overview counts a category's entities on its cluster, not the members it carries.
+        if data.get("cluster") is None:
+            entry["count"] += data.get("member_count") or 1
         degree_in, degree_out = graph.in_degree(node), graph.out_degree(node)
-        size = min(34.0, 11.0 + 2.6 * math.sqrt(degree_in + degree_out))
+        size = data.get("size") or min(34.0, 11.0 + 2.6 * math.sqrt(degree_in + degree_out))
         strong = node in emphasis.nodes or node == emphasis.focus
         opts: dict[str, Any] = {
             "size": round(size * (1.3 if strong else 1.0), 1),
@@ -303,6 +309,13 @@ def build_view(graph: nx.MultiDiGraph, *, title: str = "myoclonus-kg", mode: str
         })
         if "distance" in data:
             node_info[nid]["distance"] = data["distance"]
+        if data.get("cluster") is not None:  # an overview's member: folded into its cluster
+            node_info[nid]["cluster"] = ids[data["cluster"]]
+        if data.get("member_count") is not None:  # an overview's cluster
+            node_info[nid].update(members=[], memberCount=data["member_count"])
+    for nid, details in node_info.items():
+        if details.get("cluster"):
+            node_info[details["cluster"]]["members"].append(nid)
 
     edge_info: dict[str, dict] = {}
     predicates: dict[str, dict] = {}
@@ -323,6 +336,11 @@ def build_view(graph: nx.MultiDiGraph, *, title: str = "myoclonus-kg", mode: str
         parallel[pair] = rank + 1
         strong = (u, v, key) in emphasis.edges
         opts: dict[str, Any] = {"id": eid, "label": details["label"]}
+        if data.get("predicate") == "overviewLink":  # statements between two clusters, counted
+            opts["width"] = data.get("width", 1.0)
+            details["sentence"] = (f"{details['label']} from {_text(graph.nodes[u].get('label'))} "
+                                   f"to {_text(graph.nodes[v].get('label'))}")
+            entry["label"] = "between categories"
         if strong:
             opts["color"] = {"color": _EMPHASIS_COLOR, "opacity": 1.0}
             opts["width"] = 3.5

@@ -59,8 +59,11 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def whole_selection(graph: nx.MultiDiGraph, description: str = "") -> Selection:
-    """The whole graph.
+def whole_selection(graph, description: str = "", *, overview: bool = True) -> Selection:
+    """The whole graph; above :data:`kg.viz.overview.OVERVIEW_THRESHOLD` entities, its
+    overview (:func:`kg.viz.overview.overview_selection`) unless ``overview`` is false.
+
+    ``graph`` is a NetworkX MultiDiGraph or a :class:`kg.paths.compact.CompactGraph`.
 
     Examples
     --------
@@ -68,14 +71,26 @@ def whole_selection(graph: nx.MultiDiGraph, description: str = "") -> Selection:
     >>> whole_selection(sample_graph()).description
     'whole graph: 8 nodes, 9 edges'
     """
+    from kg.viz.overview import OVERVIEW_THRESHOLD, overview_selection
+
+    if overview and graph.number_of_nodes() > OVERVIEW_THRESHOLD:
+        return overview_selection(graph)
+    if not isinstance(graph, nx.MultiDiGraph) and hasattr(graph, "to_networkx"):
+        graph = graph.to_networkx()  # a small compact graph: drawn whole
     return Selection(graph, "graph", description or
                      f"whole graph: {_plural(graph.number_of_nodes(), 'node')}, "
                      f"{_plural(graph.number_of_edges(), 'edge')}")
 
 
-def neighbourhood_selection(sub: nx.MultiDiGraph, center, depth: int) -> Selection:
+def neighbourhood_selection(sub: nx.MultiDiGraph, center, depth: int, *,
+                           max_nodes: int = 400) -> Selection:
     """A neighbourhood (as :meth:`kg.api.KnowledgeGraph.neighbors` returns it) with its centre
     emphasised.
+
+    A neighbourhood of more than ``max_nodes`` entities (a hub of the HPO graph has thousands
+    within two hops) is drawn as its ``max_nodes`` nearest, best-connected ones (then by
+    label), and the description says how many were left out: a page stays small and quick
+    (``kg neighbors`` lists them all).
 
     Raises
     ------
@@ -90,12 +105,24 @@ def neighbourhood_selection(sub: nx.MultiDiGraph, center, depth: int) -> Selecti
     >>> c = "https://w3id.org/myoclonus-kg/entity/cstb"
     >>> neighbourhood_selection(neighbourhood(g, c, 1), c, 1).description
     'neighbourhood of CSTB within 1 hop: 2 nodes, 1 edge'
+    >>> neighbourhood_selection(neighbourhood(g, c, 3), c, 3, max_nodes=3).description
+    'neighbourhood of CSTB within 3 hops: the 3 nearest of 6 nodes, 2 edges drawn'
     """
     if center not in sub:
         raise KGError(f"{center} is not in the neighbourhood graph")
+    total = sub.number_of_nodes()
+    what = _plural(total, "node")
+    if total > max_nodes:
+        ranked = sorted(sub, key=lambda n: (n != center, sub.nodes[n].get("distance", 0), -sub.degree(n),
+                                            _label(sub, n).casefold(), str(n)))
+        sub = sub.subgraph(ranked[:max_nodes]).copy()
+        what = f"the {max_nodes} nearest of {total} nodes"
+        edges = f"{_plural(sub.number_of_edges(), 'edge')} drawn"
+    else:
+        edges = _plural(sub.number_of_edges(), "edge")
     return Selection(sub, "neighbourhood",
                      f"neighbourhood of {_label(sub, center)} within {_plural(depth, 'hop')}: "
-                     f"{_plural(sub.number_of_nodes(), 'node')}, {_plural(sub.number_of_edges(), 'edge')}",
+                     f"{what}, {edges}",
                      Emphasis(nodes=frozenset({center}), focus=center))
 
 
