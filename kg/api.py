@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 from kg.errors import KGError
 from kg.layout import STORE_DIR
 from kg.namespace import PREFIXES
-from kg.query.engine import EDGE_GRAPHS, GRAPHS, SparqlEngine
+from kg.query.engine import EDGE_GRAPHS, SparqlEngine
 from kg.query.library import NamedQuery, get_query, list_queries
 
 __all__ = ["KnowledgeGraph", "load", "Engine", "Entity", "EntityEdge"]

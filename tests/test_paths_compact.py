@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 import kg
 from kg.cli import main
 from kg.errors import KGError
+from kg.query.engine import EDGE_GRAPHS
 from kg.namespace import ENTITY
 from kg.paths.compact import COMPACT_FILE, CompactGraph, CompactGraphError, write_compact
 from kg.paths.finder import PathFilter, find_paths, neighbourhood

@@ -309,8 +309,9 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
 
 
 def _write_paths_index(tmp: Path, store: ox.Store, schema, say: Callable[[str], None]) -> dict:
-    """Write the compact graph of the edge graphs (all but the closure index) (:mod:`kg.paths.compact`) into ``tmp``, from
-    the quads in the order :meth:`kg.query.engine.SparqlEngine.quads` reads them."""
+    """Write the compact graph (:mod:`kg.paths.compact`) of the edge graphs (all but the closure
+    index) into ``tmp``, from the quads in the order :meth:`kg.query.engine.SparqlEngine.quads`
+    reads them."""
     import itertools
 
     from kg.paths.compact import COMPACT_FILE, write_compact
