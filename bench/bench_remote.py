@@ -172,7 +172,7 @@ def _gb(kb: int) -> str:
 
 
 def push_speed(builds: list[Path], work: Path, say, *, move_limit: int = 10_000_000,
-               shrink: bool = True) -> list[str]:
+               shrink: bool = True, full_limit: int | None = None) -> list[str]:
     """Time ``kg push`` against each engine's own bulk loader on the same ``kg.nq``.
 
     Every push runs as ``kg push`` in a fresh process. Each measurement gets a fresh server
@@ -185,6 +185,8 @@ def push_speed(builds: list[Path], work: Path, say, *, move_limit: int = 10_000_
     pushed) and, with ``shrink``, one that shrinks it (the reverse: millions of removals, one
     transaction). For Virtuoso: ``ld_dir`` + ``rdf_loader_run`` + ``checkpoint``, the first
     push (``move``: copies, then DROP + ADD), the same push again, and ``--swap none``.
+    Builds of more than ``full_limit`` triples get only ``oxigraph load`` and the ``diff``
+    pushes (a time budget on a shared machine). Each row is also printed as it is measured.
 
     Returns
     -------
@@ -199,9 +201,14 @@ def push_speed(builds: list[Path], work: Path, say, *, move_limit: int = 10_000_
     versions = {"oxigraph": subprocess.run([_oxigraph(), "--version"], capture_output=True, text=True).stdout.strip(),
                 "virtuoso": None}
     triples_of = {}
+    def row(*values) -> None:
+        rows.append(values)
+        say("measured: " + " | ".join(str(v) for v in values))
+
     for build_dir in builds:
         nq = build_dir / "kg.nq"
         triples = sum(1 for _ in ox_quads(nq))
+        quick = full_limit is not None and triples > full_limit
         triples_of[build_dir.name] = triples
         label = f"{build_dir.name} ({triples:,} triples, {_size(nq)})"
         # ---------------------------------------------------------------- Oxigraph
@@ -209,11 +216,11 @@ def push_speed(builds: list[Path], work: Path, say, *, move_limit: int = 10_000_
         loaded = work / f"ox-{build_dir.name}-load"
         bulk, bulk_kb, _ = _run([_oxigraph(), "load", "--location", str(loaded), "--file", str(nq)])
         shutil.rmtree(loaded)
-        rows.append(("Oxigraph", label, "`oxigraph load` (bulk loader, server stopped)", triples, bulk, bulk,
-                     bulk_kb, None))
-        plans = [("diff", "`kg push` (atomic, `diff`): first push, empty server", True),
-                 ("none", "`kg push --swap none` (not atomic), empty server", False)]
-        if triples <= move_limit:
+        row("Oxigraph", label, "`oxigraph load` (bulk loader, server stopped)", triples, bulk, bulk, bulk_kb, None)
+        plans = [("diff", "`kg push` (atomic, `diff`): first push, empty server", True)]
+        if not quick:
+            plans.append(("none", "`kg push --swap none` (not atomic), empty server", False))
+        if triples <= move_limit and not quick:
             plans.append(("move", "`kg push --swap move` (atomic: copies + one MOVE; the design before)", False))
         for swap, what, again in plans:
             location = work / f"ox-{build_dir.name}-{swap}"
@@ -222,14 +229,17 @@ def push_speed(builds: list[Path], work: Path, say, *, move_limit: int = 10_000_
                 say(f"oxigraph: kg push --swap {swap} of {build_dir.name}")
                 seconds, client_kb, graphs = _kg_push(build_dir, target, swap)
                 assert sum(graphs.values()) == triples, graphs
-                rows.append(("Oxigraph", label, what, triples, seconds, bulk, _peak_kb(server.proc.pid), client_kb))
+                row("Oxigraph", label, what, triples, seconds, bulk, _peak_kb(server.proc.pid), client_kb)
                 if again:
                     say(f"oxigraph: kg push of {build_dir.name} again")
                     seconds, client_kb, graphs = _kg_push(build_dir, target, swap)
-                    rows.append(("Oxigraph", label, "`kg push` again: the server holds it (read back, compare, "
-                                 "write nothing)", triples, seconds, bulk, _peak_kb(server.proc.pid), client_kb))
+                    row("Oxigraph", label, "`kg push` again: the server holds it (read back, compare, write nothing)",
+                        triples, seconds, bulk, _peak_kb(server.proc.pid), client_kb)
             shutil.rmtree(location, ignore_errors=True)
         # ---------------------------------------------------------------- Virtuoso
+        if quick:
+            say(f"Virtuoso not measured on {build_dir.name} (more than {full_limit:,} triples)")
+            continue
         try:
             virtuoso = Virtuoso(work / f"vt-{build_dir.name}-bulk", max_seconds=3600,
                                 after_image_limit=_AFTER_IMAGE)
@@ -244,8 +254,8 @@ def push_speed(builds: list[Path], work: Path, say, *, move_limit: int = 10_000_
             counted = target_counts(Target(virtuoso))
             if sum(counted.values()) != triples:
                 raise SystemExit(f"the Virtuoso bulk load holds {counted}, not {triples} triples")
-            rows.append(("Virtuoso", label, "`ld_dir` + `rdf_loader_run` + `checkpoint` (bulk loader)", triples,
-                         vbulk, vbulk, _peak_kb(virtuoso.proc.pid), None))
+            row("Virtuoso", label, "`ld_dir` + `rdf_loader_run` + `checkpoint` (bulk loader)", triples,
+                vbulk, vbulk, _peak_kb(virtuoso.proc.pid), None)
         finally:
             virtuoso.stop()
             shutil.rmtree(work / f"vt-{build_dir.name}-bulk", ignore_errors=True)
@@ -259,13 +269,12 @@ def push_speed(builds: list[Path], work: Path, say, *, move_limit: int = 10_000_
                 say(f"virtuoso: kg push --swap {swap} of {build_dir.name}")
                 seconds, client_kb, graphs = _kg_push(build_dir, target, swap)
                 assert sum(graphs.values()) == triples, graphs
-                rows.append(("Virtuoso", label, what, triples, seconds, vbulk, _peak_kb(virtuoso.proc.pid),
-                             client_kb))
+                row("Virtuoso", label, what, triples, seconds, vbulk, _peak_kb(virtuoso.proc.pid), client_kb)
                 if again:
                     say(f"virtuoso: kg push of {build_dir.name} again")
                     seconds, client_kb, graphs = _kg_push(build_dir, target, swap)
-                    rows.append(("Virtuoso", label, "`kg push` again (copies, then DROP + ADD)", triples, seconds,
-                                 vbulk, _peak_kb(virtuoso.proc.pid), client_kb))
+                    row("Virtuoso", label, "`kg push` again (copies, then DROP + ADD)", triples, seconds,
+                        vbulk, _peak_kb(virtuoso.proc.pid), client_kb)
             finally:
                 virtuoso.stop()
                 shutil.rmtree(directory, ignore_errors=True)
@@ -273,7 +282,7 @@ def push_speed(builds: list[Path], work: Path, say, *, move_limit: int = 10_000_
     # ------------------------------------------------ Oxigraph: a push that changes a big graph
     by_name = {b.name: b for b in builds}
     changes = []
-    if "hpo-subset" in by_name and "hpo-full" in by_name:
+    if "hpo-subset" in by_name and "hpo-full" in by_name and full_limit is None:
         small, big = by_name["hpo-subset"], by_name["hpo-full"]
         changes.append((small, big, "grows", "HPO subset on the server, full build pushed: "
                         f"{triples_of[big.name] - triples_of[small.name]:,} additions, no removal (one bulk load)"))
@@ -304,7 +313,8 @@ def push_speed(builds: list[Path], work: Path, say, *, move_limit: int = 10_000_
              f"`TransactionAfterImageLimit = {_AFTER_IMAGE:,}` (its default, 50 MB, refuses the swap of "
              "the full HPO graph) and `NumberOfBuffers = 20000`. A fresh `kg push` process spends about "
              "a second starting (Python, imports, opening the build), which is most of the curated "
-             "build's time.", "",
+             "build's time." + (f" Builds of more than {full_limit:,} triples: only `oxigraph load` and the "
+                                "`diff` pushes (a time budget on a shared machine)." if full_limit else ""), "",
              "| engine | build | what | seconds | triples/s | × loader | server peak RSS | client peak RSS |",
              "|---|---|---|---:|---:|---:|---:|---:|"]
     for engine, label, what, triples, seconds, bulk, server_kb, client_kb in rows:
@@ -371,7 +381,7 @@ def main(argv: list[str] | None = None) -> str:
     ----------
     argv : list of str, optional
         Command-line arguments (``--hpo``, ``--repeat``, ``--work``, ``--out``,
-        ``--push-only``, ``--build``, ``--move-limit``, ``--no-shrink``).
+        ``--push-only``, ``--build``, ``--move-limit``, ``--full-limit``, ``--no-shrink``).
 
     Returns
     -------
@@ -394,6 +404,9 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--move-limit", type=int, default=10_000_000,
                         help="time kg push --swap move (whole copies + MOVE, the design before the diff "
                              "swap) only up to this many triples")
+    parser.add_argument("--full-limit", type=int, default=None,
+                        help="builds of more than this many triples get only oxigraph load and the diff "
+                             "pushes (no --swap none, no move, no Virtuoso, no grow/shrink pushes)")
     parser.add_argument("--no-shrink", action="store_true",
                         help="skip the push that shrinks the full HPO graph to the subset (millions of "
                              "removals in one transaction: minutes and gigabytes on the server)")
@@ -414,7 +427,8 @@ def main(argv: list[str] | None = None) -> str:
     def push_section() -> list[str]:
         builds = _push_builds(args, say)
         with tempfile.TemporaryDirectory(prefix="bench-push-") as tmp:
-            return push_speed(builds, Path(tmp), say, move_limit=args.move_limit, shrink=not args.no_shrink)
+            return push_speed(builds, Path(tmp), say, move_limit=args.move_limit, shrink=not args.no_shrink,
+                              full_limit=args.full_limit)
 
     if args.push_only:
         section = push_section()

@@ -102,7 +102,7 @@ BIG_GRAPH = 1_000_000
 #: second, a transaction a cost per triple: on Oxigraph 0.5 they met at a few thousand).
 BULK_FROM = 3_000
 _MANIFEST_COUNTS = {"curated": "triples_curated", "ontology": "triples_ontology", "hpo": "triples_imported",
-                    "entailed": "triples_entailed"}
+                    "entailed": "triples_entailed", "closure": "triples_closure"}
 _CHUNK = 20_000  # quads serialized at a time into an upload body
 _ATTEMPTS = 3  # sends of an upload the server rolled back (Dialect.retryable)
 _NQUADS = "application/n-quads"
