@@ -25,8 +25,8 @@ __all__ = ["push_command"]
 @click.option("--store-url", default=None, metavar="URL",
               help="Graph Store Protocol endpoint, if not ENDPOINT/store (Fuseki: /<dataset>/data).")
 @click.option("--graph", "graphs", multiple=True, metavar="IRI",
-              help="Push only this named graph (an IRI, or curated, ontology, hpo, entailed, closure, aliases); repeatable. "
-                   "Default: every graph of the build.")
+              help="Push only this named graph (an IRI, or curated, ontology, hpo, entailed, closure, "
+                   "aliases); repeatable. Default: every graph of the build.")
 @click.option("--batch-size", default=None, type=click.IntRange(min=1),
               help="Triples per upload request when whole copies are uploaded (--swap move, "
                    "insert, none). Default: the server's (Oxigraph 1,000,000, Virtuoso 500,000, "

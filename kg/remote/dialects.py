@@ -131,9 +131,10 @@ class Dialect:
         ``DROP`` of a big graph re-reads the graph through its own pending deletions, and
         took twice as long as ``DELETE WHERE``, which reads it once).
     cleanup_prologue : str
-        Put in front of the ``DROP`` of temporary graphs (Virtuoso: ``DEFINE
-        sql:log-enable 3``: no transaction log, committed row by row — fast, and harmless
-        for graphs no reader uses).
+        Put in front of the ``DROP`` of temporary graphs. Empty for every profile:
+        Virtuoso's ``DEFINE sql:log-enable 3`` (no transaction log, row by row) was tried and
+        measured wrong: after such a cleanup, the next push's ontology graph (which has blank
+        nodes) held more triples than were pushed.
     bnode_scheme : str, optional
         A prefix the server puts on blank-node labels in SPARQL JSON results, which makes
         them invalid labels (Virtuoso: ``nodeID://b10000``); such answers are parsed with
@@ -143,6 +144,11 @@ class Dialect:
         this server: it answers them wrongly (Virtuoso 7.2.5 loses rows, differently from
         run to run). Such a query is refused with this reason (see
         :func:`has_arbitrary_length_path`).
+    describe_defect : str, optional
+        Why DESCRIBE queries are not sent to this server: it reads graphs outside the
+        request's dataset (Virtuoso 7.2.5 returned the alias-twin triples of ``graph/aliases``
+        to a DESCRIBE whose dataset left that graph out). Such a query is refused with this
+        reason; a CONSTRUCT gives the same triples.
     prologue : str
         Put in front of every query, on its first line (Virtuoso: ``define
         sql:describe-mode "SPO"``, so that DESCRIBE gives the triples whose subject is the
@@ -176,6 +182,7 @@ class Dialect:
     cleanup_prologue: str = ""
     bnode_scheme: str | None = None
     path_defect: str | None = None
+    describe_defect: str | None = None
     prologue: str = ""
     server_names: tuple[str, ...] = ()
 
@@ -398,7 +405,7 @@ server's time limit: OpenLink Virtuoso stopped the query and sent a partial resu
         Examples
         --------
         >>> dialect("virtuoso").drop_text(["http://g-upload-1"])
-        'DEFINE sql:log-enable 3 DROP SILENT GRAPH <http://g-upload-1>'
+        'DROP SILENT GRAPH <http://g-upload-1>'
         """
         ops = []
         for iri in iris:
@@ -449,8 +456,11 @@ DIALECTS: dict[str, Dialect] = {d.name: d for d in (
             path_defect="OpenLink Virtuoso (7.2.5 tested) answers arbitrary-length property paths "
                         "(* and +) joined with other patterns wrongly: rows go missing, differently "
                         "from run to run (docs/remote.md)",
+            describe_defect="OpenLink Virtuoso (7.2.5 tested) answers DESCRIBE from graphs outside the "
+                            "request's dataset (docs/remote.md); ask with CONSTRUCT { <x> ?p ?o } "
+                            "WHERE { <x> ?p ?o }",
             prologue='define sql:describe-mode "SPO" ', replace="ADD", upload_batch=100_000,
-            cleanup_prologue="DEFINE sql:log-enable 3 ", retry_markers=("SR172",),
+            retry_markers=("SR172",),
             hints=(("SR325", "gave up the transaction: it outgrew TransactionAfterImageLimit ([Parameters] of "
                              "virtuoso.ini, 50 MB by default); raise it above the size of the push's swap, "
                              "or push with --swap none, or bulk-load (docs/remote.md)"),

@@ -324,6 +324,8 @@ class RemoteEngine:
         if dialect.path_defect and has_arbitrary_length_path(text):
             raise RemoteQueryError(f"not sent to {self.url}: {dialect.path_defect}; run this query on "
                                    "the embedded store or an Oxigraph server", url=self.url)
+        if dialect.describe_defect and analysis.form == "DESCRIBE":
+            raise RemoteQueryError(f"not sent to {self.url}: {dialect.describe_defect}", url=self.url)
         sent = dialect.prologue + PREFIX_HEADER + inject_values(text, bindings or {})
         if default_graph_iris is not None or named_graph_iris is not None:
             chosen = {"default-graph-uri": list(default_graph_iris or ()),
