@@ -13,6 +13,7 @@ import pytest
 import rdflib
 
 from kg.namespace import GRAPH_HPO, PREFIXES
+from kg.query.engine import GRAPHS
 from kg.query.library import list_queries
 from kg.query.results import AskResult, GraphResult, ResultTable
 
@@ -80,9 +81,14 @@ def to_rdflib_term(term):
     raise TypeError(term)
 
 
+#: rdflib's union default graph is every graph it holds; pyoxigraph's leaves out the alias twins
+#: unless a query names an alias (kg.query.dataset), which none of these queries does.
+WITHOUT_ALIASES = [g for g in GRAPHS if g != "aliases"]
+
+
 @pytest.fixture(scope="module")
 def dataset(real_graph):
-    ds = real_graph.to_rdflib()
+    ds = real_graph.to_rdflib(WITHOUT_ALIASES)
     ds.default_union = True
     return ds
 
@@ -91,14 +97,14 @@ def dataset(real_graph):
 def hpo_dataset(hpo_graph):
     """The HPO-subset build (curated, ontology, hpo and entailed graphs) in rdflib."""
     assert GRAPH_HPO in hpo_graph.engine.graph_iris
-    ds = hpo_graph.to_rdflib()
+    ds = hpo_graph.to_rdflib(WITHOUT_ALIASES)
     ds.default_union = True
     return ds
 
 
-def run_both(real_graph, dataset, text: str, bindings: dict):
+def run_both(real_graph, dataset, text: str, bindings: dict, their_text: str | None = None):
     ours = real_graph.engine.query(text, bindings=bindings)
-    theirs = dataset.query(text, initNs=PREFIXES,
+    theirs = dataset.query(their_text or text, initNs=PREFIXES,
                            initBindings={k: to_rdflib_term(v) for k, v in bindings.items()})
     return ours, theirs
 
@@ -155,7 +161,10 @@ def test_named_query_on_the_hpo_build_same_answer_on_pyoxigraph_and_rdflib(hpo_g
 
 def check_named(graph, dataset, nq) -> None:
     bindings = {k: graph._canonical(v) for k, v in nq.bindings(None).items()}
-    ours, theirs = run_both(graph, dataset, nq.text, bindings)
+    # rdflib runs a closure query's reference form (property paths, kg.query.library): it joins
+    # the closure index in the order written, which takes many minutes for some queries on the
+    # HPO build; that both forms agree is tested on pyoxigraph (tests/test_closure.py).
+    ours, theirs = run_both(graph, dataset, nq.text, bindings, their_text=nq.reference)
     # The named() route gives the same as the raw engine route.
     assert graph.named(nq.name).__class__ is ours.__class__
     if isinstance(ours, ResultTable):
