@@ -18,6 +18,8 @@ measured only when a build was really made, and say so). Commands:
 * ``kg push`` into a private ``oxigraph serve`` (when the ``oxigraph`` binary is installed and
   ``--push`` is given: a full push takes minutes).
 
+Bytecode caching is on for the children, as for a user (``PYTHONDONTWRITEBYTECODE`` is removed).
+
 Run ``python -m bench.bench_scale [--sizes curated,subset,full] [--runs 3]``; the table is written
 to ``bench/results/scale.md`` unless ``--no-write``.
 """
@@ -159,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--push", action="store_true", help="also measure kg push (slow on full)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
+    # As a user's Python does: modules compiled once, then read from __pycache__ (a sandbox
+    # may set PYTHONDONTWRITEBYTECODE, which would recompile our modules in every process).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     sizes = [s for s in args.sizes.split(",") if s]
     unknown = set(sizes) - set(SIZES)
     if unknown:
