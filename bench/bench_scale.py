@@ -89,6 +89,7 @@ def measure(argv: list[str], runs: int, env: dict[str, str] | None = None) -> Sa
 
 
 def kg(*args: str) -> list[str]:
+    """The command line of the ``kg`` console script next to this Python."""
     return [str(BIN / "kg"), *args]
 
 
@@ -110,11 +111,13 @@ def ensure_build(size: str, builds: Path) -> tuple[Path, Sample | None]:
 
 
 def named_queries() -> list[str]:
+    """The names ``kg queries`` lists."""
     listing = subprocess.run(kg("queries"), capture_output=True, text=True, check=True).stdout
     return [line.split()[0] for line in listing.strip().split("\n") if line.strip()]
 
 
 def free_port() -> int:
+    """A free loopback port."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -145,6 +148,7 @@ def push_sample(out: Path) -> tuple[Sample, float] | None:
 
 
 def fmt(sample: Sample | None, extra: str = "") -> str:
+    """A table cell: wall / RSS, and the exit status when it failed."""
     if sample is None:
         return "n/a"
     failed = "" if sample.status == 0 else f" **exit {sample.status}**"
@@ -152,6 +156,7 @@ def fmt(sample: Sample | None, extra: str = "") -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Measure, print the table and write it to bench/results/scale.md."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="curated,subset,full")
     parser.add_argument("--runs", type=int, default=3, help="fresh runs per command (median)")
