@@ -204,10 +204,10 @@ def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None 
 
 def _current_path_index(manifest: dict) -> bool:
     """Whether a build's manifest records a path index this version reads."""
-    from kg.paths.compact import FORMAT
+    from kg.layout import PATHS_FORMAT  # not kg.paths: `kg query` needs no path code
 
     paths = manifest.get("paths")
-    return isinstance(paths, dict) and paths.get("format") == FORMAT
+    return isinstance(paths, dict) and paths.get("format") == PATHS_FORMAT
 
 
 _XSD = PREFIXES["xsd"]

@@ -140,7 +140,7 @@ LAYERS = {
     "base": ("kg.errors", "kg.vocab", "kg.namespace", "kg.identifiers", "kg.resources", "kg.layout",
              "kg.version", "kg.sparql", "kg.sandbox"),
     "model": ("kg.schema", "kg.tables"),
-    "writers": ("kg.curation", "kg.validation", "kg.hpo", "kg.entailment", "kg.build"),
+    "writers": ("kg.curation", "kg.validation", "kg.hpo", "kg.entailment", "kg.closure", "kg.build"),
     "readers": ("kg.query", "kg.paths"),
     "api": ("kg.api",),
     "front ends": ("kg.viz", "kg.web", "kg.remote", "kg.cli", "kg.__main__", "kg"),
@@ -148,7 +148,10 @@ LAYERS = {
 LEVEL = {"base": 0, "model": 1, "writers": 2, "readers": 2, "api": 3, "front ends": 4}
 #: The documented exceptions: ``kg.load`` is ``kg.api.load``; the API opens a graph on a server
 #: through the remote engine.
-UPWARD = {("kg", "kg.api"), ("kg.api", "kg.remote.engine")}
+UPWARD = {("kg", "kg.api"), ("kg.api", "kg.remote.engine"),
+          # The build writes the path index with the module that owns its format, and names
+          # the store's graphs as the engine does (docs/architecture.md).
+          ("kg.build.builder", "kg.paths.compact"), ("kg.build.builder", "kg.query.engine")}
 
 
 def _layer(module: str) -> str:

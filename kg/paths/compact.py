@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from kg.errors import EntityNotFoundError, KGError
+from kg.layout import PATHS_FILE, PATHS_FORMAT
 from kg.paths.graph import edge_attributes, edge_key, lookup_key, node_attributes, preferred_entity
 
 if TYPE_CHECKING:
@@ -56,10 +57,10 @@ if TYPE_CHECKING:
 
 __all__ = ["COMPACT_FILE", "FORMAT", "CompactGraph", "CompactGraphError", "write_compact"]
 
-#: The file name of the compact graph in a build directory.
-COMPACT_FILE = "paths.sqlite"
-#: Version of the file's layout; a reader refuses any other.
-FORMAT = 2
+#: The file name of the compact graph in a build directory, and the version of the file's
+#: layout (a reader refuses any other); defined in kg.layout so readers need not import this.
+COMPACT_FILE = PATHS_FILE
+FORMAT = PATHS_FORMAT
 #: Type code of the stored arrays (32-bit signed integers: ids and ``~edge`` entries).
 TYPECODE = "i"
 
