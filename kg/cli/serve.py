@@ -23,6 +23,11 @@ __all__ = ["serve_command"]
                    "Off by default.")
 @click.option("--workers", default=None, type=click.IntRange(min=1),
               help="Query worker processes (default: the number of CPUs, at least 2, at most 8).")
+@click.option("--prefork", is_flag=True, default=False,
+              help="Serve a build from --workers sandboxed server processes that share the port "
+                   "and run queries in-process (one process per request, no hop to a worker); "
+                   "a process whose query runs out of time answers 503 and is replaced. Each "
+                   "process holds its own graph and caches (see docs/architecture.md).")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="Log every request.")
 @click.option("--endpoint", default=None, metavar="URL",
@@ -43,7 +48,7 @@ __all__ = ["serve_command"]
                    "(the view is still drawn and cached).")
 @build_dir_option
 @reports_errors
-def serve_command(host, port, timeout, max_rows, cors, workers, access_log, endpoint, query_url,
+def serve_command(host, port, timeout, max_rows, cors, workers, prefork, access_log, endpoint, query_url,
                   allowed_host, read_timeout, view_budget, out) -> None:
     """Serve the graph: a read-only SPARQL 1.1 endpoint at /sparql and a browser UI at /.
 
@@ -63,6 +68,13 @@ def serve_command(host, port, timeout, max_rows, cors, workers, access_log, endp
 
     hosts = allowed_hosts(host, allowed_host)
     limits = {"allowed_hosts": hosts, "read_timeout": read_timeout, "view_budget": view_budget}
+    if prefork:
+        if endpoint is not None:
+            raise click.UsageError("--prefork serves a build (--out), not --endpoint")
+        _serve_prefork(host, port, hosts, timeout=timeout, max_rows=max_rows, cors=cors,
+                       workers=workers, access_log=access_log, read_timeout=read_timeout,
+                       view_budget=view_budget, out=out)
+        return
     if endpoint is not None:
         if out is not None:
             raise click.UsageError("give --out or --endpoint, not both")
@@ -87,3 +99,32 @@ def serve_command(host, port, timeout, max_rows, cors, workers, access_log, endp
                  "read this server through DNS rebinding")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=access_log,
                 timeout_graceful_shutdown=5, **uvicorn_settings(read_timeout))
+
+
+def _serve_prefork(host, port, hosts, *, timeout, max_rows, cors, workers, access_log, read_timeout,
+                   view_budget, out) -> None:
+    """``kg serve --prefork``: the supervisor of :mod:`kg.web.prefork`."""
+    from kg.web.app import default_workers
+    from kg.web.prefork import Supervisor
+
+    graph = load_graph(out)
+    graph.manifest  # noqa: B018 - a broken build fails here, in one line
+    size = workers if workers is not None else default_workers()
+    config = {"directory": str(graph.directory), "timeout": timeout, "max_rows": max_rows,
+              "cors_origins": list(cors), "threads": 2, "memory_limit": 4 * 1024 ** 3,
+              "allowed_hosts": list(hosts), "read_timeout": read_timeout,
+              "view_budget": view_budget, "access_log": access_log}
+    try:
+        supervisor = Supervisor.listen(host, port, size, config)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    shown = f"[{host}]" if ":" in host else host
+    echo_err(f"serving {graph.directory} at http://{shown}:{port}/ (SPARQL endpoint /sparql) from "
+             f"{size} server processes; Ctrl+C stops")
+    if "*" in hosts:
+        echo_err("warning: --allowed-host '*' answers any Host header: pages on other sites can "
+                 "read this server through DNS rebinding")
+    try:
+        supervisor.serve_forever()
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None

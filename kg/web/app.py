@@ -34,7 +34,7 @@ import logging
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -44,7 +44,7 @@ from starlette.staticfiles import StaticFiles
 
 from kg.errors import KGError
 from kg.remote.errors import RemoteError
-from kg.web.backend import LocalBackend, RemoteBackend
+from kg.web.backend import InProcessBackend, LocalBackend, RemoteBackend
 from kg.web.cache import ResponseCache
 from kg.web.endpoint import SPARQL_METHODS, SparqlRoutes
 from kg.web.ui import PageRoutes
@@ -127,6 +127,11 @@ class WebServer(SparqlRoutes, PageRoutes, ViewRoutes, UIDataRoutes):
         drawn and cached for the next request).
     view_max_nodes, view_max_edges, view_max_bytes : int
         Size caps of graph views: a larger view is answered 422 with a message.
+    on_runaway : callable, optional
+        Run queries in this process (:class:`~kg.web.backend.InProcessBackend`, ``workers``
+        threads) instead of worker processes, and call this when one outlives the time
+        limit: only for the sandboxed server processes of :mod:`kg.web.prefork`, which end
+        then.
 
     Raises
     ------
@@ -139,7 +144,8 @@ class WebServer(SparqlRoutes, PageRoutes, ViewRoutes, UIDataRoutes):
                  memory_limit: int = 4 * 1024 ** 3, endpoint: str | None = None,
                  query_url: str | None = None, read_timeout: float = 10.0,
                  view_budget: float = VIEW_BUDGET, view_max_nodes: int = VIEW_MAX_NODES,
-                 view_max_edges: int = VIEW_MAX_EDGES, view_max_bytes: int = VIEW_MAX_BYTES) -> None:
+                 view_max_edges: int = VIEW_MAX_EDGES, view_max_bytes: int = VIEW_MAX_BYTES,
+                 on_runaway: Callable[[], None] | None = None) -> None:
         from kg.api import KnowledgeGraph
         from kg.build.inputs import STORE_DIR
 
@@ -159,7 +165,7 @@ class WebServer(SparqlRoutes, PageRoutes, ViewRoutes, UIDataRoutes):
         if size < 1:
             raise KGError("at least one query worker is needed")
         self.remote = None  # the RemoteEngine, when serving a remote server
-        self.backend: LocalBackend | RemoteBackend
+        self.backend: LocalBackend | InProcessBackend | RemoteBackend
         if endpoint is not None:
             if graph_dir is not None:
                 raise KGError("serve a build directory or an endpoint, not both")
@@ -181,8 +187,12 @@ class WebServer(SparqlRoutes, PageRoutes, ViewRoutes, UIDataRoutes):
             # Both fail here, in one line naming the file, rather than in the workers.
             self.manifest = self.graph.manifest
             self.graph.engine  # noqa: B018 - opens the store
-            self.backend = LocalBackend(self.directory / STORE_DIR, size, timeout=self.timeout,
-                                        memory_limit=memory_limit)
+            if on_runaway is not None:
+                self.backend = InProcessBackend(self.directory / STORE_DIR, size, timeout=self.timeout,
+                                                on_runaway=on_runaway)
+            else:
+                self.backend = LocalBackend(self.directory / STORE_DIR, size, timeout=self.timeout,
+                                            memory_limit=memory_limit)
         self.cache = ResponseCache(cache_bytes)
         self.views = ResponseCache(cache_bytes)
         self.graph_iris: set[str] = set()
@@ -267,7 +277,7 @@ class WebServer(SparqlRoutes, PageRoutes, ViewRoutes, UIDataRoutes):
         if read_manifest(self.directory) is None:
             raise KGError(f"{self.directory}: no manifest.json (a build is being swapped in?)")
         old = self.backend
-        if not isinstance(old, LocalBackend):
+        if isinstance(old, RemoteBackend):
             raise KGError("only a server of a build directory switches builds")
         fresh = old.successor(self.directory / STORE_DIR)
         await fresh.start()
@@ -304,7 +314,8 @@ def create_app(graph_dir: Path | str | None = None, *, timeout: float = 10.0, ma
                cache_bytes: int = 64 * 1024 * 1024, memory_limit: int = 4 * 1024 ** 3,
                endpoint: str | None = None, query_url: str | None = None,
                allowed_hosts: Iterable[str] | None = None, read_timeout: float = 10.0,
-               view_budget: float = VIEW_BUDGET) -> Starlette:
+               view_budget: float = VIEW_BUDGET,
+               on_runaway: Callable[[], None] | None = None) -> Starlette:
     """The ASGI application serving the graph built in ``graph_dir``, or the graph on the
     SPARQL server at ``endpoint``.
 
@@ -342,6 +353,8 @@ def create_app(graph_dir: Path | str | None = None, *, timeout: float = 10.0, ma
         Seconds a client has to send a request body (408 after).
     view_budget : float
         Seconds a graph view waits for its page (503 after).
+    on_runaway : callable, optional
+        Run queries in this process (see :class:`WebServer`); only for :mod:`kg.web.prefork`.
 
     Returns
     -------
@@ -367,7 +380,8 @@ def create_app(graph_dir: Path | str | None = None, *, timeout: float = 10.0, ma
 
     server = WebServer(graph_dir, timeout=timeout, max_rows=max_rows, workers=workers,
                        cache_bytes=cache_bytes, memory_limit=memory_limit, endpoint=endpoint,
-                       query_url=query_url, read_timeout=read_timeout, view_budget=view_budget)
+                       query_url=query_url, read_timeout=read_timeout, view_budget=view_budget,
+                       on_runaway=on_runaway)
 
     @asynccontextmanager
     async def lifespan(app):

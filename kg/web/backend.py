@@ -3,6 +3,9 @@
 * :class:`LocalBackend`: a build's store, queried in sandboxed worker processes
   (:class:`kg.web.workers.WorkerPool`) that are killed at the time limit; the safety check
   runs here, once per text, before a worker sees it (:func:`kg.web.runner.screen`).
+* :class:`InProcessBackend`: a build's store, queried in threads of this very process; only
+  for the pre-forked server processes of :mod:`kg.web.prefork`, which are sandboxed
+  themselves and end (after answering 503) when a query outlives the time limit.
 * :class:`RemoteBackend`: a remote SPARQL server (``kg serve --endpoint``), queried through
   :class:`kg.remote.engine.RemoteEngine` from a pool of threads.
 
@@ -31,7 +34,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Callable, Protocol, runtime_checkable
 
 from kg.errors import QueryTimeout
 from kg.query.engine import GRAPHS
@@ -40,7 +43,7 @@ from kg.web.protocol import INLINE_PARSE_BYTES
 from kg.web.runner import Job, Outcome, allowed_graphs, run_remote, screen
 from kg.web.workers import WorkerPool
 
-__all__ = ["Backend", "LocalBackend", "RemoteBackend"]
+__all__ = ["Backend", "InProcessBackend", "LocalBackend", "RemoteBackend"]
 
 
 @runtime_checkable
@@ -153,6 +156,118 @@ class LocalBackend:
 
     def stats(self) -> dict[str, Any]:
         return {"size": self.pool.size, "idle": self.pool.idle, **self.pool.stats}
+
+
+class InProcessBackend:
+    """A build's store, queried in threads of this process (pyoxigraph releases the GIL while
+    it evaluates and serialises, so the event loop keeps answering).
+
+    A thread cannot be stopped, so this backend is only safe in a process that is itself
+    disposable and sandboxed: the pre-forked server processes of :mod:`kg.web.prefork`. When
+    a query outlives ``timeout`` the caller gets :class:`~kg.errors.QueryTimeout` (503) and
+    ``on_runaway`` is called, which ends the process (after it has answered the requests in
+    flight); its supervisor starts a fresh one.
+
+    Parameters
+    ----------
+    store_path : path
+        The build's ``store`` directory.
+    size : int
+        Queries run at once in this process (threads).
+    timeout : float
+        Per-query time limit in seconds (waiting for a thread included).
+    on_runaway : callable
+        Called (on the event loop) once a query has run out of time.
+    """
+
+    watches_builds = True
+
+    def __init__(self, store_path: Path | str, size: int, *, timeout: float,
+                 on_runaway: Callable[[], None], memory_limit: int = 0) -> None:
+        self.store_path = Path(store_path)
+        self.size = size
+        self.timeout = timeout
+        self.on_runaway = on_runaway
+        self.memory_limit = memory_limit
+        self.runner: Any = None
+        self.threads: ThreadPoolExecutor | None = None
+        self.slots: asyncio.Semaphore | None = None
+        self.running = 0
+        self.counters = {"queries": 0, "timeouts": 0, "crashes": 0, "restarts": 0}
+
+    def successor(self, store_path: Path | str) -> "InProcessBackend":
+        """A backend like this one on another store (a new build), not started."""
+        return InProcessBackend(store_path, self.size, timeout=self.timeout,
+                                on_runaway=self.on_runaway, memory_limit=self.memory_limit)
+
+    async def start(self) -> None:
+        from starlette.concurrency import run_in_threadpool
+
+        from kg.web.runner import QueryRunner
+
+        self.runner = await run_in_threadpool(QueryRunner, self.store_path)
+        self.threads = ThreadPoolExecutor(self.size, thread_name_prefix="kg-query")
+        self.slots = asyncio.Semaphore(self.size)
+
+    async def close(self) -> None:
+        if self.threads is not None:
+            self.threads.shutdown(wait=False, cancel_futures=True)
+
+    async def retire(self, grace: float) -> None:
+        """Close once the queries running now are done, or after ``grace`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while self.running and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        await self.close()
+
+    async def run(self, job: Job, graph_iris: set[str]) -> Outcome:
+        if self.threads is None or self.slots is None:
+            raise RuntimeError("the in-process backend is not started")
+        allowed = allowed_graphs(graph_iris)
+        if len(job.query) <= INLINE_PARSE_BYTES:
+            checked, refusal = screen(job, allowed)
+        else:  # a long text not analysed yet would hold the event loop
+            from starlette.concurrency import run_in_threadpool
+
+            checked, refusal = await run_in_threadpool(screen, job, allowed)
+        if refusal is not None:
+            return refusal
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        self.running += 1
+        try:
+            try:
+                await asyncio.wait_for(self.slots.acquire(), self.timeout)
+            except asyncio.TimeoutError:
+                raise QueryTimeout(f"all {self.size} query threads of this server process stayed "
+                                   f"busy for {self.timeout:g} s; try again later") from None
+            released = False
+            try:
+                self.counters["queries"] += 1
+                running = loop.run_in_executor(self.threads, self.runner.run, checked)
+                try:
+                    return await asyncio.wait_for(asyncio.shield(running),
+                                                  max(deadline - loop.time(), 0.001))
+                except asyncio.TimeoutError:
+                    # The thread cannot be stopped: it keeps its slot, and the process ends.
+                    released = True
+                    self.counters["timeouts"] += 1
+                    self.on_runaway()
+                    raise QueryTimeout(f"the query ran longer than the {self.timeout:g} s limit "
+                                       "and was stopped") from None
+            finally:
+                if not released:
+                    self.slots.release()
+        finally:
+            self.running -= 1
+
+    def graph_counts(self, graph: Any, graph_iris: set[str]) -> dict[str, int]:
+        return LocalBackend.graph_counts(self, graph, graph_iris)  # type: ignore[arg-type]
+
+    def stats(self) -> dict[str, Any]:
+        idle = self.slots._value if self.slots is not None else 0  # noqa: SLF001 - a counter
+        return {"size": self.size, "idle": idle, "in_process": True, **self.counters}
 
 
 class RemoteBackend:
