@@ -398,6 +398,39 @@ def test_runner_checks_jobs_not_screened(web_build):
     assert runner.run(job).body == runner.run(Job(own)).body
 
 
+def test_runner_answers_a_long_json_result_in_one_run(web_build):
+    """A JSON answer longer than its fewest possible bytes per row times the cap, but with
+    fewer rows than the cap, is counted (JSON parser) and sent as it came: one run of the
+    query, the same bytes and flag as the row-by-row path."""
+    from kg.query.results import serialize_solutions
+    from kg.web.runner import Job, QueryRunner
+
+    runner = QueryRunner(web_build / "store")
+    text = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 40"
+    calls = []
+
+    class Counting:  # the store, counting the queries it runs
+        def __init__(self, store) -> None:
+            self.store = store
+
+        def query(self, *args, **kwargs):
+            calls.append(args[0])
+            return self.store.query(*args, **kwargs)
+
+    real = runner.store
+    runner.store = Counting(real)
+    out = runner.run(Job(text, max_rows=50))
+    assert len(out.body) > 3 * 50 and not out.truncated
+    assert len(calls) == 1
+    from kg.namespace import PREFIXES
+
+    expected, cut = serialize_solutions(real.query(text, prefixes=PREFIXES, **runner._dataset(Job(text))),
+                                        "json", 50)
+    assert out.body == expected and cut is False
+    capped = runner.run(Job(text, max_rows=10))  # over the cap: still cut to 10 rows
+    assert capped.truncated and len(json.loads(capped.body)["results"]["bindings"]) == 10
+
+
 def test_dataset_outside_store_refused(server):
     """Protocol graphs must be the store's own; a graph of the project that this build lacks
     (the HPO import) is accepted and empty."""
