@@ -234,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
              f"127.0.0.1:{theirs}", "--union-default-graph"], stderr=subprocess.DEVNULL)
         stack.callback(_stop, oxigraph)
         wait_http(theirs, "/")
-        differ = check_same_answers(ours, theirs, mix) + check_same_answers(prefork_url.port, theirs, mix)
+        differ = (check_same_answers(ours, theirs, mix)
+                  + check_same_answers(prefork_url.port, theirs, mix))
         rows = []
         servers = (("ours", ours, "/sparql"), ("ours --prefork", prefork_url.port, "/sparql"),
                    ("oxigraph", theirs, "/query"))
@@ -272,8 +273,8 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"One run, {time.strftime('%Y-%m-%d')}, on this machine ({platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {version}), loopback, "
-        f"{args.seconds:g} s per server and cell, in 1-second slices alternating between the two "
-        "servers (so both see the same background load), after a warm-up. Clients: one process "
+        f"{args.seconds:g} s per server and cell, in 1-second slices alternating between the "
+        "servers (so all see the same background load), after a warm-up. Clients: one process "
         "and one keep-alive connection each, POST form requests, "
         "`Accept: application/sparql-results+json`. Load average (1 min) "
         f"{load_before:.1f} before, {load_after:.1f} after (other work on the machine shares the "
@@ -300,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
                          f"{verdict if ours_row else ''} |")
     lines += ["", "*server CPU ms/req*: CPU time (user + system) of the server's processes per "
               "answered request — *ours* is the web process plus its query workers, *ours --prefork* "
-              "the supervisor plus its server processes, Oxigraph one process — which depends less on the background load than throughput does.",
+              "the supervisor plus its server processes, Oxigraph one process — which depends "
+              "less on the background load than throughput does.",
               "", "Answers compared before timing (row counts per query): "
               + ("identical on both servers." if not differ else "DIFFERENT for " + ", ".join(differ)),
               ""]

@@ -296,8 +296,11 @@ def server_main(argv: list[str] | None = None) -> int:
             if holder.get("retiring"):
                 return
             holder["retiring"] = True
+            server = holder["server"]
+            for listener in getattr(server, "servers", ()):
+                listener.close()  # stop accepting now (uvicorn notices should_exit later)
             report(_RETIRE)
-            holder["server"].should_exit = True  # stop accepting; finish what is in flight
+            server.should_exit = True  # finish what is in flight, close idle connections
             # Whatever still runs then (the runaway query), the process ends.
             killer = threading.Timer(timeout + 2, os._exit, (0,))
             killer.daemon = True
