@@ -66,7 +66,7 @@ from kg.query.safety import check_query
 from kg.query.binding import inject_values
 from kg.remote.dialects import Dialect, dialect as named_dialect, has_arbitrary_length_path, recognise
 from kg.remote.errors import RemoteError, RemoteQueryError
-from kg.remote.http import Endpoints, HttpClient, reading
+from kg.remote.http import Endpoints, HttpClient, ResponseReadGuard
 
 __all__ = ["RemoteEngine", "PREFIX_HEADER"]
 
@@ -153,7 +153,7 @@ class RemoteEngine:
             response = self.client.request("POST", self.url, body=body,
                                            content_type="application/x-www-form-urlencoded",
                                            accept=_RESULTS, what=what)
-            with reading(self.url, what):
+            with ResponseReadGuard(self.url, what):
                 response.read()
                 response.close()
             self._dialect = recognise(response.headers.get("Server"))
@@ -383,7 +383,7 @@ class RemoteEngine:
             response.close()
             raise
         media = _media_type(response)
-        with reading(self.url, what):
+        with ResponseReadGuard(self.url, what):
             try:
                 if graph:
                     fmt = ox.RdfFormat.from_media_type(media) if media else None

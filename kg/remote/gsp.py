@@ -83,7 +83,7 @@ from kg.remote.changes import GraphChanges, ServerCopy, has_blank
 from kg.remote.dialects import SWAPS, Dialect
 from kg.remote.engine import RemoteEngine
 from kg.remote.errors import RemoteError
-from kg.remote.http import Endpoints, HttpClient, reading
+from kg.remote.http import Endpoints, HttpClient, ResponseReadGuard
 
 __all__ = ["push", "PushReport", "temporary_iri", "resolve_graph", "upload_leftovers", "clean_uploads",
            "DEFAULT_BATCH_SIZE", "SWAP_TIMEOUT", "BIG_GRAPH", "BULK_FROM"]
@@ -453,7 +453,7 @@ class _Pusher:
             try:
                 response = client.request(method, self.endpoints.store, params=params, body=body,
                                           content_type=content_type, what=what)
-                with reading(self.endpoints.store, what):
+                with ResponseReadGuard(self.endpoints.store, what):
                     response.read()
                     response.close()
                 break
@@ -477,7 +477,7 @@ class _Pusher:
             if fmt is None or fmt.supports_datasets:
                 raise RemoteError(f"{what}: {self.endpoints.store} answered with {media or 'no media type'}, "
                                   "not N-Triples or another RDF graph format", url=self.endpoints.store)
-            with reading(self.endpoints.store, what):
+            with ResponseReadGuard(self.endpoints.store, what):
                 try:
                     yield from ox.parse(response, format=fmt)
                 except SyntaxError as exc:
@@ -500,7 +500,7 @@ class _Pusher:
         body = text.encode("utf-8") if isinstance(text, str) else text
         response = (client or self.client).request(
             "POST", self.endpoints.update, body=body, content_type="application/sparql-update", what=what)
-        with reading(self.endpoints.update, what):
+        with ResponseReadGuard(self.endpoints.update, what):
             response.read()
             response.close()
 

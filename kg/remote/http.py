@@ -63,7 +63,7 @@ from kg.version import __version__
 from kg.remote.digest import DigestSession, digest_challenge
 from kg.remote.errors import RemoteError, RemoteQueryError, RemoteTimeout
 
-__all__ = ["Endpoints", "HttpClient", "authorization", "credentials", "is_loopback", "reading", "TOKEN_VAR",
+__all__ = ["Endpoints", "HttpClient", "authorization", "credentials", "is_loopback", "ResponseReadGuard", "TOKEN_VAR",
            "USER_VAR", "PASSWORD_VAR"]
 
 TOKEN_VAR = "KG_ENDPOINT_TOKEN"
@@ -464,7 +464,7 @@ class HttpClient:
                               f"{exc.__class__.__name__}: {exc}", url=full) from None
 
 
-class reading:
+class ResponseReadGuard:
     """Context manager: turn a failure while reading a response body into a RemoteError.
 
     Parameters
@@ -476,7 +476,7 @@ class reading:
 
     Examples
     --------
-    >>> with reading("http://127.0.0.1:7878/query", "query"):
+    >>> with ResponseReadGuard("http://127.0.0.1:7878/query", "query"):
     ...     pass
     """
 
@@ -484,7 +484,7 @@ class reading:
         self.url = url
         self.what = what
 
-    def __enter__(self) -> "reading":
+    def __enter__(self) -> "ResponseReadGuard":
         return self
 
     def __exit__(self, kind, exc, tb) -> bool:
