@@ -9,13 +9,16 @@ from __future__ import annotations
 import dataclasses
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from kg.errors import KGError
 from kg.layout import STORE_DIR
 from kg.namespace import PREFIXES
 from kg.query.engine import EDGE_GRAPHS, SparqlEngine
 from kg.query.library import NamedQuery, get_query, list_queries
+
+if TYPE_CHECKING:  # kg.paths is imported when a path is asked for, not by `kg query`
+    from kg.paths.finder import GraphPath
 
 __all__ = ["KnowledgeGraph", "load", "Engine", "Entity", "EntityEdge"]
 
@@ -620,7 +623,8 @@ class KnowledgeGraph:
     def path(self, source: str, target: str, *, k: int | None = None, directed: bool = False,
              max_length: int | None = None, include_predicates: Iterable[str] = (),
              exclude_predicates: Iterable[str] = (), include_categories: Iterable[str] = (),
-             exclude_categories: Iterable[str] = (), graphs: Iterable[str] | None = None):
+             exclude_categories: Iterable[str] = (), graphs: Iterable[str] | None = None
+             ) -> list[GraphPath]:
         """Shortest path(s) between two entities, each hop with its evidence.
 
         Parameters
@@ -640,7 +644,7 @@ class KnowledgeGraph:
 
         Returns
         -------
-        list of Path
+        list of GraphPath
 
         Raises
         ------

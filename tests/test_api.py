@@ -16,7 +16,7 @@ from kg.identifiers import expand
 import kg.build.builder as builder
 from kg.errors import KGError, QueryError
 from kg.namespace import ENTITY, GRAPH_CURATED, GRAPH_ONTOLOGY, VOCAB
-from kg.paths.finder import Hop, Path
+from kg.paths.finder import GraphPath, Hop
 from kg.query.library import list_queries
 from kg.query.results import AskResult, GraphResult, ResultTable
 
@@ -262,7 +262,7 @@ def test_path_html_escapes():
     g.add_node("urn:b", label="b & c")
     data = {"predicate": "treats", "label": "treats", "quote": "<img src=x onerror=alert(1)>"}
     g.add_edge("urn:a", "urn:b", key="k", **data)
-    p = Path(g, ["urn:a", "urn:b"], [Hop("urn:a", "urn:b", [("urn:a", "urn:b", data)])])
+    p = GraphPath(g, ["urn:a", "urn:b"], [Hop("urn:a", "urn:b", [("urn:a", "urn:b", data)])])
     html = p._repr_html_()
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;" in html and "&lt;img" in html and "b &amp; c" in html

@@ -1,7 +1,7 @@
 """Graph algorithms over the NetworkX view: entity resolution, paths, neighbourhoods."""
 
-from kg.paths.finder import Hop, Path, PathFilter, edge_sentence, find_paths, neighbourhood
+from kg.paths.finder import GraphPath, Hop, PathFilter, edge_sentence, find_paths, neighbourhood
 from kg.paths.graph import EntityIndex, to_networkx
 
-__all__ = ["to_networkx", "EntityIndex", "Path", "Hop", "PathFilter", "find_paths",
+__all__ = ["to_networkx", "EntityIndex", "GraphPath", "Hop", "PathFilter", "find_paths",
            "neighbourhood", "edge_sentence"]

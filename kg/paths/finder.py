@@ -14,7 +14,7 @@ from kg.paths.compact import CompactGraph
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["Hop", "Path", "PathFilter", "find_paths", "neighbourhood", "edge_sentence", "verb_phrase",
+__all__ = ["Hop", "GraphPath", "PathFilter", "find_paths", "neighbourhood", "edge_sentence", "verb_phrase",
            "HIERARCHY", "hop_direction", "generalisation_note", "edge_evidence"]
 
 
@@ -103,8 +103,10 @@ class Hop:
 
 
 @dataclass
-class Path:
-    """A path between two entities; ``text()`` and ``_repr_html_`` tell each hop with evidence."""
+class GraphPath:
+    """A path between two entities; ``text()`` and ``_repr_html_`` tell each hop with evidence.
+
+    (Not ``Path``: that name is :class:`pathlib.Path` in the modules that use both.)"""
 
     graph: nx.MultiDiGraph = field(repr=False)
     nodes: list[str]
@@ -308,7 +310,7 @@ def _compact_paths(graph: CompactGraph, source: str, target: str, k: int | None,
 
 def find_paths(graph: nx.MultiDiGraph | CompactGraph, source: str, target: str, *, k: int | None = None,
                flt: PathFilter = PathFilter(), max_length: int | None = None,
-               cache: PathCache | None = None) -> list[Path]:
+               cache: PathCache | None = None) -> list[GraphPath]:
     """Shortest path(s) from ``source`` to ``target``.
 
     Parameters
@@ -355,7 +357,7 @@ def find_paths(graph: nx.MultiDiGraph | CompactGraph, source: str, target: str, 
         if not node_paths:
             raise NoPathError(f"no {how} path of at most {max_length} hops joins {names}")
     node_paths.sort(key=lambda p: (len(p), [graph.nodes[n]["label"] for n in p]))
-    return [Path(graph, p, [_hop(graph, a, b, flt) for a, b in zip(p, p[1:])]) for p in node_paths]
+    return [GraphPath(graph, p, [_hop(graph, a, b, flt) for a, b in zip(p, p[1:])]) for p in node_paths]
 
 
 def neighbourhood(graph: nx.MultiDiGraph | CompactGraph, center: str, depth: int = 1,
@@ -421,7 +423,7 @@ def hop_direction(hop: Hop) -> str:
     return "claim"
 
 
-def generalisation_note(path: Path) -> str | None:
+def generalisation_note(path: GraphPath) -> str | None:
     """A warning when a path climbs to a broader class and goes on from there: what follows
     is said of the broader class, not of the entity the path started from. ``None`` when the
     path never does.

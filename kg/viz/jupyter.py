@@ -97,13 +97,13 @@ def select_for(obj: Any, *, graph: Any = None, focus: str | None = None, depth: 
     >>> select_for(sub).description
     'neighbourhood of CSTB within 2 hops: 3 nodes, 2 edges'
     """
-    from kg.paths.finder import Path as KGPath, neighbourhood
+    from kg.paths.finder import GraphPath, neighbourhood
     from kg.paths.graph import EntityIndex
     from kg.query.results import AskResult, GraphResult, ResultTable
 
-    if isinstance(obj, KGPath):
+    if isinstance(obj, GraphPath):
         obj = [obj]
-    if isinstance(obj, list) and obj and all(isinstance(p, KGPath) for p in obj):
+    if isinstance(obj, list) and obj and all(isinstance(p, GraphPath) for p in obj):
         return path_selection(obj, context=context)
     if isinstance(obj, (ResultTable, GraphResult, AskResult)):
         if graph is None:
@@ -133,7 +133,7 @@ def show(obj: Any, *, graph: Any = None, focus: str | None = None, depth: int = 
 
     Parameters
     ----------
-    obj : KnowledgeGraph, networkx graph, Path, list of Path, ResultTable or GraphResult
+    obj : KnowledgeGraph, networkx graph, GraphPath, list of GraphPath, ResultTable or GraphResult
         What to draw.
     graph : KnowledgeGraph or networkx.MultiDiGraph, optional
         The full graph, needed for a query result.

@@ -31,7 +31,7 @@ from typing import Any, Iterable
 import networkx as nx
 
 from kg.errors import KGError
-from kg.paths.finder import Path, neighbourhood
+from kg.paths.finder import GraphPath, neighbourhood
 from kg.viz.model import Emphasis
 
 __all__ = ["Selection", "whole_selection", "neighbourhood_selection", "path_selection",
@@ -132,13 +132,13 @@ def _edge_keys(graph: nx.MultiDiGraph, s, o, data: dict) -> Iterable:
             yield key
 
 
-def path_selection(paths: list[Path], *, context: int = 1, max_context: int = 150,
+def path_selection(paths: list[GraphPath], *, context: int = 1, max_context: int = 150,
                    per_node: int = 8) -> Selection:
     """Paths (from :meth:`kg.api.KnowledgeGraph.path`) with ``context`` hops around them.
 
     Parameters
     ----------
-    paths : list of Path
+    paths : list of GraphPath
         One or more paths over the same graph.
     context : int
         Hops of context drawn faintly around the path nodes; 0 draws the paths alone.
