@@ -670,11 +670,35 @@ class KnowledgeGraph:
         return find_paths(self.search_graph(graphs), a, b, k=k, flt=flt, max_length=max_length,
                           cache=cache)
 
-    def neighbors(self, name: str, depth: int = 1, *, directed: bool = False,
-                  include_predicates: Iterable[str] = (), exclude_predicates: Iterable[str] = (),
-                  graphs: Iterable[str] | None = None):
+    def neighbourhood(self, name: str, depth: int = 1, *, directed: bool = False,
+                      include_predicates: Iterable[str] = (), exclude_predicates: Iterable[str] = (),
+                      graphs: Iterable[str] | None = None):
         """The neighbourhood of an entity within ``depth`` hops, as a NetworkX MultiDiGraph
-        (node attribute ``distance``)."""
+        (node attribute ``distance``); ``kg neighbourhood`` prints it.
+
+        Parameters
+        ----------
+        name : str
+            Entity label, synonym, id or identifier.
+        depth : int
+            How many hops out.
+        directed : bool
+            Follow outgoing edges only.
+        include_predicates, exclude_predicates : iterable of str
+            Our predicate names (``treats``, ``causes``, ...).
+
+        Raises
+        ------
+        EntityNotFoundError, KGError
+            An unknown entity (with suggestions) or predicate.
+
+        Examples
+        --------
+        >>> import kg
+        >>> sub = kg.load().neighbourhood("clonazepam", 1)
+        >>> sub.nodes["https://w3id.org/myoclonus-kg/entity/clonazepam"]["distance"]
+        0
+        """
         from kg.paths.finder import PathFilter, neighbourhood
 
         center = self.resolve(name, graphs)
@@ -682,6 +706,14 @@ class KnowledgeGraph:
                          schema=None if self._compact(graphs) is not None else self.schema)
         self._check_predicates(flt.include_predicates | flt.exclude_predicates)
         return neighbourhood(self.search_graph(graphs), center, depth, flt)
+
+    def neighbors(self, name: str, depth: int = 1, **options: Any):
+        """Deprecated: the old name of :meth:`neighbourhood` (same arguments, same answer)."""
+        import warnings
+
+        warnings.warn("KnowledgeGraph.neighbors is deprecated: use KnowledgeGraph.neighbourhood",
+                      DeprecationWarning, stacklevel=2)
+        return self.neighbourhood(name, depth, **options)
 
     def subgraph(self, names: Iterable[str], graphs: Iterable[str] | None = None):
         """The subgraph induced by the given entities (labels, ids or identifiers)."""

@@ -1,4 +1,4 @@
-"""``kg path`` / ``kg neighbors`` and the path API, checked against NetworkX run on a graph built
+"""``kg path`` / ``kg neighbourhood`` and the path API, checked against NetworkX run on a graph built
 independently from the curation records (every fact with an object is an edge)."""
 
 from __future__ import annotations
@@ -320,18 +320,18 @@ def test_include_category_counts_subclasses(real_graph, yaml_graph, subclasses):
     assert all(len(p) == want for p in paths)
 
 
-# --------------------------------------------------------------------------- kg neighbors
+# ----------------------------------------------------------------------- kg neighbourhood
 @pytest.mark.parametrize("depth", [0, 1, 2, 3])
-def test_neighbors_equal_networkx_ego_graph(real_build, real_graph, yaml_graph, depth):
+def test_neighbourhood_equals_networkx_ego_graph(real_build, real_graph, yaml_graph, depth):
     center = E("clonazepam")
     ego = nx.ego_graph(real_graph.to_networkx().to_undirected(), center, radius=depth)
     assert set(ego) == set(nx.ego_graph(yaml_graph.to_undirected(), center, radius=depth))
-    sub = real_graph.neighbors("clonazepam", depth)
+    sub = real_graph.neighbourhood("clonazepam", depth)
     assert set(sub) == set(ego)
     dist = nx.single_source_shortest_path_length(project(yaml_graph), center, cutoff=depth)
     assert {n: d["distance"] for n, d in sub.nodes(data=True)} == dist
     # The CLI prints the same nodes, by distance, and the edges among them.
-    result = cli(real_build, "neighbors", "clonazepam", "--depth", str(depth))
+    result = cli(real_build, "neighbourhood", "clonazepam", "--depth", str(depth))
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     for d in range(depth + 1):
@@ -342,17 +342,30 @@ def test_neighbors_equal_networkx_ego_graph(real_build, real_graph, yaml_graph, 
     assert f"edges ({induced.number_of_edges()}):" in lines
 
 
-def test_directed_neighbors_follow_outgoing_edges(real_graph, yaml_graph):
+def test_directed_neighbourhood_follows_outgoing_edges(real_graph, yaml_graph):
     for depth in (1, 2):
         ego = nx.ego_graph(project(yaml_graph, directed=True), E("hypoxia"), radius=depth)
-        assert set(real_graph.neighbors("hypoxia", depth, directed=True)) == set(ego)
+        assert set(real_graph.neighbourhood("hypoxia", depth, directed=True)) == set(ego)
 
 
-def test_neighbors_predicate_filter(real_graph, yaml_graph):
+def test_neighbourhood_predicate_filter(real_graph, yaml_graph):
     filtered = project(yaml_graph, edge_ok=lambda d: d["predicate"] != "hasAdverseEffect")
-    sub = real_graph.neighbors("clonazepam", 2, exclude_predicates=["hasAdverseEffect"])
+    sub = real_graph.neighbourhood("clonazepam", 2, exclude_predicates=["hasAdverseEffect"])
     assert set(sub) == set(nx.ego_graph(filtered, E("clonazepam"), radius=2))
     assert all(d["predicate"] != "hasAdverseEffect" for *_, d in sub.edges(data=True))
+
+
+def test_old_neighbors_names_still_answer(real_build, real_graph):
+    """``kg neighbors`` (hidden from --help) and ``KnowledgeGraph.neighbors`` (deprecated) are the
+    old names of ``kg neighbourhood`` and ``KnowledgeGraph.neighbourhood``, and answer the same."""
+    old, new = cli(real_build, "neighbors", "clonazepam"), cli(real_build, "neighbourhood", "clonazepam")
+    assert old.exit_code == new.exit_code == 0, old.stderr
+    assert old.stdout == new.stdout
+    listed = CliRunner().invoke(main, ["--help"]).stdout
+    assert " neighbourhood " in listed and " neighbors " not in listed
+    with pytest.warns(DeprecationWarning, match="neighbourhood"):
+        sub = real_graph.neighbors("clonazepam", 1)
+    assert set(sub) == set(real_graph.neighbourhood("clonazepam", 1))
 
 
 # ----------------------------------------------------------------------------- resolution
@@ -369,7 +382,7 @@ def test_neighbors_predicate_filter(real_graph, yaml_graph):
 ])
 def test_resolution_in_the_cli(real_build, cur, name, expected):
     label = {e.id: e.label for e in cur.entities}[expected]
-    result = cli(real_build, "neighbors", name, "--depth", "0")
+    result = cli(real_build, "neighbourhood", name, "--depth", "0")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0] == f"distance 0: {label}"
 
@@ -395,7 +408,7 @@ def test_unknown_entity_exits_1_with_suggestions(real_build, real_graph):
     assert result.exit_code == 1 and clean_exit(result)
     assert "did you mean" in result.stderr and "hypoxia" in result.stderr
     assert result.stdout == ""
-    result = cli(real_build, "neighbors", "clonazepan")
+    result = cli(real_build, "neighbourhood", "clonazepan")
     assert result.exit_code == 1 and "clonazepam" in result.stderr
     with pytest.raises(EntityNotFoundError) as info:
         real_graph.resolve("clonazepan")

@@ -60,7 +60,7 @@ def article():
 def cli(build_dir: Path, *args: str, input: str | None = None):
     """Run ``kg ARGS`` in-process; ``--out`` is added for the commands that take it."""
     args = list(args)
-    if args and args[0] in ("query", "path", "neighbors"):
+    if args and args[0] in ("query", "path", "neighbourhood", "neighbors"):
         args += ["--out", str(build_dir)]
     return CliRunner().invoke(main, args, input=input)
 

@@ -348,7 +348,7 @@ def test_paths_and_neighbourhoods_as_embedded(remote, embedded):
     for source, target in (("hypoxia", "clonazepam"), ("clonazepam", "drowsiness")):
         local = [p.text() for p in embedded.path(source, target, k=3)]
         assert [p.text() for p in remote.path(source, target, k=3)] == local
-    a, b = embedded.neighbors("clonazepam", 2), remote.neighbors("clonazepam", 2)
+    a, b = embedded.neighbourhood("clonazepam", 2), remote.neighbourhood("clonazepam", 2)
     assert dict(a.nodes(data="distance")) == dict(b.nodes(data="distance"))
     assert sorted(a.edges(keys=True)) == sorted(b.edges(keys=True))
     assert remote.entity("clonazepam")["edges"] == embedded.entity("clonazepam")["edges"]
@@ -367,7 +367,7 @@ def test_remote_graph_is_fetched_once(server, pushed, monkeypatch):
     graph = kg.api.KnowledgeGraph(None, engine=engine)
     graph.path("hypoxia", "clonazepam")
     graph.path("clonazepam", "drowsiness")
-    graph.neighbors("myoclonus")
+    graph.neighbourhood("myoclonus")
     fetches = [q for q in calls if "CONSTRUCT" in q]
     assert fetches and len(fetches) == len(set(fetches))  # each graph the view reads, once
 
@@ -376,7 +376,7 @@ def test_remote_graph_is_fetched_once(server, pushed, monkeypatch):
     ["query", "--name", "first-line-drug", "--format", "json"],
     ["query", "SELECT ?d WHERE { ?d mkv:treats mk:action_myoclonus } ORDER BY ?d", "--format", "csv"],
     ["path", "hypoxia", "clonazepam"],
-    ["neighbors", "clonazepam", "--depth", "1"],
+    ["neighbourhood", "clonazepam", "--depth", "1"],
 ])
 def test_cli_endpoint_option_as_embedded(command, server, pushed, real_build):
     runner = CliRunner()

@@ -111,7 +111,7 @@ def test_build_refuses_a_foreign_directory_and_touches_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("argv", [
-    ["build"], ["query", "ASK {}"], ["path", "a", "b"], ["neighbors", "a"],
+    ["build"], ["query", "ASK {}"], ["path", "a", "b"], ["neighbourhood", "a"],
     ["viz"], ["serve"], ["push", "--endpoint", "http://127.0.0.1:9"], ["crosscheck"]])
 def test_every_command_that_builds_refuses_a_foreign_directory(tmp_path, argv):
     d = _thesis(tmp_path)

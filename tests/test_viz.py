@@ -464,7 +464,7 @@ def test_show_accepts_graphs_paths_results_and_kg_objects(graph, tmp_path):
     paths = find_paths(graph, E + "cstb", E + "hypoxia")
     assert show(paths[0], context=0).view.mode == "path"
     assert show(paths).view.mode == "path"
-    near = show(neighbourhood(graph, E + "cstb", 2))  # what KnowledgeGraph.neighbors returns
+    near = show(neighbourhood(graph, E + "cstb", 2))  # what KnowledgeGraph.neighbourhood returns
     assert near.view.mode == "neighbourhood" and near.view.info["nodes"]["mk:cstb"]["emphasis"]
     focus = show(graph, focus="Klonopin", depth=1)
     assert focus.view.mode == "neighbourhood" and "clonazepam" in focus.view.description

@@ -64,7 +64,7 @@ def test_focus_and_depth_draw_a_neighbourhood(build, tmp_path):
     out = tmp_path / "focus.html"
     result = run("--out", str(directory), "--focus", "clonazepam", "--depth", "2", "--output", str(out))
     assert result.exit_code == 0, result.output
-    sub = graph.neighbors("clonazepam", 2)
+    sub = graph.neighbourhood("clonazepam", 2)
     data = page_data(out)
     assert data["meta"]["mode"] == "neighbourhood"
     assert {n["curie"] for n in data["info"]["nodes"].values()} == {d["curie"] for _, d in sub.nodes(data=True)}

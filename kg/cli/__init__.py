@@ -23,7 +23,8 @@ COMMANDS = {
     "query": "kg.cli.query:query_command",
     "queries": "kg.cli.query:queries_command",
     "path": "kg.cli.paths:path_command",
-    "neighbors": "kg.cli.paths:neighbors_command",
+    "neighbourhood": "kg.cli.paths:neighbourhood_command",
+    "neighbors": "kg.cli.paths:neighbors_command",  # the old name, hidden
     "viz": "kg.cli.viz:viz_command",
     "serve": "kg.cli.serve:serve_command",
     "crosscheck": "kg.cli.hpo:crosscheck_command",

@@ -65,7 +65,7 @@ def viz_command(output, focus, depth, path_ends, k, query_name, param, include_h
     depth = 1 if depth is None else depth
     if focus:
         center = graph.resolve(focus, graphs)
-        sel = neighbourhood_selection(graph.neighbors(focus, depth, graphs=graphs), center, depth)
+        sel = neighbourhood_selection(graph.neighbourhood(focus, depth, graphs=graphs), center, depth)
     elif path_ends:
         sel = path_selection(graph.path(*path_ends, k=k, graphs=graphs), context=depth)
     elif query_name:

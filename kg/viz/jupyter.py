@@ -118,7 +118,7 @@ def select_for(obj: Any, *, graph: Any = None, focus: str | None = None, depth: 
     if focus is not None:
         center = EntityIndex(obj).resolve(focus)
         return neighbourhood_selection(neighbourhood(obj, center, depth), center, depth)
-    # A neighbourhood from KnowledgeGraph.neighbors: its nodes carry their distance.
+    # A neighbourhood from KnowledgeGraph.neighbourhood: its nodes carry their distance.
     distances = dict(obj.nodes(data="distance"))
     centres = [n for n, d in distances.items() if d == 0]
     if len(centres) == 1 and None not in distances.values():

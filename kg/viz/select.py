@@ -84,13 +84,13 @@ def whole_selection(graph, description: str = "", *, overview: bool = True) -> S
 
 def neighbourhood_selection(sub: nx.MultiDiGraph, center, depth: int, *,
                            max_nodes: int = 400) -> Selection:
-    """A neighbourhood (as :meth:`kg.api.KnowledgeGraph.neighbors` returns it) with its centre
+    """A neighbourhood (as :meth:`kg.api.KnowledgeGraph.neighbourhood` returns it) with its centre
     emphasised.
 
     A neighbourhood of more than ``max_nodes`` entities (a hub of the HPO graph has thousands
     within two hops) is drawn as its ``max_nodes`` nearest, best-connected ones (then by
     label), and the description says how many were left out: a page stays small and quick
-    (``kg neighbors`` lists them all).
+    (``kg neighbourhood`` lists them all).
 
     Raises
     ------

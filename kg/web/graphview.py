@@ -88,7 +88,7 @@ def _draw(selection, title: str) -> str:
 
 
 def neighbourhood_page(sub: nx.MultiDiGraph, center: str, depth: int, title: str) -> str:
-    """The page of an entity's neighbourhood (``sub`` from :meth:`KnowledgeGraph.neighbors`)."""
+    """The page of an entity's neighbourhood (``sub`` from :meth:`KnowledgeGraph.neighbourhood`)."""
     from kg.viz import neighbourhood_selection
 
     return _draw(neighbourhood_selection(sub, center, depth), title)

@@ -160,7 +160,7 @@ class ViewRoutes:
 
         def make() -> str:
             label = self.graph.to_networkx().nodes[iri].get("label") or iri
-            sub = self.graph.neighbors(iri, depth)
+            sub = self.graph.neighbourhood(iri, depth)
             self._check_view_size(sub, f"The neighbourhood of {label} at depth {depth}")
             return neighbourhood_page(sub, iri, depth, f"Neighbourhood of {label}")
 
