@@ -52,16 +52,14 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from kg.identifiers import compress
-from kg.namespace import ENTITY, GRAPH_ALIASES, GRAPH_ENTAILED, GRAPH_HPO, PREFIXES, STATEMENT, VOCAB
+from kg.namespace import ENTITY, GRAPH_ALIASES, GRAPH_ENTAILED, GRAPH_HPO, STATEMENT
 from kg.schema import INDEX_PROPERTIES, PROVENANCE_CLASSES, Schema, load_schema
-from kg.vocab import MKV, RDF as RDF_TERMS
+from kg.vocab import MKV, RDF, match_kind
 
 __all__ = ["RULES", "ALIAS_PREFIXES", "ALIAS_RULE", "Derived", "EntailmentResult", "entail", "entail_store",
            "check_entailment", "statement_iri", "graph_edges"]
 
-RDF = PREFIXES["rdf"]
-SKOS = PREFIXES["skos"]
-_TYPE, _SUBJECT, _PREDICATE, _OBJECT = RDF_TERMS.type, RDF_TERMS.subject, RDF_TERMS.predicate, RDF_TERMS.object
+_TYPE, _SUBJECT, _PREDICATE, _OBJECT = RDF.type, RDF.subject, RDF.predicate, RDF.object
 #: The rules, by local name in ``mkv:``.
 RULES = ("InverseRule", "SymmetryRule", "NarrowMatchRule", "BroadMatchRule", "ExactAliasRule")
 #: Identifier prefixes whose exact matches are aliases (the ones the HPO import can write).
@@ -116,12 +114,12 @@ class EntailmentResult:
         for (s, p, o) in sorted(self.edges):
             d = self.edges[(s, p, o)]
             g = f" <{GRAPH_ALIASES if d.rule == ALIAS_RULE else GRAPH_ENTAILED}> .\n"
-            head = (f" <{_TYPE}> <{RDF}Statement>{g}", f" <{_TYPE}> <{VOCAB}EntailedStatement>{g}")
+            head = (f" <{_TYPE}> <{RDF.Statement}>{g}", f" <{_TYPE}> <{MKV.EntailedStatement}>{g}")
             st = "<" + statement_iri(d.rule, s, p, o) + ">"
             parts = [f"<{s}> <{p}> <{o}>{g}", st + head[0], st + head[1],
                      f"{st} <{_SUBJECT}> <{s}>{g}", f"{st} <{_PREDICATE}> <{p}>{g}",
-                     f"{st} <{_OBJECT}> <{o}>{g}", f"{st} <{VOCAB}entailedBy> <{VOCAB}{d.rule}>{g}"]
-            parts += [f"{st} <{VOCAB}derivedFrom> <{src}>{g}" for src in sorted(set(d.sources))]
+                     f"{st} <{_OBJECT}> <{o}>{g}", f"{st} <{MKV.entailedBy}> <{MKV.iri(d.rule)}>{g}"]
+            parts += [f"{st} <{MKV.derivedFrom}> <{src}>{g}" for src in sorted(set(d.sources))]
             yield "".join(parts)
 
     def quads(self) -> list[ox.Quad]:
@@ -131,7 +129,7 @@ class EntailmentResult:
 
 
 def _edge_properties(schema: Schema) -> set[str]:
-    return {VOCAB + name for name, info in schema.properties.items()
+    return {MKV.iri(name) for name, info in schema.properties.items()
             if info.kind == "object" and not (info.domain & PROVENANCE_CLASSES) and name not in INDEX_PROPERTIES}
 
 
@@ -160,18 +158,18 @@ def graph_edges(quads: Iterable[ox.Quad], schema: Schema | None = None
             continue
         if p in props:
             edges.setdefault((s, p, o.value), [])
-        elif p == _TYPE and o.value.startswith(VOCAB):
-            types.setdefault(s, set()).add(o.value[len(VOCAB):])
+        elif p == _TYPE and (cls := MKV.local(o.value)) is not None:
+            types.setdefault(s, set()).add(cls)
         elif p in (_SUBJECT, _PREDICATE, _OBJECT):
             statements.setdefault(s, {})[p] = o.value
-        elif p.startswith(SKOS) and p.endswith("Match"):
+        elif match_kind(p) is not None:
             matches.append((s, p, o.value))
     mapping_st: dict[tuple[str, str, str], str] = {}
     for st, f in statements.items():
         key = (f.get(_SUBJECT), f.get(_PREDICATE), f.get(_OBJECT))
         if key in edges:
             edges[key].append(st)
-        elif key[1] and key[1].startswith(SKOS):
+        elif key[1] and match_kind(key[1]) is not None:
             mapping_st[key] = st  # type: ignore[index]
     mappings = [(s, p, o, mapping_st.get((s, p, o), "")) for s, p, o in matches]
     return edges, types, mappings
@@ -216,9 +214,9 @@ def _derive(edges: dict[tuple[str, str, str], list[str]], types_of: Callable[[st
         elif found.rule == rule:
             found.sources.extend(s for s in sources if s not in found.sources)
 
-    inverse = {VOCAB + info.inverse_of: VOCAB + name for name, info in schema.properties.items()
+    inverse = {MKV.iri(info.inverse_of): MKV.iri(name) for name, info in schema.properties.items()
                if info.inverse_of}
-    symmetric = {VOCAB + name for name, info in schema.properties.items() if info.symmetric}
+    symmetric = {MKV.iri(name) for name, info in schema.properties.items() if info.symmetric}
     for (s, p, o), sts in sorted(edges.items()):
         if p in inverse:
             add((o, inverse[p], s), "InverseRule", sts)
@@ -229,17 +227,17 @@ def _derive(edges: dict[tuple[str, str, str], list[str]], types_of: Callable[[st
     for entity, p, target, st in sorted(mappings):
         if not entity.startswith(ENTITY) or not st:
             continue
-        match = p[len(SKOS):]
-        if match == "exactMatch":
+        match = match_kind(p)
+        if match == "exact":
             curie = compress(target)
             if curie and curie.partition(":")[0] in ALIAS_PREFIXES:
                 aliases.setdefault(entity, []).append(target)
-        elif match in ("narrowMatch", "broadMatch"):
+        elif match in ("narrow", "broad"):
             mine, theirs = types_of(entity), types_of(target)
             if not mine or not theirs or not schema.branches(mine) & schema.branches(theirs):
                 continue  # not an entity of the graph, or not of the same branch
-            key = (target, _SUBTYPE, entity) if match == "narrowMatch" else (entity, _SUBTYPE, target)
-            add(key, "NarrowMatchRule" if match == "narrowMatch" else "BroadMatchRule", [st])
+            key = (target, _SUBTYPE, entity) if match == "narrow" else (entity, _SUBTYPE, target)
+            add(key, "NarrowMatchRule" if match == "narrow" else "BroadMatchRule", [st])
 
     result.aliases = {entity: sorted(set(names)) for entity, names in sorted(aliases.items())}
     if aliases:
@@ -287,8 +285,8 @@ def entail_store(store: ox.Store, curated: list[ox.Quad], *, schema: Schema | No
             term = ox.NamedNode(node)
         except ValueError:
             return None
-        found = {q.object.value[len(VOCAB):] for q in store.quads_for_pattern(term, rdf_type, None, hpo)
-                 if q.object.value.startswith(VOCAB)}
+        found = {cls for q in store.quads_for_pattern(term, rdf_type, None, hpo)
+                 if (cls := MKV.local(q.object.value)) is not None}
         return found or None
 
     return _derive(edges, types_of, mappings, schema)

@@ -71,6 +71,28 @@ def test_misspelt_term_raises():
         MKV.iri("treat")
 
 
+def test_modules_reading_schema_names_refuse_a_misspelt_term():
+    """The entailment rules and the UI's completion make each schema name an IRI through
+    ``MKV``: a name the vocabulary does not have raises, it never becomes a new IRI."""
+    import dataclasses
+
+    import networkx as nx
+
+    from kg.entailment import entail
+    from kg.schema import load_schema
+    from kg.web.lookup import Lookup
+
+    schema = load_schema()
+    entail([], schema=schema)  # the shipped schema: every name is a term
+    Lookup(nx.MultiDiGraph(), schema)
+    misspelt = dataclasses.replace(schema, properties={
+        **schema.properties, "treatz": dataclasses.replace(schema.properties["treats"], name="treatz")})
+    with pytest.raises(KeyError, match="treatz"):
+        entail([], schema=misspelt)
+    with pytest.raises(KeyError, match="treatz"):
+        Lookup(nx.MultiDiGraph(), misspelt)
+
+
 def test_vocabulary_needs_no_rdflib():
     import subprocess
     import sys

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from kg.namespace import ENTITY, PREFIXES, VOCAB
+from kg.namespace import ENTITY, PREFIXES
+from kg.vocab import MKV
 
 __all__ = ["Lookup", "Entry"]
 
@@ -73,11 +74,11 @@ class Lookup:
         self.vocabulary: dict[str, str] = {}
         for name, info in schema.properties.items():
             self.vocabulary[name] = info.label or name
-            self.entries.append(Entry("mkv:" + name, VOCAB + name, info.label or name, "property",
+            self.entries.append(Entry("mkv:" + name, MKV.iri(name), info.label or name, "property",
                                       (name.casefold(), (info.label or "").casefold()), True))
         for name, info in schema.classes.items():
             self.vocabulary[name] = info.label or name
-            self.entries.append(Entry("mkv:" + name, VOCAB + name, info.label or name, "class",
+            self.entries.append(Entry("mkv:" + name, MKV.iri(name), info.label or name, "class",
                                       (name.casefold(), (info.label or "").casefold()), True))
 
     def complete(self, text: str, *, prefix: str | None = None, limit: int = 20) -> list[dict]:
