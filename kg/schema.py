@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from kg.errors import KGError
 from kg.namespace import PREFIXES, VOCAB
 from kg.resources import ontology_dir
+from kg.vocab import MATCH_KINDS, match_iri
 
 __all__ = ["Schema", "PropertyInfo", "ClassInfo", "load_schema", "schema_from_quads", "CATEGORY_ORDER", "BRANCHES",
            "PROVENANCE_CLASSES", "INDEX_PROPERTIES"]
@@ -199,11 +200,12 @@ def _schema_of(store: ox.Store) -> Schema:
         return result
 
     biolink: dict[str, str] = {}
-    for row in rows("""
-        SELECT ?x ?b WHERE {
-          VALUES ?m { skos:exactMatch skos:closeMatch skos:broadMatch skos:narrowMatch skos:relatedMatch }
+    matches = " ".join(f"<{match_iri(kind)}>" for kind in MATCH_KINDS)
+    for row in rows(f"""
+        SELECT ?x ?b WHERE {{
+          VALUES ?m {{ {matches} }}
           ?x ?m ?b . FILTER(STRSTARTS(STR(?b), STR(biolink:)))
-        } ORDER BY ?x ?b"""):
+        }} ORDER BY ?x ?b"""):
         key = _local(row["x"])
         if key and key not in biolink:
             biolink[key] = row["b"].value[len(_BIOLINK):]

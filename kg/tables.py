@@ -17,14 +17,15 @@ import pyoxigraph as ox
 
 from kg.identifiers import curie
 from kg.schema import INDEX_PROPERTIES, PROVENANCE_CLASSES, Schema
-from kg.vocab import MKV, RDF, RDFS, SKOS, match_kind
+from kg.vocab import MATCH_KINDS, MKV, RDF, RDFS, SKOS, match_kind
 
 __all__ = ["NodeRow", "EdgeRow", "Tables", "make_tables", "MATCH_LABELS", "RESTATING_RULES"]
 
-#: English labels of the SKOS mapping edges (between a curated and an imported entity).
-MATCH_LABELS = {"exactMatch": "is the same as", "closeMatch": "closely matches",
-                "broadMatch": "has the broader match", "narrowMatch": "has the narrower match",
-                "relatedMatch": "is related to"}
+_MATCH_PHRASES = {"exact": "is the same as", "close": "closely matches", "broad": "has the broader match",
+                  "narrow": "has the narrower match", "related": "is related to"}
+#: English labels of the SKOS mapping edges (between a curated and an imported entity), by the
+#: local name of each relation of :data:`kg.vocab.MATCH_KINDS` (``exactMatch``, ...).
+MATCH_LABELS = {f"{kind}Match": _MATCH_PHRASES[kind] for kind in MATCH_KINDS}
 
 #: Entailment rules whose edges restate another edge of the table (reversed, or to an alias).
 RESTATING_RULES = frozenset({"InverseRule", "SymmetryRule", "ExactAliasRule"})

@@ -37,8 +37,6 @@ QUALIFIERS: dict[str, tuple | None] = {
     "certainty": ("asserted", "hypothesised", "possible"),
     "frequency": ("always", "usually", "often", "sometimes", "rarely"),
 }
-#: The mapping kinds of a curated identifier (``exact``: ``skos:exactMatch``, ...).
-MATCHES = MATCH_KINDS
 _ENTITY_KEYS = {"id", "types", "label", "synonyms", "definition", "mappings"}
 _MAPPING_KEYS = {"id", "match", "name", "verified_by"}
 _FACT_KEYS = {"id", "claim", "subject", "predicate", "object", "value", "qualifiers", "quote",
@@ -341,8 +339,8 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
                 iri = expand(m.curie)
             except KGError as exc:
                 _fail(str(exc), ent.file, ent.line, ent.id)
-            if m.match not in MATCHES:
-                _fail(f"mapping {m.curie}: match must be one of {', '.join(MATCHES)}, not {m.match!r}",
+            if m.match not in MATCH_KINDS:
+                _fail(f"mapping {m.curie}: match must be one of {', '.join(MATCH_KINDS)}, not {m.match!r}",
                       ent.file, ent.line, ent.id)
             if m.curie in seen_ids:
                 _fail(f"duplicate mapping {m.curie}", ent.file, ent.line, ent.id)
