@@ -79,6 +79,17 @@ def _require_str(raw: dict, key: str, file: str, line: int, record: str | None) 
     return value
 
 
+def _record_id(raw: dict, allowed: set[str], pattern: re.Pattern[str], rule: str, file: str, line: int) -> str:
+    """The ``id`` of a record whose fields are all in ``allowed``; ``rule`` says what ``pattern``
+    asks of the id (the message when it does not match)."""
+    rid = raw.get("id") if isinstance(raw.get("id"), str) else None
+    _check_keys(raw, allowed, file, line, rid)
+    rid = _require_str(raw, "id", file, line, rid)
+    if not pattern.match(rid):
+        _fail(rule, file, line, rid)
+    return rid
+
+
 def load_curation(directory: Path | None = None) -> Curation:
     """Read ``entities.yaml``, ``facts.yaml`` and ``not_asserted.yaml`` into records.
 
@@ -91,11 +102,7 @@ def load_curation(directory: Path | None = None) -> Curation:
     curation = Curation()
     file = "entities.yaml"
     for line, raw in read_records(directory / file, file):
-        rid = raw.get("id") if isinstance(raw.get("id"), str) else None
-        _check_keys(raw, _ENTITY_KEYS, file, line, rid)
-        rid = _require_str(raw, "id", file, line, rid)
-        if not _ID_RE.match(rid):
-            _fail("entity id must be snake_case ([a-z0-9_])", file, line, rid)
+        rid = _record_id(raw, _ENTITY_KEYS, _ID_RE, "entity id must be snake_case ([a-z0-9_])", file, line)
         types = raw.get("types")
         if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
             _fail("field 'types' must be a non-empty list of class names", file, line, rid)
@@ -146,11 +153,8 @@ def load_curation(directory: Path | None = None) -> Curation:
             raw.get("correction"), reference, file, line))
     file = "references.yaml"
     for line, raw in read_records(directory / file, file):
-        rid = raw.get("id") if isinstance(raw.get("id"), str) else None
-        _check_keys(raw, _REFERENCE_KEYS, file, line, rid)
-        rid = _require_str(raw, "id", file, line, rid)
-        if not _REF_ID_RE.match(rid):
-            _fail("reference id must be lower-case words joined by '-'", file, line, rid)
+        rid = _record_id(raw, _REFERENCE_KEYS, _REF_ID_RE, "reference id must be lower-case words joined by '-'",
+                         file, line)
         kind = raw.get("kind")
         if kind not in REFERENCE_KINDS:
             _fail(f"field 'kind' must be one of {', '.join(REFERENCE_KINDS)}, not {kind!r}", file, line, rid)
