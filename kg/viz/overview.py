@@ -70,8 +70,8 @@ def _census(graph) -> tuple[list[str], list[str], list[str], list[int], list[tup
     return iris, labels, categories, degrees, edges
 
 
-def overview_selection(graph: "nx.MultiDiGraph | CompactGraph", *, members: int = MEMBERS_PER_CLUSTER,
-                       title_count: int | None = None) -> "Selection":
+def overview_selection(graph: "nx.MultiDiGraph | CompactGraph", *, members: int = MEMBERS_PER_CLUSTER
+                       ) -> "Selection":
     """The overview of ``graph`` (see the module's description).
 
     Parameters

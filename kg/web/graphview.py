@@ -15,8 +15,10 @@ working.
 
 Examples
 --------
+>>> from kg.paths.finder import neighbourhood
 >>> from kg.viz.sample import sample_graph
->>> page = render_graph(sample_graph(), title="sample")
+>>> cstb = "https://w3id.org/myoclonus-kg/entity/cstb"
+>>> page = neighbourhood_page(neighbourhood(sample_graph(), cstb, 1), cstb, 1, "sample")
 >>> page.startswith("<!DOCTYPE html>")
 True
 >>> "frame-ancestors 'self'" in page_policy(page)
@@ -31,7 +33,7 @@ from typing import Any
 
 import networkx as nx
 
-__all__ = ["render_graph", "neighbourhood_page", "paths_page", "results_page", "message_page",
+__all__ = ["neighbourhood_page", "paths_page", "results_page", "message_page",
            "page_policy", "FALLBACK_POLICY"]
 
 log = logging.getLogger("kg.web")
@@ -75,11 +77,6 @@ def _render(graph: nx.MultiDiGraph, *, title: str, mode: str = "graph", descript
         return _plain(graph, title, description)
     view = viz.build_view(graph, title=title, mode=mode, description=description, emphasis=emphasis)
     return viz.render_html(view)
-
-
-def render_graph(graph: nx.MultiDiGraph, *, title: str, description: str = "") -> str:
-    """A graph page for any subgraph of the knowledge graph."""
-    return _render(graph, title=title, description=description)
 
 
 def _draw(selection, title: str) -> str:

@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from kg.namespace import ENTITY, PREFIXES
+from kg.namespace import ENTITY
 
 __all__ = ["render", "entity_path", "entity_context", "path_context", "path_summary", "entities_context",
-           "prefix_map",
            "PAGE_POLICY", "TEMPLATE_DIR", "STATIC_DIR"]
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -194,8 +193,3 @@ def entities_context(graph) -> list[dict]:
     return [{"name": name, "count": len(items),
              "entities": sorted(items, key=lambda e: e["label"].casefold())}
             for name, items in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
-
-
-def prefix_map() -> dict[str, str]:
-    """Our predeclared prefixes, for the UI's CURIE display."""
-    return dict(PREFIXES)
