@@ -147,12 +147,10 @@ def protocol_class(read_timeout: float = READ_TIMEOUT) -> type[asyncio.Protocol]
     """The HTTP protocol of uvicorn (httptools if installed, else h11) with a deadline on the
     request head: a connection whose next request's headers are not complete within
     ``read_timeout`` seconds (from the connection or the previous response) is closed."""
-    try:
-        import httptools  # noqa: F401
-    except ImportError:  # pragma: no cover - uvicorn[standard] installs it
-        from uvicorn.protocols.http.h11_impl import H11Protocol as Base
-    else:
+    try:  # the module imports httptools: an ImportError means it is not installed
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as Base
+    except ImportError:  # pragma: no cover - uvicorn[standard] installs it
+        from uvicorn.protocols.http.h11_impl import H11Protocol as Base  # type: ignore[assignment]
 
     class DeadlineProtocol(Base):  # type: ignore[misc, valid-type]
         # uvicorn sets ``self.cycle`` to a new object when a request's headers are complete.
