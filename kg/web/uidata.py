@@ -34,6 +34,11 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _MAX_DIAGNOSED = 20_000
 
 
+def _as_sent(outcome: Any) -> Response:
+    """The endpoint's answer passed on as it is (body, status, content type)."""
+    return Response(outcome.body, status_code=outcome.status, headers={"content-type": outcome.content_type})
+
+
 class UIDataRoutes:
     """The query page's data routes (a mixin of :class:`kg.web.app.WebServer`)."""
 
@@ -179,6 +184,19 @@ class UIDataRoutes:
             raise ProtocolError(400, "no query given")
         return req
 
+    async def _answer_or_refusal(self, req: SparqlRequest, accept: str) -> Any:
+        """The endpoint's answer to ``req`` when it is a 200, else the response that tells the UI
+        why not (the refusal, the stop, the upstream error, or the endpoint's own non-200 answer)."""
+        try:
+            outcome, _ = await self.answer(req, accept)
+        except ProtocolError as exc:
+            return _text(exc.status, exc.message)
+        except QueryStopped as exc:
+            return _text(503, str(exc))
+        except RemoteError as exc:
+            return upstream_error(exc)
+        return outcome if outcome.status == 200 else _as_sent(outcome)
+
     async def diagnose(self, request: Request) -> Response:
         """``POST /diagnose`` (form ``query=``): hints for a query that failed or found nothing:
         undefined prefixes, terms not in the vocabulary, entities not in the graph."""
@@ -209,16 +227,14 @@ class UIDataRoutes:
 
         try:
             req = await self._posted_query(request)
-            outcome, _ = await self.answer(req, "application/sparql-results+json, application/n-triples;q=0.9")
         except ProtocolError as exc:
             return _text(exc.status, exc.message)
-        except QueryStopped as exc:
-            return _text(503, str(exc))
-        except RemoteError as exc:
-            return upstream_error(exc)
-        if outcome.status != 200 or not outcome.content_type.startswith("application/n-triples"):
-            return Response(outcome.body, status_code=outcome.status,
-                            headers={"content-type": outcome.content_type})
+        outcome = await self._answer_or_refusal(req, "application/sparql-results+json, "
+                                                     "application/n-triples;q=0.9")
+        if isinstance(outcome, Response):
+            return outcome
+        if not outcome.content_type.startswith("application/n-triples"):
+            return _as_sent(outcome)
 
         def term(t) -> dict:
             if isinstance(t, ox.NamedNode):
@@ -257,17 +273,9 @@ class UIDataRoutes:
         if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
             return _text(413, "the query is too large")
         req = SparqlRequest(query, None, None, query_form(query))
-        try:
-            outcome, _ = await self.answer(req, types[fmt])
-        except ProtocolError as exc:
-            return _text(exc.status, exc.message)
-        except QueryStopped as exc:
-            return _text(503, str(exc))
-        except RemoteError as exc:
-            return upstream_error(exc)
-        if outcome.status != 200:
-            return Response(outcome.body, status_code=outcome.status,
-                            headers={"content-type": outcome.content_type})
+        outcome = await self._answer_or_refusal(req, types[fmt])
+        if isinstance(outcome, Response):
+            return outcome
         base = "".join(c if c.isalnum() or c in "-_" else "-" for c in q.get("name", ""))[:60] or "result"
         extension = {"turtle": "ttl", "ntriples": "nt"}.get(fmt, fmt)
         headers = {"content-type": CONTENT_TYPES[fmt],
