@@ -36,7 +36,6 @@ Examples
 from __future__ import annotations
 
 import array
-import difflib
 import hashlib
 import json
 import sqlite3
@@ -45,9 +44,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from kg.errors import EntityNotFoundError, KGError
+from kg.errors import KGError
 from kg.layout import PATHS_FILE, PATHS_FORMAT
-from kg.paths.graph import edge_attributes, edge_key, lookup_key, node_attributes, preferred_entity
+from kg.paths.graph import close_names, edge_attributes, edge_key, lookup_key, node_attributes, resolve_name
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -493,19 +492,11 @@ class CompactGraph:
         EntityNotFoundError
             No entity matches; ``suggestions`` lists the closest labels.
         """
-        found = self.candidates(name)
-        if found:
-            return preferred_entity(found, name, lambda iri: self.nodes[iri].get("curie", ""),
-                                    lambda iri: self.nodes[iri].get("label", ""))
-        raise EntityNotFoundError(name, self.suggest(name))
+        return resolve_name(name, self.candidates(name), self.nodes, self.suggest)
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
         """Labels or synonyms close to ``name`` (as :meth:`kg.paths.graph.EntityIndex.suggest`)."""
-        names = dict(self._query("SELECT key, name FROM labels ORDER BY rowid"))
-        key = name.strip().casefold()
-        close = difflib.get_close_matches(key, list(names), n=n, cutoff=0.5)
-        contains = [k for k in names if key and key in k and k not in close]
-        return [names[k] for k in (close + sorted(contains))[:n]]
+        return close_names(name, dict(self._query("SELECT key, name FROM labels ORDER BY rowid")), n)
 
     # ------------------------------------------------------------------ sqlite
     def _query(self, sql: str, params: Iterable = ()) -> list:

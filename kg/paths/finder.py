@@ -254,39 +254,26 @@ def _hop(graph: nx.MultiDiGraph, a: str, b: str, flt: PathFilter) -> Hop:
 
 
 def _all_shortest_paths(simple: nx.Graph, source: str, target: str) -> list[list[str]]:
-    """All shortest paths, exploring only the nodes that can lie on one.
+    """All shortest paths, exploring only the nodes that can lie on one: the search the compact
+    graph uses (:func:`kg.paths.search.all_shortest_paths`), over the projection's neighbours.
 
     ``nx.all_shortest_paths`` walks the whole component of ``source`` on every call; on the
-    full-HPO graph that is most of 300k edges. Here a bidirectional search finds the
-    distance, then breadth-first searches bounded by it keep only the nodes on some
-    shortest path.
+    full-HPO graph that is most of 300k edges.
     """
     import networkx as nx
 
+    from kg.paths import search
+
     if source not in simple or target not in simple:
         raise nx.NodeNotFound(f"{source} or {target} not in the graph")
-    length = len(nx.bidirectional_shortest_path(simple, source, target)) - 1
-    directed = simple.is_directed()
-    from_source = nx.single_source_shortest_path_length(simple, source, cutoff=length)
-    reverse = simple.reverse(copy=False) if directed else simple
-    to_target = nx.single_source_shortest_path_length(reverse, target, cutoff=length)
-    on_path = {n for n, d in from_source.items() if d + to_target.get(n, length + 1) == length}
-    paths: list[list[str]] = []
-
-    def extend(path: list[str]) -> None:
-        node = path[-1]
-        if node == target:
-            paths.append(list(path))
-            return
-        step = len(path)
-        for nxt in simple.successors(node) if directed else simple.neighbors(node):
-            if nxt in on_path and from_source[nxt] == step:
-                path.append(nxt)
-                extend(path)
-                path.pop()
-
-    extend([source])
-    return paths
+    if simple.is_directed():
+        successors, predecessors = simple.successors, simple.predecessors
+    else:
+        successors = predecessors = simple.neighbors
+    try:
+        return search.all_shortest_paths(successors, predecessors, source, target)
+    except search.NoPath:
+        raise nx.NetworkXNoPath(f"no path joins {source} and {target}") from None
 
 
 def _compact_paths(graph: CompactGraph, source: str, target: str, k: int | None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 
 from kg.errors import EntityNotFoundError
 from kg.namespace import ENTITY
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from kg.tables import EdgeRow, NodeRow
 
 __all__ = ["to_networkx", "EntityIndex", "node_attributes", "edge_attributes", "edge_key",
-           "preferred_entity", "lookup_key"]
+           "preferred_entity", "NodeView", "resolve_name", "close_names", "lookup_key"]
 
 
 def to_networkx(quads: Iterable[ox.Quad], schema: Schema) -> nx.MultiDiGraph:
@@ -122,19 +122,49 @@ class EntityIndex:
         EntityNotFoundError
             No entity matches; ``suggestions`` lists the closest labels.
         """
-        found = self.candidates(name)
-        if found:
-            nodes = self.graph.nodes
-            return preferred_entity(found, name, lambda iri: nodes[iri].get("curie", ""),
-                                    lambda iri: nodes[iri].get("label", ""))
-        raise EntityNotFoundError(name, self.suggest(name))
+        return resolve_name(name, self.candidates(name), self.graph.nodes, self.suggest)
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
         """Labels or synonyms close to ``name``."""
-        key = name.strip().casefold()
-        close = difflib.get_close_matches(key, list(self._names), n=n, cutoff=0.5)
-        contains = [k for k in self._names if key and key in k and k not in close]
-        return [self._names[k] for k in (close + sorted(contains))[:n]]
+        return close_names(name, self._names, n)
+
+
+class NodeView(Protocol):
+    """``nodes[iri]``: a node's attributes (NetworkX's ``graph.nodes``, ``CompactGraph.nodes``)."""
+
+    def __getitem__(self, iri: str) -> Mapping[str, Any]: ...
+
+
+def resolve_name(name: str, found: list[str], nodes: NodeView,
+                 suggest: Callable[[str], list[str]]) -> str:
+    """The entity ``name`` resolves to among the ``found`` IRIs it denotes
+    (:func:`preferred_entity`, reading each node's ``curie`` and ``label`` in ``nodes``).
+
+    Raises
+    ------
+    EntityNotFoundError
+        ``found`` is empty; its ``suggestions`` are ``suggest(name)``.
+    """
+    if found:
+        return preferred_entity(found, name, lambda iri: nodes[iri].get("curie", ""),
+                                lambda iri: nodes[iri].get("label", ""))
+    raise EntityNotFoundError(name, suggest(name))
+
+
+def close_names(name: str, names: Mapping[str, str], n: int = 5) -> list[str]:
+    """The ``n`` names closest to ``name``: close spellings first, then names containing it.
+
+    ``names`` maps each name's case-folded form to the name.
+
+    Examples
+    --------
+    >>> close_names("clonazepan", {"clonazepam": "Clonazepam", "valproate": "valproate"})
+    ['Clonazepam']
+    """
+    key = name.strip().casefold()
+    close = difflib.get_close_matches(key, list(names), n=n, cutoff=0.5)
+    contains = [k for k in names if key and key in k and k not in close]
+    return [names[k] for k in (close + sorted(contains))[:n]]
 
 
 def lookup_key(name: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from heapq import heappop, heappush
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Hashable, Iterable, Iterator, TypeVar
 
 from kg.paths.compact import CompactGraph
 
@@ -27,6 +27,8 @@ __all__ = ["Neighbours", "neighbour_functions", "all_shortest_paths", "k_shortes
            "compact_neighbourhood", "NoPath"]
 
 Neighbours = Callable[[int], Iterable[int]]
+#: A node: an id of the compact graph, or an IRI of a NetworkX projection (kg.paths.finder).
+N = TypeVar("N", bound=Hashable)
 
 
 class NoPath(Exception):
@@ -104,7 +106,7 @@ def _slicer(offsets, values) -> Neighbours:
     return lambda x: values[offsets[x]:offsets[x + 1]]
 
 
-def _distances(neighbours: Neighbours, source: int, cutoff: int) -> dict[int, int]:
+def _distances(neighbours: Callable[[N], Iterable[N]], source: N, cutoff: int) -> dict[N, int]:
     """Breadth-first distances from ``source`` up to ``cutoff``."""
     seen = {source: 0}
     level = [source]
@@ -121,9 +123,9 @@ def _distances(neighbours: Neighbours, source: int, cutoff: int) -> dict[int, in
     return seen
 
 
-def _bidirectional(successors: Neighbours, predecessors: Neighbours, source: int, target: int,
-                   ignore_nodes: set[int] | None = None,
-                   ignore_edges: set[tuple[int, int]] | None = None, directed: bool = True) -> list[int]:
+def _bidirectional(successors: Callable[[N], Iterable[N]], predecessors: Callable[[N], Iterable[N]],
+                   source: N, target: N, ignore_nodes: set[N] | None = None,
+                   ignore_edges: set[tuple[N, N]] | None = None, directed: bool = True) -> list[N]:
     """One shortest path, found as ``networkx``'s bidirectional search finds it (same order of
     expansion, same tie-breaking); ``ignore_*`` as in Yen's algorithm.
 
@@ -135,11 +137,11 @@ def _bidirectional(successors: Neighbours, predecessors: Neighbours, source: int
         raise NoPath
     if source == target:
         return [source]
-    pred: dict[int, int | None] = {source: None}
-    succ: dict[int, int | None] = {target: None}
+    pred: dict[N, N | None] = {source: None}
+    succ: dict[N, N | None] = {target: None}
     forward, reverse = [source], [target]
 
-    def allowed(v: int, w: int, forward_step: bool) -> bool:
+    def allowed(v: N, w: N, forward_step: bool) -> bool:
         if ignore_nodes and w in ignore_nodes:
             return False
         if ignore_edges:
@@ -180,8 +182,8 @@ def _bidirectional(successors: Neighbours, predecessors: Neighbours, source: int
                     break
     if meet is None:
         raise NoPath
-    path: list[int] = []
-    step: int | None = meet
+    path: list[N] = []
+    step: N | None = meet
     while step is not None:
         path.append(step)
         step = succ[step]
@@ -192,9 +194,11 @@ def _bidirectional(successors: Neighbours, predecessors: Neighbours, source: int
     return path
 
 
-def all_shortest_paths(successors: Neighbours, predecessors: Neighbours, source: int,
-                       target: int) -> list[list[int]]:
-    """Every shortest path (as :func:`kg.paths.finder._all_shortest_paths` finds them).
+def all_shortest_paths(successors: Callable[[N], Iterable[N]], predecessors: Callable[[N], Iterable[N]],
+                       source: N, target: N) -> list[list[N]]:
+    """Every shortest path: a bidirectional search finds the distance, then breadth-first
+    searches bounded by it keep only the nodes on some shortest path (of the compact graph,
+    and of a NetworkX projection: :func:`kg.paths.finder.find_paths`).
 
     Raises
     ------
@@ -204,9 +208,9 @@ def all_shortest_paths(successors: Neighbours, predecessors: Neighbours, source:
     from_source = _distances(successors, source, length)
     to_target = _distances(predecessors, target, length)
     on_path = {n for n, d in from_source.items() if d + to_target.get(n, length + 1) == length}
-    paths: list[list[int]] = []
+    paths: list[list[N]] = []
 
-    def extend(path: list[int]) -> None:
+    def extend(path: list[N]) -> None:
         node = path[-1]
         if node == target:
             paths.append(list(path))
