@@ -10,8 +10,8 @@ import click
 
 from kg.errors import KGError, QueryError
 
-__all__ = ["reports_errors", "build_dir_option", "hpo_option", "graphs_for", "echo_err", "parse_params",
-           "load_graph"]
+__all__ = ["reports_errors", "build_dir_option", "endpoint_option", "hpo_option", "graphs_for", "echo_err",
+           "parse_params", "load_graph"]
 
 
 def echo_err(message: str) -> None:
@@ -45,6 +45,14 @@ def build_dir_option(func):
         help="Build directory (default: $KG_BUILD_DIR, else ~/.cache/myoclonus-kg/build; "
              "`kg status` shows which); a build goes only into a new or empty directory or an "
              "earlier build.")(func)
+
+
+def endpoint_option(func):
+    """``--endpoint URL``: answer from a SPARQL server instead of the local build."""
+    return click.option(
+        "--endpoint", default=None, metavar="URL",
+        help="Run against a remote SPARQL server (its base URL or query endpoint; "
+             "see docs/remote.md) instead of the local build.")(func)
 
 
 def load_graph(out: Path | None, endpoint: str | None = None):

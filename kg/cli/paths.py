@@ -6,7 +6,7 @@ import json
 
 import click
 
-from kg.cli.common import build_dir_option, load_graph, graphs_for, hpo_option, reports_errors
+from kg.cli.common import build_dir_option, endpoint_option, graphs_for, hpo_option, load_graph, reports_errors
 
 __all__ = ["path_command", "neighbourhood_command", "neighbors_command"]
 
@@ -15,22 +15,27 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
+def _predicate_options(func):
+    """``--predicate`` and ``--exclude-predicate`` (repeatable; comma-separated lists too)."""
+    func = click.option("--exclude-predicate", "exclude_predicates", multiple=True,
+                        help="Never use these predicates.")(func)
+    return click.option("--predicate", "include_predicates", multiple=True,
+                        help="Use only these predicates.")(func)
+
+
 @click.command("path")
 @click.argument("source")
 @click.argument("target")
 @click.option("--k", "k", type=int, default=None, help="The K shortest simple paths (default: all shortest).")
 @click.option("--directed", is_flag=True, help="Follow edges only in their asserted direction.")
 @click.option("--max-length", type=int, default=None, help="Longest path, in hops.")
-@click.option("--predicate", "include_predicates", multiple=True, help="Use only these predicates.")
-@click.option("--exclude-predicate", "exclude_predicates", multiple=True, help="Never use these predicates.")
+@_predicate_options
 @click.option("--category", "include_categories", multiple=True,
               help="Inner nodes only of these classes (Drug, biolink:Drug, ...).")
 @click.option("--exclude-category", "exclude_categories", multiple=True,
               help="No inner node of these classes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the paths as JSON.")
-@click.option("--endpoint", default=None, metavar="URL",
-              help="Run against a remote SPARQL server (its base URL or query endpoint; "
-                   "see docs/remote.md) instead of the local build.")
+@endpoint_option
 @hpo_option
 @build_dir_option
 @reports_errors
@@ -60,11 +65,8 @@ def path_command(source, target, k, directed, max_length, include_predicates, ex
 @click.argument("entity")
 @click.option("--depth", type=int, default=1, show_default=True, help="How many hops out.")
 @click.option("--directed", is_flag=True, help="Follow outgoing edges only.")
-@click.option("--predicate", "include_predicates", multiple=True, help="Use only these predicates.")
-@click.option("--exclude-predicate", "exclude_predicates", multiple=True, help="Never use these predicates.")
-@click.option("--endpoint", default=None, metavar="URL",
-              help="Run against a remote SPARQL server (its base URL or query endpoint; "
-                   "see docs/remote.md) instead of the local build.")
+@_predicate_options
+@endpoint_option
 @hpo_option
 @build_dir_option
 @reports_errors

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from kg.cli.common import build_dir_option, load_graph, echo_err, graphs_for, hpo_option, parse_params, reports_errors
+from kg.cli.common import (build_dir_option, echo_err, endpoint_option, graphs_for, hpo_option, load_graph,
+                           parse_params, reports_errors)
 from kg.errors import KGError, QueryError
 
 __all__ = ["query_command", "queries_command"]
@@ -27,9 +28,7 @@ _FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"
                    "turtle for CONSTRUCT/DESCRIBE).")
 @click.option("--limit", type=int, default=None, help="Cap the number of rows.")
 @hpo_option
-@click.option("--endpoint", default=None, metavar="URL",
-              help="Run against a remote SPARQL server (its base URL or query endpoint; "
-                   "see docs/remote.md) instead of the local build.")
+@endpoint_option
 @build_dir_option
 @reports_errors
 def query_command(query, query_file, name, param, fmt, limit, include_hpo, endpoint, out) -> None:
