@@ -23,6 +23,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Callable
+
 from kg.sparql.lexer import (ANON, BNODE, EOF, IRI, LANGTAG, NIL, NUMBER, PNAME, PUNCT, STRING, VAR, WORD,
                              Token, lex, syntax_error)
 from kg.sparql.limits import MAX_DEPTH
@@ -418,20 +420,21 @@ class _Parser:
                 self.facts.where_keyword = tok.start
         return self.group_graph_pattern(top=top)
 
+    def _by_conditions(self, condition: Callable[..., int | None]) -> tuple[int, int]:
+        """``BY`` and one or more conditions (of GROUP BY or ORDER BY): (count, max weight)."""
+        self.expect_word("BY")
+        count = weight = 0
+        while (w := condition(required=count == 0)) is not None:
+            count += 1
+            weight = max(weight, w)
+        return count, weight
+
     def solution_modifier(self) -> tuple[int, int]:
         """GroupClause? HavingClause? OrderClause? LimitOffsetClauses?: (count, max weight)."""
         count = weight = 0
         if self.word("GROUP"):
             self.advance()
-            self.expect_word("BY")
-            first = True
-            while True:
-                w = self.group_condition(required=first)
-                if w is None:
-                    break
-                first = False
-                count += 1
-                weight = max(weight, w)
+            count, weight = self._by_conditions(self.group_condition)
         if self.word("HAVING"):
             self.advance()
             weight = max(weight, self.constraint())
@@ -441,15 +444,8 @@ class _Parser:
                 count += 1
         if self.word("ORDER"):
             self.advance()
-            self.expect_word("BY")
-            first = True
-            while True:
-                w = self.order_condition(required=first)
-                if w is None:
-                    break
-                first = False
-                count += 1
-                weight = max(weight, w)
+            n, w = self._by_conditions(self.order_condition)
+            count, weight = count + n, max(weight, w)
         seen = set()
         while self.word("LIMIT", "OFFSET") and self.tok.value not in seen:
             seen.add(self.advance().value)
