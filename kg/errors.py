@@ -18,7 +18,26 @@ __all__ = [
     "WorkerFailed",
     "EntityNotFoundError",
     "NoPathError",
+    "located",
 ]
+
+
+def located(message: str, *, file: str | None = None, line: int | None = None,
+            record: str | None = None) -> str:
+    """``message`` prefixed with where it applies, as every error that names a place words it:
+    ``file:line [record]: message``, with as much of the place as is known.
+
+    Examples
+    --------
+    >>> located("bad", file="facts.yaml", line=3, record="f1")
+    'facts.yaml:3 [f1]: bad'
+    >>> located("bad", file="phenotype.hpoa"), located("bad", record="f1"), located("bad")
+    ('phenotype.hpoa: bad', '[f1]: bad', 'bad')
+    """
+    where = file + (f":{line}" if line else "") if file else ""
+    if record:
+        where = f"{where} [{record}]" if where else f"[{record}]"
+    return f"{where}: {message}" if where else message
 
 
 class KGError(ValueError):
@@ -46,12 +65,7 @@ class CurationError(KGError):
         self.file = file
         self.line = line
         self.record = record
-        where = ""
-        if file:
-            where = file + (f":{line}" if line else "")
-        if record:
-            where = f"{where} [{record}]" if where else f"[{record}]"
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(located(message, file=file, line=line, record=record))
 
 
 class BuildError(KGError):
