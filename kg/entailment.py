@@ -44,7 +44,6 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
@@ -52,9 +51,9 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from kg.identifiers import compress
-from kg.namespace import ENTITY, GRAPH_ALIASES, GRAPH_ENTAILED, GRAPH_HPO, STATEMENT
+from kg.namespace import ENTITY, GRAPH_ALIASES, GRAPH_ENTAILED, GRAPH_HPO
 from kg.schema import INDEX_PROPERTIES, PROVENANCE_CLASSES, Schema, load_schema
-from kg.vocab import MKV, RDF, match_kind
+from kg.vocab import MKV, RDF, hashed_statement, match_kind
 
 __all__ = ["RULES", "ALIAS_PREFIXES", "ALIAS_RULE", "Derived", "EntailmentResult", "entail", "entail_store",
            "check_entailment", "statement_iri", "graph_edges"]
@@ -77,7 +76,7 @@ def statement_iri(rule: str, s: str, p: str, o: str) -> str:
     >>> statement_iri("InverseRule", "a", "b", "c").startswith("https://w3id.org/myoclonus-kg/statement/ent-")
     True
     """
-    return f"{STATEMENT}ent-{hashlib.sha1(f'{rule}|{s}|{p}|{o}'.encode()).hexdigest()[:16]}"
+    return hashed_statement("ent", rule, s, p, o)
 
 
 @dataclass

@@ -44,7 +44,7 @@ __all__ = [
     "PREFIXES",
     "IRI", "Vocabulary", "OpenNamespace",
     "MKV", "RDF", "RDFS", "OWL", "XSD", "SKOS", "DCTERMS", "OBO_IN_OWL", "SD", "VOID",
-    "MK", "MKS", "MKSRC", "MATCH_KINDS", "match_iri", "match_kind",
+    "MK", "MKS", "MKSRC", "hashed_statement", "MATCH_KINDS", "match_iri", "match_kind",
 ]
 
 BASE = "https://w3id.org/myoclonus-kg/"
@@ -395,6 +395,22 @@ class VOID(Vocabulary, base="http://rdfs.org/ns/void#"):
 MK = OpenNamespace(ENTITY)
 MKS = OpenNamespace(STATEMENT)
 MKSRC = OpenNamespace(SOURCE)
+
+
+def hashed_statement(kind: str, *parts: str) -> IRI:
+    """The deterministic IRI of a statement the build derives or imports:
+    ``mks:<kind>-<16 hex digits of sha1(parts joined by |)>`` (``ent`` for the entailed graph,
+    ``hpo`` for the HPO import).
+
+    Examples
+    --------
+    >>> import hashlib
+    >>> hashed_statement("hpo", "a", "b", "c") == MKS["hpo-" + hashlib.sha1(b"a|b|c").hexdigest()[:16]]
+    True
+    """
+    import hashlib  # here: importing kg.vocab loads nothing
+
+    return MKS[f"{kind}-{hashlib.sha1('|'.join(parts).encode()).hexdigest()[:16]}"]
 
 #: The SKOS mapping relations by kind (``exact`` is ``skos:exactMatch``), in the curation's order.
 MATCH_KINDS: tuple[str, ...] = ("exact", "close", "broad", "narrow", "related")
