@@ -26,14 +26,13 @@ True
 
 from __future__ import annotations
 
-import hashlib
 from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
 from kg.hpo.errors import HPOImportError
-from kg.namespace import GRAPH_HPO, STATEMENT
-from kg.vocab import MKV, RDF as RDF_TERMS, RDFS
+from kg.namespace import GRAPH_HPO
+from kg.vocab import MKV, RDF as RDF_TERMS, RDFS, hashed_statement
 
 __all__ = ["QuadSink", "QuadCollector", "statement_iri", "literal", "iri", "RDF_TYPE", "RDFS_LABEL",
            "BATCH_LINES"]
@@ -66,7 +65,7 @@ def iri(value: str) -> str:
 
 def statement_iri(s: str, p: str, o: str) -> str:
     """The deterministic IRI of the statement reifying ``s p o`` (IRIs or literal text)."""
-    return f"{STATEMENT}hpo-{hashlib.sha1(f'{s}|{p}|{o}'.encode()).hexdigest()[:16]}"
+    return hashed_statement("hpo", s, p, o)
 
 
 class QuadCollector:
@@ -178,7 +177,7 @@ class QuadSink:
             If two different edges hash to the same statement IRI (never seen; checked anyway).
         """
         key = f"{s}|{p}|{o}"
-        st = f"{STATEMENT}hpo-{hashlib.sha1(key.encode()).hexdigest()[:16]}"
+        st = hashed_statement("hpo", s, p, o)
         previous = self._statements.setdefault(st, key)
         if previous is not key and previous != key:
             raise HPOImportError(f"statement IRI collision between {previous} and {key}")
