@@ -6,7 +6,7 @@ Kept in :mod:`kg.hpo` (not :mod:`kg.errors`) because only the HPO import raises 
 
 from __future__ import annotations
 
-from kg.errors import KGError
+from kg.errors import KGError, located
 
 __all__ = ["HPOImportError"]
 
@@ -35,5 +35,4 @@ class HPOImportError(KGError):
         self.message = message
         self.file = file
         self.line = line
-        where = f"{file}:{line}" if file and line else (file or "")
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(located(message, file=file, line=line))
