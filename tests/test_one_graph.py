@@ -253,6 +253,15 @@ def test_counts_per_branch_match_the_files(hpo_graph):
         assert rows[branch]["genes"] == len(disease_genes(diseases)), branch
 
 
+def test_counts_cover_every_graph_by_default_like_the_other_methods(hpo_graph):
+    """counts(), like sparql(), paths and entity(), reads every graph unless told otherwise:
+    the imported diseases count by default, and only the curated ones when asked."""
+    everything, curated = hpo_graph.counts(), hpo_graph.counts(graphs=("curated",))
+    diseases = hpo_graph.sparql("SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a mkv:Disease }")
+    assert everything["Disease"] > curated["Disease"]
+    assert everything["Disease"] <= int(diseases.rows[0][0])
+
+
 def test_myoclonic_seizure_types(hpo_graph):
     rows = hpo_graph.named("hpo-myoclonic-seizure-types").to_dicts()
     assert {r["type"] for r in rows} == {node(t) for t in raw.seizure_terms()}
