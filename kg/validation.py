@@ -9,13 +9,13 @@ build, the entailed graph is recomputed from the curated and imported graphs and
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 import pyoxigraph as ox
 
+from kg.checksums import sha256
 from kg.errors import KGError
 from kg.layout import STORE_DIR
 from kg.namespace import SOURCE, VOCAB
@@ -116,7 +116,7 @@ def _source_problems(quads: list[ox.Quad], article: str) -> tuple[list[str], int
         if p.startswith(VOCAB) or p == RDF.type:
             by_subject.setdefault(q.subject.value, {})[p] = q.object
     problems, checked = [], 0
-    sha = hashlib.sha256(article.encode("utf-8")).hexdigest()
+    sha = sha256(article.encode("utf-8")).hexdigest()
     source = by_subject.get(SOURCE + ARTICLE_ID, {})
     recorded = source.get(MKV.sha256)
     if recorded is not None and recorded.value != sha:

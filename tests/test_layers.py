@@ -138,7 +138,7 @@ def test_reading_layers_import_nothing_from_curation_or_build(reader):
 #: (readers and writers share a level but do not import each other).
 LAYERS = {
     "base": ("kg.errors", "kg.vocab", "kg.namespace", "kg.identifiers", "kg.resources", "kg.layout",
-             "kg.version", "kg.sparql", "kg.sandbox"),
+             "kg.checksums", "kg.version", "kg.sparql", "kg.sandbox"),
     "model": ("kg.schema", "kg.tables"),
     "writers": ("kg.curation", "kg.validation", "kg.hpo", "kg.entailment", "kg.closure", "kg.build"),
     "readers": ("kg.query", "kg.paths"),

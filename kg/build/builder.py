@@ -13,7 +13,6 @@ build is rebuilt.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from kg.build.directory import (MARKER, PROJECT, build_lock, check_replaceable, 
                                 make_temporary, read_manifest, remove_build, swap_into_place)
 from kg.build.exporters import write_graphml, write_kgx, write_rdf
 from kg.build.inputs import HPO_MODES, STORE_DIR, default_build_dir, input_fingerprint
+from kg.checksums import file_sha256
 from kg.curation.compiler import compile_curation, load_curation
 from kg.errors import BuildError, CurationError, KGError
 from kg.namespace import GRAPH_ONTOLOGY
@@ -46,14 +46,6 @@ class BuildResult:
     skipped: bool
     counts: dict[str, int]
     fingerprint: str
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _ontology_quads() -> list[ox.Quad]:
@@ -176,7 +168,7 @@ def build_damage(directory: Path, manifest: dict) -> str | None:
     for name, digest in sorted(files.items()):
         path = directory / str(name)
         try:
-            if _sha256(path) != digest:
+            if file_sha256(path) != digest:
                 return f"{path}: damaged (its checksum differs from the manifest's)"
         except OSError as exc:
             return f"{path}: missing or unreadable ({exc.strerror or exc})"
@@ -186,7 +178,7 @@ def build_damage(directory: Path, manifest: dict) -> str | None:
         for name, digest in sorted(recorded.items()):
             path = store_dir / str(name)
             try:
-                if _sha256(path) != digest:
+                if file_sha256(path) != digest:
                     return f"{path}: the query store is damaged (its checksum differs from the manifest's)"
             except OSError:
                 return f"{path}: missing from the query store"
@@ -207,7 +199,7 @@ def _first_line(exc: BaseException) -> str:
 
 def _store_checksums(store_dir: Path) -> dict[str, str]:
     # RocksDB's info log (LOG, LOG.old.*) is not data: left out.
-    return {p.name: _sha256(p) for p in sorted(store_dir.iterdir())
+    return {p.name: file_sha256(p) for p in sorted(store_dir.iterdir())
             if p.is_file() and not p.name.startswith("LOG")}
 
 
@@ -287,7 +279,7 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
             # The compact graph that paths and neighbourhoods read (kg.paths.compact).
             "paths": paths_index,
             "entailed": entailed.per_rule,
-            "files": {name: _sha256(tmp / name) for name in sorted(os.listdir(tmp))
+            "files": {name: file_sha256(tmp / name) for name in sorted(os.listdir(tmp))
                       if (tmp / name).is_file() and name != MARKER},
             # For the integrity check of the next build (RocksDB's files differ between builds,
             # and do not change after it: the store is only ever opened read-only).

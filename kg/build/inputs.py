@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from kg.checksums import sha256
 from kg.layout import STORE_DIR
 from kg.version import __version__
 from kg.resources import article_path, data_dir, ontology_dir
@@ -65,7 +66,7 @@ def input_fingerprint(hpo: str = "none", data: Path | None = None) -> str:
     >>> input_fingerprint("none") != input_fingerprint("subset")
     True
     """
-    digest = _sha256(f"myoclonus-kg {__version__} hpo={hpo}\n".encode())
+    digest = sha256(f"myoclonus-kg {__version__} hpo={hpo}\n".encode())
     for path in input_files(data):
         if path.exists():
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -80,18 +81,4 @@ def input_fingerprint(hpo: str = "none", data: Path | None = None) -> str:
         if hpo != "none":
             raise
     return digest.hexdigest()
-
-
-def _sha256(data: bytes):
-    """A SHA-256 hash object, from CPython's built-in implementation when there is one:
-    ``hashlib`` loads OpenSSL first, which alone took a tenth of a ``kg query`` process
-    (the digest is the same)."""
-    try:
-        from _sha256 import sha256  # CPython 3.11
-    except ImportError:
-        try:
-            from _sha2 import sha256  # CPython 3.12+
-        except ImportError:
-            from hashlib import sha256
-    return sha256(data)
 

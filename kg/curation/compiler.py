@@ -7,7 +7,6 @@ Every check that can name a record runs here, so a bad record stops the build wi
 from __future__ import annotations
 
 import difflib
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.checksums import sha256
 from kg.identifiers import CHECKED_BY_HPO, check_curie, expand
 from kg.curation.records import Curation, Entity, Exclusion, Fact, Mapping, Reference, read_records
 from kg.errors import CurationError, KGError
@@ -304,7 +304,7 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
         return _nn(MKV.iri(name))
 
     source = _nn(SOURCE + ARTICLE_ID)
-    sha = hashlib.sha256(article.encode("utf-8")).hexdigest()
+    sha = sha256(article.encode("utf-8")).hexdigest()
     add(source, rdf_type, _nn(MKV.SourceDocument))
     add(source, label, ox.Literal("What is Myoclonus? (machine-translated copy of the NINDS "
                                   "Myoclonus Fact Sheet)"))
