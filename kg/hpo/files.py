@@ -256,13 +256,9 @@ def file_sha256(path: Path) -> str:
     HPOImportError
         If the file cannot be read.
     """
-    import hashlib  # here: the fingerprint every command checks does not need it
+    from kg.checksums import file_sha256 as checksum
 
-    digest = hashlib.sha256()
     try:
-        with Path(path).open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+        return checksum(path)
     except OSError as exc:
         raise HPOImportError(f"cannot read the file: {exc}", file=str(path)) from None
-    return digest.hexdigest()
