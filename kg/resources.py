@@ -7,9 +7,10 @@ the package's directory. The ontology lives at the top of the repository
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-__all__ = ["data_dir", "ontology_dir", "article_path", "ARTICLE_ID", "ARTICLE_URL"]
+__all__ = ["data_dir", "ontology_dir", "article_path", "child_environment", "ARTICLE_ID", "ARTICLE_URL"]
 
 #: Local name of the vendored source document.
 ARTICLE_ID = "what-is-myoclonus"
@@ -54,3 +55,18 @@ def ontology_dir() -> Path:
 def article_path() -> Path:
     """Return the path of the vendored article (the provenance anchor)."""
     return data_dir() / "sources" / f"{ARTICLE_ID}.txt"
+
+
+def child_environment() -> dict[str, str]:
+    """The environment of this process, with the directory holding this ``kg`` package first on
+    ``PYTHONPATH``: a child process (``python -m kg ...``, a query worker) imports the same
+    package as its parent, a checkout or an installed one.
+
+    Examples
+    --------
+    >>> child_environment()["PYTHONPATH"].split(os.pathsep)[0] == str(_ROOT.parent)
+    True
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(_ROOT.parent) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env

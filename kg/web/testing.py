@@ -10,7 +10,6 @@ Examples
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -20,6 +19,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
+
+from kg.resources import child_environment
 
 __all__ = ["serve", "free_ports", "wait_for", "ServerURL"]
 
@@ -107,11 +108,8 @@ def serve(graph_dir: Path | str | None = None, *, timeout: float = 10.0, max_row
     for origin in cors:
         cmd += ["--cors", origin]
     cmd += list(args)
-    env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     sink = open(log, "ab") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, stdout=sink, stderr=sink, env=env)
+    proc = subprocess.Popen(cmd, stdout=sink, stderr=sink, env=child_environment())
     base = ServerURL(f"http://127.0.0.1:{port}")
     base.pid = proc.pid
     try:
