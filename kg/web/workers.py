@@ -208,11 +208,9 @@ class WorkerPool:
         return [sys.executable, "-m", "kg.web.workers", self.store_path, str(self.memory_limit)]
 
     async def _spawn(self) -> _Worker:
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"]
-                                            if env.get("PYTHONPATH") else "")
-        worker = _Worker.spawn(asyncio.get_running_loop(), self.command(), env)
+        from kg.resources import child_environment
+
+        worker = _Worker.spawn(asyncio.get_running_loop(), self.command(), child_environment())
         try:
             hello = await asyncio.wait_for(worker.receive(), 60)
         except (ConnectionError, asyncio.TimeoutError, OSError):
