@@ -17,7 +17,9 @@ from kg.namespace import PREFIXES
 from kg.query.engine import EDGE_GRAPHS, SparqlEngine
 from kg.query.library import NamedQuery, get_query, list_queries
 
-if TYPE_CHECKING:  # kg.paths is imported when a path is asked for, not by `kg query`
+if TYPE_CHECKING:  # kg.paths and NetworkX are imported when a path is asked for, not by `kg query`
+    import networkx as nx
+
     from kg.paths.finder import GraphPath
 
 __all__ = ["KnowledgeGraph", "load", "Engine", "Entity", "EntityEdge"]
@@ -494,7 +496,7 @@ class KnowledgeGraph:
         return ox.NamedNode(rows[0][1]) if rows else term
 
     # ------------------------------------------------------------------ graph
-    def to_networkx(self, graphs: Iterable[str] | None = None):
+    def to_networkx(self, graphs: Iterable[str] | None = None) -> nx.MultiDiGraph:
         """The graph as a NetworkX MultiDiGraph (cached; see :func:`kg.paths.graph.to_networkx`).
 
         Of the edge graphs (all but the closure index), it is read from the build's compact graph
@@ -672,7 +674,7 @@ class KnowledgeGraph:
 
     def neighbourhood(self, name: str, depth: int = 1, *, directed: bool = False,
                       include_predicates: Iterable[str] = (), exclude_predicates: Iterable[str] = (),
-                      graphs: Iterable[str] | None = None):
+                      graphs: Iterable[str] | None = None) -> nx.MultiDiGraph:
         """The neighbourhood of an entity within ``depth`` hops, as a NetworkX MultiDiGraph
         (node attribute ``distance``); ``kg neighbourhood`` prints it.
 
@@ -707,7 +709,7 @@ class KnowledgeGraph:
         self._check_predicates(flt.include_predicates | flt.exclude_predicates)
         return neighbourhood(self.search_graph(graphs), center, depth, flt)
 
-    def neighbors(self, name: str, depth: int = 1, **options: Any):
+    def neighbors(self, name: str, depth: int = 1, **options: Any) -> nx.MultiDiGraph:
         """Deprecated: the old name of :meth:`neighbourhood` (same arguments, same answer)."""
         import warnings
 
@@ -715,7 +717,7 @@ class KnowledgeGraph:
                       DeprecationWarning, stacklevel=2)
         return self.neighbourhood(name, depth, **options)
 
-    def subgraph(self, names: Iterable[str], graphs: Iterable[str] | None = None):
+    def subgraph(self, names: Iterable[str], graphs: Iterable[str] | None = None) -> nx.MultiDiGraph:
         """The subgraph induced by the given entities (labels, ids or identifiers)."""
         iris = [self.resolve(n, graphs) for n in names]
         return self.search_graph(graphs).subgraph(iris).copy()
