@@ -839,6 +839,10 @@ class _Parser:
             self.advance()
             return 1
         self.opening("(")
+        return self._expressions_then_close()
+
+    def _expressions_then_close(self) -> int:
+        """Expression ( ',' Expression )* ')', after the '(': the heaviest, plus one."""
         weight = self.expression()
         while self.punct(","):
             self.advance()
@@ -899,12 +903,7 @@ class _Parser:
         self.opening("(")
         if self.word("DISTINCT"):
             self.advance()
-        weight = self.expression()
-        while self.punct(","):
-            self.advance()
-            weight = max(weight, self.expression())
-        self.closing(")")
-        return weight + 1
+        return self._expressions_then_close()
 
     def builtin_call(self) -> int:
         tok = self.advance()
