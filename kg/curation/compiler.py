@@ -218,6 +218,20 @@ def _suggest(name: str, candidates) -> str:
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
+def _fact_end(fact: Fact, role: str, name: str, entities: dict[str, Entity], allowed: frozenset[str],
+              schema: Schema) -> Entity:
+    """The entity a fact names as its ``subject`` or ``object``: a known entity, of a class its
+    predicate allows (``allowed``: the domain or the range; empty, any class)."""
+    entity = entities.get(name)
+    if entity is None:
+        _fail(f"unknown {role} entity {name!r}{_suggest(name, entities)}", fact.file, fact.line, fact.id)
+    if allowed and not schema.is_instance_of_any(entity.types, allowed):
+        bound = "domain" if role == "subject" else "range"
+        _fail(f"{role} {name!r} ({', '.join(entity.types)}) is outside the {bound} of "
+              f"{fact.predicate} ({', '.join(sorted(allowed))})", fact.file, fact.line, fact.id)
+    return entity
+
+
 def _literal(value: Any) -> ox.Literal:
     if isinstance(value, bool):
         return ox.Literal("true" if value else "false", datatype=_nn(XSD.boolean))
@@ -389,21 +403,11 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
             usable = [p for p, i in schema.properties.items()
                       if not i.domain & PROVENANCE_CLASSES and p not in INDEX_PROPERTIES]
             _fail(f"unknown predicate {fact.predicate!r}{_suggest(fact.predicate, usable)}", f, ln, rid)
-        subject = entities.get(fact.subject)
-        if subject is None:
-            _fail(f"unknown subject entity {fact.subject!r}{_suggest(fact.subject, entities)}", f, ln, rid)
-        if prop.domain and not schema.is_instance_of_any(subject.types, prop.domain):
-            _fail(f"subject {fact.subject!r} ({', '.join(subject.types)}) is outside the domain of "
-                  f"{fact.predicate} ({', '.join(sorted(prop.domain))})", f, ln, rid)
+        subject = _fact_end(fact, "subject", fact.subject, entities, prop.domain, schema)
         if prop.kind == "object":
             if fact.object is None:
                 _fail(f"{fact.predicate} links two entities: give 'object', not 'value'", f, ln, rid)
-            target = entities.get(fact.object)
-            if target is None:
-                _fail(f"unknown object entity {fact.object!r}{_suggest(fact.object, entities)}", f, ln, rid)
-            if prop.range and not schema.is_instance_of_any(target.types, prop.range):
-                _fail(f"object {fact.object!r} ({', '.join(target.types)}) is outside the range of "
-                      f"{fact.predicate} ({', '.join(sorted(prop.range))})", f, ln, rid)
+            target = _fact_end(fact, "object", fact.object, entities, prop.range, schema)
             if fact.predicate == "subtypeOf" and not (schema.branches(subject.types)
                                                       & schema.branches(target.types)):
                 _fail(f"subtypeOf links two entities of the same branch; {fact.subject!r} "
