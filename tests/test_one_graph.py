@@ -259,7 +259,7 @@ def test_counts_cover_every_graph_by_default_like_the_other_methods(hpo_graph):
     everything, curated = hpo_graph.counts(), hpo_graph.counts(graphs=("curated",))
     diseases = hpo_graph.sparql("SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a mkv:Disease }")
     assert everything["Disease"] > curated["Disease"]
-    assert everything["Disease"] <= int(diseases.rows[0][0])
+    assert everything["Disease"] <= int(diseases.to_records()[0][0])
 
 
 def test_myoclonic_seizure_types(hpo_graph):
