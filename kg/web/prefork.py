@@ -43,7 +43,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 __all__ = ["Supervisor", "server_main"]
@@ -115,10 +114,9 @@ class Supervisor:
 
     def _spawn(self) -> _Child:
         status, child_end = os.pipe()
-        env = dict(os.environ)
-        package_root = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"]
-                                            if env.get("PYTHONPATH") else "")
+        from kg.resources import child_environment
+
+        env = child_environment()
         # Few malloc arenas: the address-space limit counts each thread's reserved arena.
         env.setdefault("MALLOC_ARENA_MAX", "2")
         try:
