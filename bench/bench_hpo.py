@@ -8,7 +8,7 @@ allocations of pyoxigraph too). The rows:
 2. raw ``pyoxigraph.Store(path).bulk_load(kg.nq)`` of the N-Quads that build wrote;
 3. the rebuild with unchanged inputs (must be skipped);
 4. for reference, what the store part of the build costs when the HPO graph is streamed
-   (:func:`kg.hpo.importer.stream_hpo`) into the store in batches of 100 000 lines, and to an
+   (:func:`kg.hpo.importer.import_hpo`) into the store in batches of 100 000 lines, and to an
    N-Quads file, instead of being held as a list of Python quads (no other exports).
 
 Targets: full build <= 2x raw load, unchanged rebuild <= 0.1x raw load, peak RSS < 500 MB.
@@ -94,14 +94,14 @@ extra = {{"skipped": r.skipped}}
 import pyoxigraph as ox, pathlib
 from kg.curation.compiler import compile_curation
 from kg.build.builder import _ontology_quads
-from kg.hpo.importer import stream_hpo
+from kg.hpo.importer import import_hpo
 d = pathlib.Path({str(stream_dir)!r}); d.mkdir(parents=True, exist_ok=True)
 curated = compile_curation().quads
 store = ox.Store(str(d / "store"))
 store.bulk_extend(curated + _ontology_quads())
 load = lambda text: store.bulk_load(input=text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
 with (d / "hpo.nq").open("w", encoding="utf-8") as fh:
-    stats = stream_hpo("full", curated, consumers=[fh.write, load])
+    stats = import_hpo("full", curated, consumers=[fh.write, load])
 store.flush()
 store.optimize()
 extra = {{"triples": stats.triples, "quads": len(store)}}

@@ -1,7 +1,7 @@
 """The full HPO import of the real release, checked line by line against the raw files.
 
-The import is streamed to an N-Quads file (``write_nquads``: the same quads as
-``import_hpo("full")``, without holding three million Python objects) and the file is read
+The import is streamed to an N-Quads file (``import_hpo("full")`` with the file's ``write`` as
+consumer, as the builder does: nothing holds three million Python objects) and the file is read
 back with plain string handling. Takes about 20 seconds.
 """
 
@@ -15,7 +15,7 @@ import pytest
 
 from kg.curation.compiler import compile_curation
 from kg.hpo.files import locate
-from kg.hpo.importer import write_nquads
+from kg.hpo.importer import import_hpo
 from kg.namespace import GRAPH_HPO, PREFIXES, VOCAB
 from tests.hpo_oracle import iri, node
 
@@ -35,7 +35,8 @@ def test_full_import_matches_the_files(tmp_path):
     data = locate()
     target = tmp_path / "hpo.nq"
     started = time.perf_counter()
-    stats = write_nquads(target, "full", compile_curation().quads)
+    with target.open("w", encoding="utf-8") as fh:
+        stats = import_hpo("full", compile_curation().quads, consumers=[fh.write])
     assert time.perf_counter() - started < 60
 
     # ---- expectations from the raw files

@@ -13,7 +13,8 @@ import pytest
 from kg.build import build
 from kg.hpo.errors import HPOImportError
 from kg.hpo.files import ENV_VAR, hpo_fingerprint, hpo_release, locate
-from kg.hpo.importer import import_hpo, run_import, stream_hpo, write_nquads
+from kg.hpo.importer import ImportStats, import_hpo
+from kg.hpo.rdf import QuadCollector
 from kg.cli.progress import TerminalProgress
 from kg.hpo.progress import Progress
 from kg.namespace import ENTITY, GRAPH_HPO, PREFIXES, SOURCE, VOCAB
@@ -169,6 +170,13 @@ def write_hpo(directory: Path, rows=HPOA_ROWS) -> Path:
 @pytest.fixture()
 def hpo_dir(tmp_path: Path) -> Path:
     return write_hpo(tmp_path / "hpo")
+
+
+def run(mode: str, curated, progress=None, **options) -> tuple[list[ox.Quad], ImportStats]:
+    """The import's quads (parsed from its N-Quads batches) and statistics."""
+    collector = QuadCollector()
+    stats = import_hpo(mode, curated, progress, consumers=[collector], **options)
+    return collector.quads, stats
 
 
 def store_of(quads) -> ox.Store:
@@ -361,11 +369,9 @@ def test_unknown_mode():
 
 # ------------------------------------------------------------------------------ content
 def test_subset_content(hpo_dir):
-    result = run_import("subset", [], directory=hpo_dir)
-    quads = result.quads
+    quads, stats = run("subset", [], directory=hpo_dir)
     assert quads and {q.graph_name.value for q in quads} == {GRAPH_HPO}
     store = store_of(quads)
-    stats = result.stats
     assert stats.release == "2099-01-01"
     # Diseases: annotated (not NOT) with a myoclonus-subtree term; DECIPHER skipped.
     diseases = {r[0] for r in select(store, "SELECT ?d WHERE { ?d a mkv:Disease }")}
@@ -407,7 +413,7 @@ def test_subset_content(hpo_dir):
 
 
 def test_every_edge_has_its_evidence(hpo_dir):
-    store = store_of(import_hpo("full", PME_CURATED, directory=hpo_dir))
+    store = store_of(run("full", PME_CURATED, directory=hpo_dir)[0])
     assert not ask(store, """ASK {
         ?s ?p ?o . FILTER(STRSTARTS(STR(?p), STR(mkv:)) && isIRI(?o) && ?p != mkv:sourceDocument)
         FILTER NOT EXISTS { ?st a rdf:Statement, mkv:ImportedStatement ; rdf:subject ?s ; rdf:predicate ?p ;
@@ -419,8 +425,7 @@ def test_every_edge_has_its_evidence(hpo_dir):
 
 
 def test_full_mode_imports_everything(hpo_dir):
-    result = run_import("full", [], directory=hpo_dir)
-    store = store_of(result.quads)
+    store = store_of(run("full", [], directory=hpo_dir)[0])
     terms = {r[0] for r in select(store, f"SELECT ?t WHERE {{ ?t rdfs:label ?l FILTER(STRSTARTS(STR(?t), '{HP}')) }}")}
     assert len(terms) == 16 and HP + "0009999" not in terms  # the obsolete term is left out
     diseases = {r[0] for r in select(store, "SELECT ?d WHERE { ?d a mkv:Disease }")}
@@ -434,7 +439,7 @@ def test_full_mode_imports_everything(hpo_dir):
 def test_curated_mappings_extend_the_subset(hpo_dir):
     curated = [ox.Quad(ox.NamedNode(ENTITY + "something"), ox.NamedNode(SKOS + "closeMatch"),
                        ox.NamedNode(OMIM + "100100"))]
-    store = store_of(import_hpo("subset", curated, directory=hpo_dir))
+    store = store_of(run("subset", curated, directory=hpo_dir)[0])
     assert ask(store, f"ASK {{ <{OMIM}100100> a mkv:Disease ; mkv:hasPhenotype <{HP}0001250> }}")
 
 
@@ -444,7 +449,7 @@ def test_an_exact_match_is_written_under_the_curated_iri(hpo_dir):
     entity = ENTITY + "something"
     curated = [ox.Quad(ox.NamedNode(entity), ox.NamedNode(SKOS + "exactMatch"), ox.NamedNode(OMIM + "100100")),
                ox.Quad(ox.NamedNode(entity), ox.NamedNode(PREFIXES["rdfs"] + "label"), ox.Literal("something"))]
-    store = store_of(import_hpo("subset", curated, directory=hpo_dir))
+    store = store_of(run("subset", curated, directory=hpo_dir)[0])
     assert ask(store, f"ASK {{ <{entity}> mkv:hasPhenotype <{HP}0001250> }}")
     assert ask(store, f"ASK {{ <{GENE}999> mkv:geneAssociatedWith <{entity}> }}")
     assert not ask(store, f"ASK {{ <{OMIM}100100> ?p ?o }}")
@@ -456,10 +461,10 @@ def test_an_exact_match_is_written_under_the_curated_iri(hpo_dir):
 
 
 def test_pme_name_rule(hpo_dir):
-    result = run_import("subset", [], directory=hpo_dir)
-    assert [d for d, _ in result.stats.pme_rule] == ["OMIM:200200", "OMIM:254780", "ORPHA:501"]
-    assert not ask(store_of(result.quads), "ASK { ?d mkv:memberOf mk:progressive_myoclonus_epilepsy }")
-    store = store_of(import_hpo("subset", PME_CURATED, directory=hpo_dir))
+    quads, stats = run("subset", [], directory=hpo_dir)
+    assert [d for d, _ in stats.pme_rule] == ["OMIM:200200", "OMIM:254780", "ORPHA:501"]
+    assert not ask(store_of(quads), "ASK { ?d mkv:memberOf mk:progressive_myoclonus_epilepsy }")
+    store = store_of(run("subset", PME_CURATED, directory=hpo_dir)[0])
     # A disease joins its group with memberOf (the group's own relation), never subtypeOf.
     linked = {r[0] for r in select(store, """SELECT ?d WHERE { ?d mkv:memberOf mk:progressive_myoclonus_epilepsy .
         ?st rdf:subject ?d ; rdf:predicate mkv:memberOf ; rdf:object mk:progressive_myoclonus_epilepsy ;
@@ -469,25 +474,25 @@ def test_pme_name_rule(hpo_dir):
 
 
 def test_output_is_deterministic_and_streams_identically(hpo_dir, tmp_path):
-    first = import_hpo("full", PME_CURATED, directory=hpo_dir)
-    second = import_hpo("full", PME_CURATED, directory=hpo_dir)
+    first, stats = run("full", PME_CURATED, directory=hpo_dir)
+    second, _ = run("full", PME_CURATED, directory=hpo_dir)
     assert [str(q) for q in first] == [str(q) for q in second]
+    assert stats.triples == len(first) == len(set(first))
+    # Streamed to a file and straight into a store, batch by batch (what the builder does).
     target = tmp_path / "hpo.nq"
-    stats = write_nquads(target, "full", PME_CURATED, directory=hpo_dir)
+    store = ox.Store()
+    with target.open("w", encoding="utf-8") as fh:
+        import_hpo("full", PME_CURATED, consumers=[fh.write, lambda text: store.bulk_load(
+            input=text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)], directory=hpo_dir)
     parsed = list(ox.parse(path=str(target), format=ox.RdfFormat.N_QUADS))
     assert [str(q) for q in parsed] == [str(q) for q in first]
-    assert stats.triples == len(first) == len(set(first))
-    # Streamed straight into a store, batch by batch (what a low-memory builder would do).
-    store, chunks = ox.Store(), []
-    stream_hpo("full", PME_CURATED, consumers=[chunks.append, lambda text: store.bulk_load(
-        input=text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)], directory=hpo_dir)
-    assert set(store) == set(first) and "".join(chunks) == target.read_text(encoding="utf-8")
+    assert set(store) == set(first)
 
 
 def test_statement_iris_are_content_hashes(hpo_dir):
     import hashlib
 
-    store = store_of(import_hpo("subset", [], directory=hpo_dir))
+    store = store_of(run("subset", [], directory=hpo_dir)[0])
     s, p, o = OMIM + "254780", VOCAB + "hasPhenotype", HP + "0001336"
     expected = PREFIXES["mks"] + "hpo-" + hashlib.sha1(f"{s}|{p}|{o}".encode()).hexdigest()[:16]
     assert ask(store, f"ASK {{ <{expected}> rdf:subject <{s}> ; rdf:predicate <{p}> ; rdf:object <{o}> }}")

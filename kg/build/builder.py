@@ -236,12 +236,12 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
         store.bulk_extend(curated + ontology)
         import_stats = None
         if hpo != "none":
-            from kg.hpo.importer import stream_hpo
+            from kg.hpo.importer import import_hpo
 
             # Streamed in batches into kg.nq and the store: the import is never held whole
             # in memory (a full import is about 3 million triples).
             with (tmp / "kg.nq").open("a", encoding="utf-8") as nq:
-                import_stats = stream_hpo(hpo, curated, say, consumers=[
+                import_stats = import_hpo(hpo, curated, say, consumers=[
                     nq.write, lambda text: store.bulk_load(input=text.encode("utf-8"),  # noqa: F821 (del later)
                                                            format=ox.RdfFormat.N_QUADS)])
         entailed = _write_entailed(store, curated, tmp / "kg.nq", say)
