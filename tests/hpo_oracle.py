@@ -43,6 +43,15 @@ def curie(value: str) -> str:
     return value
 
 
+def release() -> str:
+    """The release date in hp.obo's ``data-version`` header (``hp/releases/2025-01-16``)."""
+    with DATA.obo.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("data-version: "):
+                return line.rstrip("\n").rsplit("/", 1)[-1]
+    raise AssertionError("hp.obo has no data-version header")
+
+
 @lru_cache(maxsize=1)
 def obo() -> tuple[dict[str, str], dict[str, set[str]], dict[str, set[str]]]:
     """Names, parents and children of the non-obsolete terms of hp.obo."""

@@ -11,7 +11,7 @@ import json
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.namespace import ENTITY, GRAPH_HPO
+from kg.namespace import ENTITY, GRAPH_HPO, PREFIXES
 from tests import hpo_oracle as raw
 from tests.hpo_oracle import curie, iri, node
 
@@ -104,6 +104,71 @@ def test_annotations_match_the_file(hpo_graph):
     assert negated and not negated & set(edges)
 
 
+def test_annotation_evidence_matches_the_file(hpo_graph):
+    """Each imported annotation statement carries exactly the evidence codes, references and
+    frequencies of the file's rows behind it (the onset column adds its row's codes and
+    references, not its frequency): guards the import's row handling field by field."""
+    imported = raw.imported_diseases()
+    want: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for r in raw.positive():
+        if r["database_id"] not in imported:
+            continue
+        refs = {ref for ref in r["reference"].split(";") if ref}
+        for term, frequency in ((r["hpo_id"], r["frequency"]), (r["onset"], "")):
+            if not term:
+                continue
+            entry = want.setdefault((node(r["database_id"]), node(term)),
+                                    {"evidenceCode": set(), "publication": set(), "frequencyValue": set()})
+            entry["evidenceCode"].add(r["evidence"])
+            entry["publication"] |= refs
+            if frequency:
+                entry["frequencyValue"].add(frequency)
+    edge_of = {st: (d, t) for st, d, t in hpo_graph.sparql("""SELECT ?st ?d ?t WHERE {
+        ?st a mkv:ImportedStatement ; rdf:predicate ?p ; rdf:subject ?d ; rdf:object ?t .
+        VALUES ?p { mkv:hasPhenotype mkv:hasInheritance mkv:hasOnset mkv:hasCourse } }""",
+                                                            graphs=("hpo",)).to_records()}
+    found: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for st, prop, value in hpo_graph.sparql("""SELECT ?st ?prop ?value WHERE { ?st ?prop ?value .
+            VALUES ?prop { mkv:evidenceCode mkv:publication mkv:frequencyValue } }""", graphs=("hpo",)).to_records():
+        if st in edge_of:
+            entry = found.setdefault(edge_of[st], {"evidenceCode": set(), "publication": set(),
+                                                   "frequencyValue": set()})
+            entry[prop.rsplit("/", 1)[-1]].add(value)
+    assert len(want) > 1000 and any(e["frequencyValue"] for e in want.values())
+    assert found == want
+
+
+def test_genes_and_is_a_match_the_file(hpo_graph):
+    """The gene associations of the imported diseases, the genes' symbols, and the ``is_a``
+    links among the written terms (the branches, the terms the curation maps to and the terms
+    the imported diseases use, each with its ancestors) are those of the files."""
+    imported = raw.imported_diseases()
+    want_genes = {(node(f"NCBIGene:{g['ncbi_gene_id']}"), node(g["disease_id"]))
+                  for g in raw.genes() if g["disease_id"] in imported}
+    found_genes = hpo_graph.sparql("""SELECT ?g ?d WHERE { ?st a mkv:ImportedStatement ;
+        rdf:predicate mkv:geneAssociatedWith ; rdf:subject ?g ; rdf:object ?d ; mkv:evidenceCode "IEA" }""",
+                                   graphs=("hpo",)).to_records()
+    assert want_genes and set(found_genes) == want_genes
+    symbols = {node(f"NCBIGene:{g['ncbi_gene_id']}"): g["gene_symbol"] for g in raw.genes()
+               if g["disease_id"] in imported}
+    labels = dict(hpo_graph.sparql("SELECT ?g ?s WHERE { ?g a mkv:Gene ; rdfs:label ?s }",
+                                   graphs=("hpo",)).to_records())
+    assert labels == {g: s for g, s in symbols.items() if g.startswith(PREFIXES["NCBIGene"])}
+
+    names, parents, _ = raw.obo()
+    mapped = {m.curie for e in raw.curation().entities for m in e.mappings if m.curie.startswith("HP:")}
+    used = {r[column] for r in raw.positive() if r["database_id"] in imported
+            for column in ("hpo_id", "onset") if r[column]}
+    written: set[str] = set()
+    for term in raw.myoclonus_terms() | raw.seizure_terms() | (mapped & set(names)) | used:
+        written |= raw.above(term)
+    want_is_a = {(node(t), node(p)) for t in written for p in parents[t] if p in written}
+    found_is_a = hpo_graph.sparql("""SELECT ?a ?b WHERE { ?st a mkv:ImportedStatement ;
+        rdf:predicate mkv:subtypeOf ; rdf:subject ?a ; rdf:object ?b ; mkv:evidenceCode "HPO-IS-A" }""",
+                                  graphs=("hpo",)).to_records()
+    assert len(want_is_a) > 1000 and set(found_is_a) == want_is_a
+
+
 def test_exact_matches_are_one_node(hpo_graph):
     """ORPHA:501 is the curated Lafora body disease; OMIM:254780 (a narrower entry) stays a node
     of its own, a subtype of it."""
@@ -189,6 +254,32 @@ def test_crosscheck_json(hpo_build, tmp_path):
     assert checks[("EPM2A", "causalGeneFor", "Lafora body disease")]["verdict"] == "confirmed"
     assert checks[("clonazepam", "treats", "myoclonus")]["verdict"] == "not checkable"
     assert sum(report["counts"].values()) == len(report["checks"])
+
+
+def test_crosscheck_reads_the_graph_not_the_files(hpo_graph, tmp_path, monkeypatch):
+    """The check reads the build's HPO graph: with no HPO files reachable it gives the same
+    verdicts, and its evidence for a checked claim is the file's rows behind that claim."""
+    from kg.hpo.crosscheck import crosscheck
+    from kg.hpo.files import ENV_VAR
+
+    empty = tmp_path / "no-hpo-files"
+    empty.mkdir()
+    monkeypatch.setenv(ENV_VAR, str(empty))
+    report = crosscheck(hpo_graph)
+    assert report.release == raw.release()
+    dementia = next(c for c in report.checks if c.subject == E("lafora_body_disease")
+                    and c.predicate == "hasPhenotype" and c.object == E("dementia"))
+    assert dementia.verdict == "confirmed"
+    below = raw.below(raw.DEMENTIA)
+    want = {(d, r["hpo_id"]) for r in raw.positive() for d in dementia.hpo_subjects
+            if r["database_id"] == d and r["hpo_id"] in below}
+    assert want and {(d, e.term) for e in dementia.evidence for d in e.disease.split(", ")} == want
+
+
+def test_crosscheck_needs_an_hpo_graph(real_build):
+    result = CliRunner().invoke(main, ["crosscheck", "--out", str(real_build)])
+    assert result.exit_code != 0
+    assert "no HPO graph" in result.output and "--hpo subset" in result.output
 
 
 def test_crosscheck_markdown(hpo_build):

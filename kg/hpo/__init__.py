@@ -13,7 +13,7 @@ Modules, one job each:
 :mod:`kg.hpo.importer`
     the subset and full imports (``import_hpo`` is the builder's entry point);
 :mod:`kg.hpo.crosscheck`
-    the curated claims checked against HPO;
+    the curated claims checked against the HPO graph of a build;
 :mod:`kg.hpo.progress`, :mod:`kg.hpo.errors`
     progress reporting and :class:`~kg.hpo.errors.HPOImportError`.
 
