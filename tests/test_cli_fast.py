@@ -94,25 +94,27 @@ def test_other_commands_go_to_click(argv):
     assert parse_query_args(argv) is None
 
 
-def _kg(args: list[str], build: Path, extra_env: dict | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KG_BUILD_DIR": str(build), **(extra_env or {})}
+def _kg(args: list[str], build: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KG_BUILD_DIR": str(build)}
     return subprocess.run([sys.executable, "-m", "kg", *args], env=env, capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
+                          timeout=120, cwd=ROOT, input=stdin)
 
 
-@pytest.mark.parametrize("args", [
-    ["query", "--name", "first-line-drug", "--format", "csv"],
-    ["query", "--name", "first-line-drug", "--format", "turtle"],  # usage error after the run
-    ["query", "--name", "first-line-drug", "-p", "nokey"],
-    ["query", "--name", "no-such-query"],
-    ["query", "SELEC x"],
-    ["query", "SELECT * WHERE { SERVICE <http://localhost:9/> { ?s ?p ?o } }"],
-    ["query"],
-], ids=["ok", "format", "param", "unknown", "malformed", "service", "no-source"])
-def test_a_fresh_process_prints_what_the_click_command_prints(real_build, args):
-    fresh = _kg(args, real_build)
-    in_process = CliRunner().invoke(main, args, prog_name="python -m kg",
-                                                 env={"KG_BUILD_DIR": str(real_build)})
+@pytest.mark.parametrize("args, stdin", [
+    (["query", "--name", "first-line-drug", "--format", "csv"], None),
+    (["query", "--name", "first-line-drug", "--format", "turtle"], None),  # usage error after the run
+    (["query", "--name", "first-line-drug", "-p", "nokey"], None),
+    (["query", "--name", "no-such-query"], None),
+    (["query", "SELEC x"], None),
+    (["query", "SELECT * WHERE { SERVICE <http://localhost:9/> { ?s ?p ?o } }"], None),
+    (["query"], None),
+    (["query", "-", "--format", "csv"], "ASK { ?s ?p ?o }"),
+    (["query", "-", "--format", "turtle"], "ASK { ?s ?p ?o }"),  # click reruns: same stdin
+], ids=["ok", "format", "param", "unknown", "malformed", "service", "no-source", "stdin", "stdin-format"])
+def test_a_fresh_process_prints_what_the_click_command_prints(real_build, args, stdin):
+    fresh = _kg(args, real_build, stdin)
+    in_process = CliRunner().invoke(main, args, prog_name="python -m kg", input=stdin,
+                                    env={"KG_BUILD_DIR": str(real_build)})
     assert fresh.returncode == in_process.exit_code, fresh.stderr
     assert fresh.stdout == in_process.stdout
     assert fresh.stderr == in_process.stderr

@@ -152,9 +152,16 @@ def run_fast(argv: list[str]) -> bool:
     from kg.cli.base import UsageProblem
     from kg.cli.querying import run_query
 
+    if params["query"] == "-":
+        # Kept, so that click, if it has to run the command again, reads the same query.
+        import io
+
+        sys.stdin = io.StringIO(sys.stdin.read())
     try:
         run_query(**params, own_process=True)
     except UsageProblem:
+        if params["query"] == "-":
+            sys.stdin.seek(0)
         return False  # click parses again, runs again and reports it, as it always has
     except (EOFError, KeyboardInterrupt):
         sys.stderr.write("\nAborted!\n")
