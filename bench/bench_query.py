@@ -378,8 +378,10 @@ def cold_start_section(cli: dict, machine: dict | None = None) -> list[str]:
             mark = " " + verdict(ratio <= COLD_START_TARGET)
         lines.append(f"| `{label}` | {ms(med)} | {ms(low)}–{ms(high)} | {ratio:.2f}x{mark} | {ms(cli['cpu'][label])} "
                      f"| {cli['cpu'][label] / cpu_base:.2f}x |")
-    lines += ["", "The query path imports neither rdflib nor the curation, build, paths, web or remote code "
-              "(`tests/test_layers.py` checks the modules a `kg query` process loads)."]
+    lines += ["", "The query path imports neither rdflib nor the curation, build, paths, web or remote code, "
+              "nor click or ctypes (plain `kg query` invocations are parsed by `kg.cli.fast`, exactly as "
+              "click would; the sandbox calls unshare through `_ctypes`): `tests/test_layers.py` checks the "
+              "modules a `kg query` process loads, `tests/test_cli_fast.py` the fast path."]
     return lines
 
 

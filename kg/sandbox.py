@@ -1,9 +1,10 @@
 """No network for the processes that run queries: the second defence behind the SERVICE check.
 
 :func:`drop_network` moves the calling process into a new, empty Linux network namespace
-(``unshare(2)``, through ctypes: Python 3.11 has no ``os.unshare``). The namespace has only
-a loopback interface, and it is down: any ``connect`` fails with "network unreachable", to
-the outside and to the machine's own loopback services alike. So even if the query check
+(``unshare(2)``, through ``_ctypes``, the C half of ctypes: Python 3.11 has no
+``os.unshare``). The namespace has only a loopback interface, and it is down: any
+``connect`` fails with "network unreachable", to the outside and to the machine's own
+loopback services alike. So even if the query check
 (:mod:`kg.query.safety`) were wrong, a ``SERVICE`` that pyoxigraph tries to call cannot
 connect. Reading and writing files is unchanged.
 
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 __all__ = ["Isolation", "drop_network", "isolation"]
 
@@ -62,6 +63,25 @@ def _write(path: str, text: str) -> None:
         os.close(fd)
 
 
+def _libc_unshare() -> tuple[Callable[[int], int], Callable[[], int]]:
+    """The C library's ``unshare(int flags) -> int`` (errno kept) and the errno reader, through
+    ``_ctypes``, the C half of ctypes: it is what ``ctypes.CDLL(None, use_errno=True).unshare``
+    with ``argtypes = [c_int]`` builds, without importing the ``ctypes`` package (its types,
+    ``struct``, endianness helpers: a few ms of every ``kg query`` start-up)."""
+    import _ctypes
+
+    class CInt(_ctypes._SimpleCData):
+        _type_ = "i"
+
+    class LibcFunction(_ctypes.CFuncPtr):
+        _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
+        _restype_ = CInt
+        _argtypes_ = (CInt,)
+
+    handle = _ctypes.dlopen(None, _ctypes.RTLD_LOCAL)  # type: ignore[arg-type]  # None: this program and its libraries
+    return LibcFunction(_ctypes.dlsym(handle, "unshare")), _ctypes.get_errno
+
+
 def drop_network() -> Isolation:
     """Move this process into a new network namespace with no usable interface (Linux).
 
@@ -81,14 +101,10 @@ def drop_network() -> Isolation:
         _state = Isolation(False, f"network namespaces are a Linux feature (this is {sys.platform})")
         return _state
     try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        unshare = libc.unshare
-    except (OSError, AttributeError) as exc:  # pragma: no cover - exotic libc
+        unshare, get_errno = _libc_unshare()
+    except (OSError, AttributeError, ImportError) as exc:  # pragma: no cover - exotic libc
         _state = Isolation(False, f"unshare(2) is not available: {exc}")
         return _state
-    unshare.argtypes = [ctypes.c_int]
     if os.geteuid() == 0 and unshare(_CLONE_NEWNET) == 0:
         _state = Isolation(True, "network namespace")
         return _state
@@ -102,6 +118,6 @@ def drop_network() -> Isolation:
             pass
         _state = Isolation(True, "user and network namespace")
         return _state
-    error = ctypes.get_errno()
+    error = get_errno()
     _state = Isolation(False, f"unshare(2) refused a network namespace: {os.strerror(error)}")
     return _state

@@ -44,6 +44,17 @@ def _python(code: str, *args: str) -> subprocess.CompletedProcess:
                           timeout=120, env={**os.environ, "PYTHONPATH": os.getcwd()})
 
 
+def test_unshare_through_ctypes_c_half_reports_errno():
+    # kg.sandbox calls unshare(2) through _ctypes (no ctypes package): a refused call must come
+    # back as -1 with its errno, or drop_network would misreport why it could not isolate.
+    import errno
+
+    from kg.sandbox import _libc_unshare
+
+    unshare, get_errno = _libc_unshare()
+    assert unshare(-1) == -1 and get_errno() == errno.EINVAL
+
+
 def test_drop_network_blocks_loopback(listener):
     code = textwrap.dedent(f"""
         import socket

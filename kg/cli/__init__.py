@@ -4,15 +4,19 @@ Each command lives in its own module, imported only when that command runs (so `
 does not pay for the web server, the remote client or the build machinery). Data goes to
 stdout, messages to stderr. Exit codes: 0 success, 1 a failed request (unknown entity, no
 path, invalid graph), 2 bad usage or a malformed query.
+
+The click group is :data:`main` (:mod:`kg.cli.group`, imported on first use). ``kg query``
+with plain options runs without importing click at all (:mod:`kg.cli.fast`): click's
+import is a third of that command's start-up, and a query is what users run most.
 """
 
 from __future__ import annotations
 
-import importlib
+import sys
+from typing import TYPE_CHECKING, Any
 
-import click
-
-from kg.version import __version__
+if TYPE_CHECKING:
+    import click
 
 __all__ = ["main", "run", "COMMANDS"]
 
@@ -33,33 +37,32 @@ COMMANDS = {
 }
 
 
-class _LazyGroup(click.Group):
-    """A group whose commands are imported when first asked for (by name, or all for ``--help``)."""
+def __getattr__(name: str) -> Any:
+    # ``from kg.cli import main``: the click group, imported only when someone asks for it.
+    if name == "main":
+        from kg.cli.group import main
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(COMMANDS) | set(self.commands))
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            module, _, attribute = COMMANDS[cmd_name].partition(":")
-            command = getattr(importlib.import_module(module), attribute)
-            if command.name != cmd_name:  # a renamed command would silently vanish from --help
-                raise RuntimeError(f"{COMMANDS[cmd_name]} is named {command.name!r}, not {cmd_name!r}")
-            self.add_command(command)
-        return self.commands.get(cmd_name)
+        return main
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="kg")
-def main() -> None:
-    """myoclonus-kg: a curated, evidence-backed knowledge graph of myoclonus."""
+if TYPE_CHECKING:
+    main: click.Group
 
 
 def run() -> None:
-    """The ``kg`` console script and ``python -m kg``: :func:`main` in a process of its own.
+    """The ``kg`` console script and ``python -m kg``: :data:`main` in a process of its own.
 
     Only here may a command change the whole process, as ``kg query`` does when it drops the
     network before running a query on a local build (:mod:`kg.sandbox`); ``main`` invoked
-    in-process (tests, other programs) leaves the process as it is.
+    in-process (tests, other programs) leaves the process as it is. A ``kg query`` whose
+    options the fast path reads exactly as click would runs without click
+    (:func:`kg.cli.fast.run_fast`); anything else goes to click.
     """
+    from kg.cli.fast import run_fast
+
+    if run_fast(sys.argv[1:]):
+        return
+    from kg.cli.group import main
+
     main(obj={"own_process": True})

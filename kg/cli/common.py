@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-import sys
 from pathlib import Path
 
 import click
 
-from kg.errors import KGError, QueryError
+from kg.cli import base
+from kg.cli.base import echo_err, graphs_for, load_graph, reports_errors
 
 __all__ = ["reports_errors", "build_dir_option", "endpoint_option", "hpo_option", "graphs_for", "echo_err",
            "parse_params", "load_graph"]
-
-
-def echo_err(message: str) -> None:
-    """Write ``message`` on its own line to stderr (data goes to stdout)."""
-    click.echo(message, err=True)
-
-
-def reports_errors(func):
-    """Turn a :class:`~kg.errors.KGError` into a one-line message on stderr and an exit code
-    (2 for a malformed query, 1 otherwise), instead of a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except QueryError as exc:
-            echo_err(f"error: {exc}")
-            sys.exit(getattr(exc, "exit_code", 2))
-        except KGError as exc:
-            echo_err(f"error: {exc}")
-            sys.exit(1)
-
-    return wrapper
 
 
 def build_dir_option(func):
@@ -55,44 +31,22 @@ def endpoint_option(func):
              "see docs/remote.md) instead of the local build.")(func)
 
 
-def load_graph(out: Path | None, endpoint: str | None = None):
-    """The graph a command works on: ``kg.load`` with its build messages on stderr (a build
-    on first use says so and shows its progress; data stays on stdout)."""
-    import kg
-
-    if endpoint is not None:
-        return kg.load(out, endpoint=endpoint)
-    return kg.load(out, progress=echo_err)
-
-
 def parse_params(items) -> dict[str, str]:
-    """``("key=value", ...)`` from repeated ``--param`` options, as a dict.
+    """``("key=value", ...)`` from repeated ``--param`` options, as a dict
+    (:func:`kg.cli.base.parse_params`).
 
     Raises
     ------
     click.UsageError
         If an item has no ``=``.
     """
-    params = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise click.UsageError(f"--param wants KEY=VALUE, not {item!r}")
-        params[key] = value
-    return params
+    try:
+        return base.parse_params(items)
+    except base.UsageProblem as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def hpo_option(func):
     """``--hpo/--no-hpo``: include or exclude the imported HPO graph (default: everything built)."""
     return click.option("--hpo/--no-hpo", "include_hpo", default=None,
                         help="Include or exclude the imported HPO graph (default: everything built).")(func)
-
-
-def graphs_for(include_hpo: bool | None) -> tuple[str, ...] | None:
-    """The named graphs to query for a ``--hpo/--no-hpo`` choice (``None``: all).
-
-    ``--no-hpo`` leaves out the entailed graph too: some of its edges come from the import.
-    """
-    if include_hpo is None:
-        return None
-    return ("curated", "ontology", "hpo", "entailed") if include_hpo else ("curated", "ontology")
