@@ -98,6 +98,24 @@ _ANON = re.compile(r"\[[ \t\r\n]*\]")
 _PUNCT2 = ("^^", "||", "&&", "!=", "<=", ">=")
 _PUNCT1 = frozenset("{}()[].,;*/+-!=<>^|?")
 _ESCAPE = re.compile(rf"{_UCHAR}|{_ECHAR}")
+
+# The fast path of lex (not at an operator position): one pattern, whitespace and comments
+# then the terminals above as alternatives, in the order lex tries them for the first
+# character, so that an alternative matches exactly where lex would return that token.
+# Anything else (blank nodes, non-ASCII names, errors, the end) takes lex's own steps.
+_FAST = re.compile(
+    _SPACE.pattern + "(?:"
+    rf"(?P<VAR>[?$]{_VARCHARS}++)"
+    rf"|(?P<IRI>{_IRIREF.pattern})"
+    rf"|(?P<LONG>{_STRINGS[chr(39) * 3].pattern}|{_STRINGS[chr(34) * 3].pattern})"
+    rf"|(?P<SHORT>{_STRINGS[chr(39)].pattern}|{_STRINGS[chr(34)].pattern})"
+    rf"|(?P<NUMBER>{_NUMBER.pattern})"
+    rf"|(?P<LANGTAG>{_LANGTAG.pattern})"
+    r"|(?P<WORD>[A-Za-z][A-Za-z0-9_]*+)(?![:.\-]|[^\x00-\x7f])"
+    rf"|(?P<PNAME>(?P<PNAME_PREFIX>{_PN_PREFIX})?:(?P<PNAME_LOCAL>{_PN_LOCAL})?)"
+    rf"|(?P<NIL>{_NIL.pattern})|(?P<ANON>{_ANON.pattern})"
+    r"|(?P<PUNCT>\^\^|\|\||&&|!=|<=|>=|[{}()\[\].,;*/+\-!=<>^|?])"
+    r")")
 _ESCAPED = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
 
@@ -200,6 +218,41 @@ def lex(text: str, pos: int, operator: bool = False) -> Token:
     QueryError
         On a character no terminal can start with, or an unterminated string.
     """
+    if not operator:
+        m = _FAST.match(text, pos)
+        if m is not None:
+            kind = m.lastgroup
+            start = m.start(kind)
+            end = m.end()
+            if kind == PUNCT or kind == NUMBER:
+                return Token(kind, m.group(kind), start, end)
+            if kind == WORD:
+                return Token(WORD, m.group(kind).upper(), start, end)
+            if kind == VAR:
+                name = text[start + 1:end]
+                if name.isascii():
+                    return Token(VAR, name, start, end)
+            elif kind == PNAME:
+                if m.group(kind).isascii():
+                    return Token(PNAME, (m.group("PNAME_PREFIX") or "", m.group("PNAME_LOCAL") or ""),
+                                 start, end)
+            elif kind == IRI:
+                return Token(IRI, _unescape(text[start + 1:end - 1]), start, end)
+            elif kind == "SHORT":
+                return Token(STRING, _unescape(text[start + 1:end - 1]), start, end)
+            elif kind == "LONG":
+                return Token(STRING, _unescape(text[start + 3:end - 3]), start, end)
+            elif kind == LANGTAG:
+                return Token(LANGTAG, text[start + 1:end], start, end)
+            elif kind == NIL:
+                return Token(NIL, "()", start, end)
+            elif kind == ANON:
+                return Token(ANON, "[]", start, end)
+    return _lex(text, pos, operator)
+
+
+def _lex(text: str, pos: int, operator: bool) -> Token:
+    # Every terminal, one check after another: the definition lex's fast path follows.
     n = len(text)
     start = pos
     if start < n and text[start] in _SKIP:

@@ -79,11 +79,76 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
     QueryError
         At the first bracket beyond ``limit``, with its line and column.
     """
-    deepest = 0
+    deepest = depth = pos = 0
+    # One reading, as long as the text does not fork it; then _nesting_depth_general follows
+    # every reading from there. An IRI with no bracket, quote, '#', '<' or '\\' inside does
+    # not fork: read as '<' and more, the text reaches the same next event at the same depth.
+    search = _EVENT.search
+    while True:
+        m = search(text, pos)
+        if m is None:
+            return deepest
+        at = m.start()
+        c = text[at]
+        if c in "{([":
+            depth += 1
+            if depth > limit:
+                raise _too_deep(text, at, limit)
+            if depth > deepest:
+                deepest = depth
+            pos = at + 1
+        elif c in "})]":
+            if depth:
+                depth -= 1
+            pos = at + 1
+        elif c == "#":
+            m = _LINE_END.search(text, at + 1)
+            if m is None:
+                return deepest
+            pos = m.end()
+        elif c == "\\":  # an escaped character of a prefixed name: never syntax
+            pos = at + 2
+        elif c == "<":
+            iri = _IRI.match(text, at)
+            end = -1 if iri is None else iri.end()
+            inside = None if iri is None else search(text, at + 1, end)
+            if iri is None:
+                pos = at + 1
+            elif inside is None:
+                pos = end
+            elif text[inside.start()] == "#" and (
+                    (line := _LINE_END.search(text, end)) is None or search(text, end, line.start()) is None):
+                # '#' first inside, as in <...rdf-schema#>: read as '<' and more, a comment to
+                # the end of the line, where the IRI reading arrives with no event on the way.
+                pos = end
+            else:
+                return _nesting_depth_general(text, limit, {(iri.end(), _CODE): depth, (at + 1, _CODE): depth},
+                                              deepest)
+        elif text.startswith(c * 3, at):  # a long string, or an empty one and a quote
+            return _nesting_depth_general(text, limit, {(at + 3, _LONG1 if c == "'" else _LONG2): depth,
+                                                        (at + 2, _CODE): depth}, deepest)
+        else:  # a quote
+            m = _END[_STR1 if c == "'" else _STR2].match(text, at + 1)
+            if m is None:  # an unterminated string ends the reading: no engine runs it
+                return deepest
+            pos = m.end()
+
+
+def _too_deep(text: str, at: int, limit: int) -> QueryError:
+    line, column = position(text, at)
+    return QueryError(f"malformed SPARQL (line {line}, column {column}): nested deeper "
+                      f"than {limit} levels of '{{', '(' and '['", line=line, column=column)
+
+
+def _nesting_depth_general(text: str, limit: int = MAX_DEPTH,
+                           depth_at: dict[tuple[int, int], int] | None = None, deepest: int = 0) -> int:
+    """nesting_depth following every reading at once, from the readings ``depth_at``
+    ((position, state) -> depth; by default the start of the text)."""
     # Readings still alive, by (position, state) -> current depth; the heap orders them by
     # position, and two readings that meet in the same state merge (the deeper one wins).
-    depth_at: dict[tuple[int, int], int] = {(0, _CODE): 0}
-    heap = [(0, _CODE)]
+    if depth_at is None:
+        depth_at = {(0, _CODE): 0}
+    heap = sorted(depth_at)
 
     def go(pos: int, state: int, depth: int) -> None:
         key = (pos, state)
@@ -113,9 +178,7 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
         if c in "{([":
             depth += 1
             if depth > limit:
-                line, column = position(text, at)
-                raise QueryError(f"malformed SPARQL (line {line}, column {column}): nested deeper "
-                                 f"than {limit} levels of '{{', '(' and '['", line=line, column=column)
+                raise _too_deep(text, at, limit)
             deepest = max(deepest, depth)
             go(at + 1, _CODE, depth)
         elif c in "})]":
