@@ -99,23 +99,58 @@ _PUNCT2 = ("^^", "||", "&&", "!=", "<=", ">=")
 _PUNCT1 = frozenset("{}()[].,;*/+-!=<>^|?")
 _ESCAPE = re.compile(rf"{_UCHAR}|{_ECHAR}")
 
-# The fast path of lex (not at an operator position): one pattern, whitespace and comments
-# then the terminals above as alternatives, in the order lex tries them for the first
-# character, so that an alternative matches exactly where lex would return that token.
-# Anything else (blank nodes, non-ASCII names, errors, the end) takes lex's own steps.
-_FAST = re.compile(
-    _SPACE.pattern + "(?:"
-    rf"(?P<VAR>[?$]{_VARCHARS}++)"
-    rf"|(?P<IRI>{_IRIREF.pattern})"
-    rf"|(?P<LONG>{_STRINGS[chr(39) * 3].pattern}|{_STRINGS[chr(34) * 3].pattern})"
-    rf"|(?P<SHORT>{_STRINGS[chr(39)].pattern}|{_STRINGS[chr(34)].pattern})"
-    rf"|(?P<NUMBER>{_NUMBER.pattern})"
-    rf"|(?P<LANGTAG>{_LANGTAG.pattern})"
-    r"|(?P<WORD>[A-Za-z][A-Za-z0-9_]*+)(?![:.\-]|[^\x00-\x7f])"
-    rf"|(?P<PNAME>(?P<PNAME_PREFIX>{_PN_PREFIX})?:(?P<PNAME_LOCAL>{_PN_LOCAL})?)"
-    rf"|(?P<NIL>{_NIL.pattern})|(?P<ANON>{_ANON.pattern})"
-    r"|(?P<PUNCT>\^\^|\|\||&&|!=|<=|>=|[{}()\[\].,;*/+\-!=<>^|?])"
-    r")")
+# The fast path of lex (not at an operator position): after whitespace and comments, the
+# first character picks a pattern made of the terminals that can start with it, in the order
+# lex tries them, so that an alternative matches exactly where lex returns that token; the
+# nine characters that start nothing but themselves need no pattern. Anything else (blank
+# nodes, non-ASCII names, errors, the end) takes lex's own steps (_lex).
+_ALTERNATIVES = {
+    "VAR": rf"[?$]{_VARCHARS}++",
+    "IRI": _IRIREF.pattern,
+    "LONG": rf"{_STRINGS[chr(39) * 3].pattern}|{_STRINGS[chr(34) * 3].pattern}",
+    "SHORT": rf"{_STRINGS[chr(39)].pattern}|{_STRINGS[chr(34)].pattern}",
+    "NUMBER": _NUMBER.pattern,
+    "LANGTAG": _LANGTAG.pattern,
+    "WORD": r"[A-Za-z][A-Za-z0-9_]*+(?![:.\-]|[^\x00-\x7f])",
+    # PN_PREFIX and PN_LOCAL as runs (a name cannot end in '.': dots only before more of it),
+    # which match what _PN_PREFIX and _PN_LOCAL match without backtracking.
+    "PNAME": (rf"(?P<PNAME_PREFIX>{_BASE}(?:{_CHARS}++|\.++(?={_CHARS}))*+)?:"
+              rf"(?P<PNAME_LOCAL>(?:{_LOCAL_FIRST}|{_PLX})(?:{_CHARS_COLON}++|{_PLX}|\.++(?={_CHARS_COLON}|{_PLX}))*+)?"),
+    "NIL": _NIL.pattern,
+    "ANON": _ANON.pattern,
+    "PUNCT": r"\^\^|\|\||&&|!=|<=|>=|[{}()\[\].,;*/+\-!=<>^|?]",
+}
+_SINGLE = frozenset("{}),;*/=]")  # no terminal but the one-character punctuation starts with these
+
+
+def _starting_with(first: str) -> re.Pattern[str]:
+    # The alternatives that can start with ``first``.
+    if first in "?$":
+        names = ("VAR", "PUNCT")
+    elif first == "<":
+        names = ("IRI", "PUNCT")
+    elif first in "'\"":
+        names = ("LONG", "SHORT")
+    elif first in "0123456789.+-":
+        names = ("NUMBER", "PUNCT")
+    elif first == "@":
+        names = ("LANGTAG",)
+    elif first.isascii() and first.isalpha():
+        names = ("WORD", "PNAME")
+    elif first == ":" or first >= "\x80":
+        names = ("PNAME",)
+    elif first == "(":
+        names = ("NIL", "PUNCT")
+    elif first == "[":
+        names = ("ANON", "PUNCT")
+    else:
+        names = ("PUNCT",)
+    return re.compile("|".join(f"(?P<{name}>{_ALTERNATIVES[name]})" for name in names))
+
+
+_BY_FIRST = {ch: _starting_with(ch) for ch in "?$<'\"0123456789.+-@:([^|&!>"
+             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
+_NONASCII_START = _starting_with("\x80")
 _ESCAPED = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
 
@@ -219,27 +254,36 @@ def lex(text: str, pos: int, operator: bool = False) -> Token:
         On a character no terminal can start with, or an unterminated string.
     """
     if not operator:
-        m = _FAST.match(text, pos)
+        start = pos
+        c = text[start:start + 1]
+        if c and c in _SKIP:
+            start = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+            c = text[start:start + 1]
+        if c and c in _SINGLE:
+            return Token(PUNCT, c, start, start + 1)
+        pattern = _BY_FIRST.get(c) or (_NONASCII_START if c >= "\x80" else None)
+        m = None if pattern is None else pattern.match(text, start)
         if m is not None:
             kind = m.lastgroup
-            start = m.start(kind)
             end = m.end()
-            if kind == PUNCT or kind == NUMBER:
-                return Token(kind, m.group(kind), start, end)
-            if kind == WORD:
-                return Token(WORD, m.group(kind).upper(), start, end)
+            if kind == PUNCT:
+                return Token(PUNCT, m.group(), start, end)
             if kind == VAR:
                 name = text[start + 1:end]
                 if name.isascii():
                     return Token(VAR, name, start, end)
+            elif kind == WORD:
+                return Token(WORD, m.group().upper(), start, end)
             elif kind == PNAME:
-                if m.group(kind).isascii():
+                if m.group().isascii():
                     return Token(PNAME, (m.group("PNAME_PREFIX") or "", m.group("PNAME_LOCAL") or ""),
                                  start, end)
             elif kind == IRI:
                 return Token(IRI, _unescape(text[start + 1:end - 1]), start, end)
             elif kind == "SHORT":
                 return Token(STRING, _unescape(text[start + 1:end - 1]), start, end)
+            elif kind == NUMBER:
+                return Token(NUMBER, m.group(), start, end)
             elif kind == "LONG":
                 return Token(STRING, _unescape(text[start + 3:end - 3]), start, end)
             elif kind == LANGTAG:
