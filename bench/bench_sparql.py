@@ -167,6 +167,7 @@ def _round(proc: subprocess.Popen) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Measure, compare the digests, write the results table; 0, or 1 if the analyses differ."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--baseline", default="main", help="git revision to compare with")
     parser.add_argument("--rounds", type=int, default=15)

@@ -45,12 +45,14 @@ def _named_and_handwritten() -> list[str]:
 
 
 def test_w3c_texts_lex_alike():
+    """The W3C corpus lexes alike on both paths."""
     # Every third position (any offset may follow a token, a comment or whitespace).
     for path in W3C:
         _same_everywhere(path.read_text(encoding="utf-8"), stride=3)
 
 
 def test_named_and_handwritten_queries_lex_alike():
+    """The benchmark's queries lex alike at every position."""
     texts = _named_and_handwritten()
     assert len(texts) > 30
     for text in texts:
@@ -64,12 +66,14 @@ _ALPHABET = st.sampled_from(list("?$<>'\"#@_:.-+*/^|&!=(){}[];,\\\n\r\t 01234567
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(st.lists(_ALPHABET, max_size=40).map("".join))
 def test_generated_text_lexes_alike(text):
+    """Generated text of SPARQL's characters lexes alike."""
     _same_everywhere(text)
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(st.lists(_ALPHABET, max_size=60).map("".join), st.integers(1, 6))
 def test_nesting_depth_fast_path_agrees(text, limit):
+    """The single-reading scan agrees with the all-readings scan on generated text."""
     def outcome(fn):
         try:
             return fn(text, limit)
@@ -79,6 +83,7 @@ def test_nesting_depth_fast_path_agrees(text, limit):
 
 
 def test_nesting_depth_fast_path_agrees_on_corpora():
+    """... and on the W3C corpus and the benchmark's queries."""
     for text in [p.read_text(encoding="utf-8") for p in W3C] + _named_and_handwritten():
         for limit in (3, 64):
             try:

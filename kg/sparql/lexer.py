@@ -159,16 +159,20 @@ class Token:
 
     ``value`` is the variable name for ``VAR``, the IRI (escapes applied) for ``IRI``,
     ``(prefix, local)`` for ``PNAME``, the upper-cased word for ``WORD``, the content
-    (escapes applied) for ``STRING``, and the text itself otherwise.
+    (escapes applied) for ``STRING``, and the text itself otherwise. ``mark`` is the value of
+    a ``WORD`` or ``PUNCT`` and ``""`` for the other kinds.
     """
 
-    __slots__ = ("kind", "value", "start", "end")
+    __slots__ = ("kind", "value", "start", "end", "mark")
 
     def __init__(self, kind: str, value, start: int, end: int) -> None:
         self.kind = kind
         self.value = value
         self.start = start
         self.end = end
+        # The punctuation or the keyword, else "": one comparison tells both kind and value
+        # (keywords are letters, punctuation is not).
+        self.mark = value if kind == PUNCT or kind == WORD else ""
 
     def __repr__(self) -> str:
         return f"Token({self.kind}, {self.value!r}, {self.start}, {self.end})"

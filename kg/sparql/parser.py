@@ -166,21 +166,15 @@ class _Parser:
             self.tok = lex(self.text, tok.start, operator=True)
         return self.tok
 
-    def word(self, *words: str) -> bool:
-        tok = self.tok
-        return tok.kind == WORD and tok.value in words
-
-    def punct(self, *chars: str) -> bool:
-        tok = self.tok
-        return tok.kind == PUNCT and tok.value in chars
+    # A keyword or a punctuation is tested as ``self.tok.mark == "WHERE"`` (see Token.mark).
 
     def expect_word(self, word: str) -> Token:
-        if not self.word(word):
+        if self.tok.mark != word:
             raise self.error(word)
         return self.advance()
 
     def expect(self, char: str) -> Token:
-        if not self.punct(char):
+        if self.tok.mark != char:
             raise self.error(repr(char))
         return self.advance()
 
@@ -243,7 +237,7 @@ class _Parser:
         """After a string: an optional language tag or ``^^`` datatype."""
         if self.tok.kind == LANGTAG:
             self.advance()
-        elif self.punct("^^"):
+        elif self.tok.mark == "^^":
             self.advance()
             self.iri()
 
@@ -297,12 +291,12 @@ class _Parser:
     def prologue(self) -> None:
         """Prologue ::= ( BaseDecl | PrefixDecl )*"""
         while True:
-            if self.word("BASE"):
+            if self.tok.mark == "BASE":
                 self.advance()
                 if self.tok.kind != IRI:
                     raise self.error("an IRI in <>")
                 self.iri()
-            elif self.word("PREFIX"):
+            elif self.tok.mark == "PREFIX":
                 self.advance()
                 tok = self.tok
                 if tok.kind != PNAME or tok.value[1]:
@@ -330,7 +324,7 @@ class _Parser:
             mods, mexpr = self.solution_modifier()
             weight += modifiers + mods + max(expr, mexpr)
         elif form == "CONSTRUCT":
-            if self.punct("{"):
+            if self.tok.mark == "{":
                 facts.template = True
                 self.opening("{")
                 self.triples_template("}")  # a flat list of templates: no weight
@@ -346,7 +340,7 @@ class _Parser:
             mods, mexpr = self.solution_modifier()
             weight += mods + mexpr
         elif form == "DESCRIBE":
-            if self.punct("*"):
+            if self.tok.mark == "*":
                 self.advance()
             else:
                 self.var_or_iri()
@@ -354,7 +348,7 @@ class _Parser:
                     self.var_or_iri()
             self.dataset_clauses()
             weight = 0
-            if self.word("WHERE") or self.punct("{"):
+            if self.tok.mark == "WHERE" or self.tok.mark == "{":
                 weight = self.where_clause(top=True)
             mods, mexpr = self.solution_modifier()
             weight += mods + mexpr
@@ -368,9 +362,9 @@ class _Parser:
     def select_clause(self, top: bool) -> tuple[int, int]:
         """SelectClause: the number of projected expressions and their largest weight."""
         self.expect_word("SELECT")
-        if self.word("DISTINCT", "REDUCED"):
+        if self.tok.mark in ("DISTINCT", "REDUCED"):
             self.advance()
-        if self.punct("*"):
+        if self.tok.mark == "*":
             self.advance()
             return 0, 0
         projected: list[str] = []
@@ -395,7 +389,7 @@ class _Parser:
 
     def dataset_clauses(self) -> None:
         """DatasetClause ::= 'FROM' ( iri | 'NAMED' iri )"""
-        while self.word("FROM"):
+        while self.tok.mark == "FROM":
             start = self.advance().start
             named = False
             tok = self.tok
@@ -405,7 +399,7 @@ class _Parser:
                 raise syntax_error(self.text, tok.start, "ambiguous 'FROM NAMED:...': engines read "
                                                          "it differently; write FROM NAMED <IRI> or "
                                                          "rename the prefix")
-            if self.word("NAMED"):
+            if self.tok.mark == "NAMED":
                 self.advance()
                 named = True
             first = len(self.facts.names)
@@ -414,7 +408,7 @@ class _Parser:
 
     def where_clause(self, top: bool = False) -> int:
         """WhereClause ::= 'WHERE'? GroupGraphPattern"""
-        if self.word("WHERE"):
+        if self.tok.mark == "WHERE":
             tok = self.advance()
             if top:
                 self.facts.where_keyword = tok.start
@@ -432,22 +426,22 @@ class _Parser:
     def solution_modifier(self) -> tuple[int, int]:
         """GroupClause? HavingClause? OrderClause? LimitOffsetClauses?: (count, max weight)."""
         count = weight = 0
-        if self.word("GROUP"):
+        if self.tok.mark == "GROUP":
             self.advance()
             count, weight = self._by_conditions(self.group_condition)
-        if self.word("HAVING"):
+        if self.tok.mark == "HAVING":
             self.advance()
             weight = max(weight, self.constraint())
             count += 1
-            while self.punct("(") or self.is_iri() or self.is_call():
+            while self.tok.mark == "(" or self.is_iri() or self.is_call():
                 weight = max(weight, self.constraint())
                 count += 1
-        if self.word("ORDER"):
+        if self.tok.mark == "ORDER":
             self.advance()
             n, w = self._by_conditions(self.order_condition)
             count, weight = count + n, max(weight, w)
         seen = set()
-        while self.word("LIMIT", "OFFSET") and self.tok.value not in seen:
+        while self.tok.mark in ("LIMIT", "OFFSET") and self.tok.value not in seen:
             seen.add(self.advance().value)
             if self.tok.kind != NUMBER or not (self.tok.value.isascii() and self.tok.value.isdigit()):
                 raise self.error("an integer")
@@ -463,7 +457,7 @@ class _Parser:
         if tok.kind == PUNCT and tok.value == "(":
             self.opening("(")
             w = self.expression()
-            if self.word("AS"):
+            if self.tok.mark == "AS":
                 self.advance()
                 self.var()
             self.closing(")")
@@ -479,7 +473,7 @@ class _Parser:
     def order_condition(self, required: bool) -> int | None:
         """OrderCondition ::= ( 'ASC' | 'DESC' ) BrackettedExpression | Constraint | Var"""
         tok = self.tok
-        if self.word("ASC", "DESC"):
+        if self.tok.mark in ("ASC", "DESC"):
             self.advance()
             return self.bracketted()
         if tok.kind == VAR:
@@ -493,7 +487,7 @@ class _Parser:
 
     def values_clause(self) -> int:
         """ValuesClause ::= ( 'VALUES' DataBlock )?"""
-        if self.word("VALUES"):
+        if self.tok.mark == "VALUES":
             self.advance()
             self.data_block()
             return 1
@@ -510,7 +504,7 @@ class _Parser:
     def group_graph_pattern(self, top: bool = False) -> int:
         """GroupGraphPattern ::= '{' ( SubSelect | GroupGraphPatternSub ) '}'"""
         opening = self.opening("{")
-        if self.word("SELECT"):
+        if self.tok.mark == "SELECT":
             weight = self.subselect()
             if top:
                 self.facts.where_subselect = True
@@ -525,7 +519,7 @@ class _Parser:
         """GroupGraphPatternSub ::= TriplesBlock? ( GraphPatternNotTriples '.'? TriplesBlock? )*"""
         size = deepest = 0
         after_triples = False
-        while not self.punct("}"):
+        while self.tok.mark != "}":
             if self.is_triples_start():
                 if after_triples:
                     raise self.error("'.' or '}' after a triple pattern")
@@ -533,7 +527,7 @@ class _Parser:
                 size += count
                 deepest = max(deepest, w)
                 after_triples = True
-                if self.punct("."):
+                if self.tok.mark == ".":
                     self.advance()
                     after_triples = False
                 continue
@@ -543,7 +537,7 @@ class _Parser:
             size += 1
             deepest = max(deepest, pattern)
             after_triples = False
-            if self.punct("."):
+            if self.tok.mark == ".":
                 self.advance()
         return size + deepest
 
@@ -557,7 +551,7 @@ class _Parser:
         if tok.kind == PUNCT and tok.value == "{":
             # GroupOrUnionGraphPattern ::= GroupGraphPattern ( 'UNION' GroupGraphPattern )*
             count, weight = 1, self.group_graph_pattern()
-            while self.word("UNION"):
+            while self.tok.mark == "UNION":
                 self.advance()
                 weight = max(weight, self.group_graph_pattern())
                 count += 1
@@ -575,7 +569,7 @@ class _Parser:
         if word == "SERVICE":
             self.advance()
             silent = False
-            if self.word("SILENT"):
+            if self.tok.mark == "SILENT":
                 self.advance()
                 silent = True
             self.facts.services.append(Service(self.var_or_iri(), silent, tok.start))
@@ -602,7 +596,7 @@ class _Parser:
         if self.tok.kind == VAR:
             self.var()
             self.opening("{")
-            while not self.punct("}"):
+            while self.tok.mark != "}":
                 self.data_value()
             self.closing("}")
             return
@@ -617,7 +611,7 @@ class _Parser:
                 width += 1
             self.closing(")")
         self.opening("{")
-        while not self.punct("}"):
+        while self.tok.mark != "}":
             if self.tok.kind == NIL:
                 row = self.advance()
                 if width:
@@ -625,7 +619,7 @@ class _Parser:
                 continue
             row = self.opening("(")
             n = 0
-            while not self.punct(")"):
+            while self.tok.mark != ")":
                 self.data_value()
                 n += 1
             self.closing(")")
@@ -659,9 +653,9 @@ class _Parser:
             weight = max(weight, self.verb(path))
             more, w = self.object_list(path)
             count, weight = count + more, max(weight, w)
-            if not self.punct(";"):
+            if self.tok.mark != ";":
                 return count, weight
-            while self.punct(";"):
+            while self.tok.mark == ";":
                 self.advance()
             if not self.is_verb_start(path):
                 return count, weight
@@ -682,7 +676,7 @@ class _Parser:
     def object_list(self, path: bool) -> tuple[int, int]:
         """ObjectList ::= Object ( ',' Object )*"""
         count, weight = self.graph_node(path)
-        while self.punct(","):
+        while self.tok.mark == ",":
             self.advance()
             more, w = self.graph_node(path)
             count, weight = count + more, max(weight, w)
@@ -698,13 +692,13 @@ class _Parser:
 
     def triples_node(self, path: bool) -> tuple[int, int]:
         """Collection ::= '(' GraphNode+ ')' | BlankNodePropertyList ::= '[' PropertyListNotEmpty ']'"""
-        if self.punct("("):
+        if self.tok.mark == "(":
             self.opening("(")
             count = weight = 0
             while True:
                 more, w = self.graph_node(path)
                 count, weight = count + more + 1, max(weight, w)  # rdf:first and rdf:rest
-                if self.punct(")"):
+                if self.tok.mark == ")":
                     break
             self.closing(")")
             return count, weight
@@ -718,12 +712,12 @@ class _Parser:
     def triples_template(self, end: str) -> int:
         """TriplesTemplate ::= TriplesSameSubject ( '.' TriplesTemplate? )?: patterns and weight."""
         size = deepest = 0
-        while not self.punct(end):
+        while self.tok.mark != end:
             if not self.is_triples_start():
                 raise self.error(f"a triple or {end!r}")
             count, w = self.triples_same_subject(path=False)
             size, deepest = size + count, max(deepest, w)
-            if not self.punct("."):
+            if self.tok.mark != ".":
                 break
             self.advance()
         return size + deepest
@@ -732,7 +726,7 @@ class _Parser:
     def path(self) -> int:
         """PathAlternative ::= PathSequence ( '|' PathSequence )*; PathSequence ::= PathEltOrInverse ( '/' PathEltOrInverse )*"""
         count, weight = 1, self.path_element()
-        while self.punct("|", "/"):
+        while self.tok.mark in ("|", "/"):
             self.advance()
             weight = max(weight, self.path_element())
             count += 1
@@ -740,7 +734,7 @@ class _Parser:
 
     def path_element(self) -> int:
         """PathEltOrInverse ::= '^'? PathPrimary PathMod?"""
-        if self.punct("^"):
+        if self.tok.mark == "^":
             self.advance()
         tok = self.tok
         weight = 1
@@ -750,10 +744,10 @@ class _Parser:
             self.advance()
         elif tok.kind == PUNCT and tok.value == "!":
             self.advance()
-            if self.punct("("):
+            if self.tok.mark == "(":
                 self.opening("(")
                 self.path_one()
-                while self.punct("|"):
+                while self.tok.mark == "|":
                     self.advance()
                     self.path_one()
                 self.closing(")")
@@ -767,7 +761,7 @@ class _Parser:
             self.closing(")")
         else:
             raise self.error("a property path")
-        if self.punct("?", "*", "+"):
+        if self.tok.mark in ("?", "*", "+"):
             if self.tok.value != "?":
                 self.facts.arbitrary_length_path = True
             self.advance()
@@ -776,7 +770,7 @@ class _Parser:
 
     def path_one(self) -> None:
         """PathOneInPropertySet ::= iri | 'a' | '^' ( iri | 'a' )"""
-        if self.punct("^"):
+        if self.tok.mark == "^":
             self.advance()
         if self.is_a():
             self.advance()
@@ -786,7 +780,7 @@ class _Parser:
     # -------------------------------------------------------------- expressions
     def constraint(self) -> int:
         """Constraint ::= BrackettedExpression | BuiltInCall | FunctionCall"""
-        if self.punct("("):
+        if self.tok.mark == "(":
             return self.bracketted()
         if self.is_call():
             return self.builtin_call()
@@ -824,7 +818,7 @@ class _Parser:
                     raise self.error("'&&', '||' or ')' (comparisons do not chain)")
                 if tok.value == "NOT":
                     self.advance()
-                    if not self.word("IN"):
+                    if self.tok.mark != "IN":
                         raise self.error("IN after NOT")
                 self.advance()
                 relational = True
@@ -844,7 +838,7 @@ class _Parser:
     def _expressions_then_close(self) -> int:
         """Expression ( ',' Expression )* ')', after the '(': the heaviest, plus one."""
         weight = self.expression()
-        while self.punct(","):
+        while self.tok.mark == ",":
             self.advance()
             weight = max(weight, self.expression())
         self.closing(")")
@@ -852,7 +846,7 @@ class _Parser:
 
     def unary(self) -> int:
         """UnaryExpression ::= ( '!' | '+' | '-' )? PrimaryExpression"""
-        if self.punct("!", "+", "-"):
+        if self.tok.mark in ("!", "+", "-"):
             self.advance()
             return self.primary() + 1
         return self.primary()
@@ -896,12 +890,12 @@ class _Parser:
         if self.tok.kind == NIL:
             self.advance()
             return 1
-        if not self.punct("("):
+        if self.tok.mark != "(":
             if optional_args:
                 return 1
             raise self.error("'(' and the arguments of the function")
         self.opening("(")
-        if self.word("DISTINCT"):
+        if self.tok.mark == "DISTINCT":
             self.advance()
         return self._expressions_then_close()
 
@@ -920,14 +914,14 @@ class _Parser:
             return 1
         if word in _AGGREGATES:
             self.opening("(")
-            if self.word("DISTINCT"):
+            if self.tok.mark == "DISTINCT":
                 self.advance()
-            if word == "COUNT" and self.punct("*"):
+            if word == "COUNT" and self.tok.mark == "*":
                 self.advance()
                 weight = 0
             else:
                 weight = self.expression()
-            if word == "GROUP_CONCAT" and self.punct(";"):
+            if word == "GROUP_CONCAT" and self.tok.mark == ";":
                 self.advance()
                 self.expect_word("SEPARATOR")
                 self.expect("=")
@@ -950,7 +944,7 @@ class _Parser:
         self.opening("(")
         weight = self.expression()
         count = 1
-        while self.punct(",") and count < high:
+        while self.tok.mark == "," and count < high:
             self.advance()
             weight = max(weight, self.expression())
             count += 1
@@ -980,39 +974,39 @@ class _Parser:
         self.advance()
         ops = self.facts.operations
         if word == "LOAD":
-            if self.word("SILENT"):
+            if self.tok.mark == "SILENT":
                 self.advance()
             ops.append(Operation("LOAD", self.iri(), tok.start))
-            if self.word("INTO"):
+            if self.tok.mark == "INTO":
                 self.advance()
                 self.expect_word("GRAPH")
                 self.iri()
             return 1
         if word in ("CLEAR", "DROP", "CREATE"):
             ops.append(Operation(word, None, tok.start))
-            if self.word("SILENT"):
+            if self.tok.mark == "SILENT":
                 self.advance()
-            if self.word("GRAPH"):
+            if self.tok.mark == "GRAPH":
                 self.advance()
                 self.iri()
-            elif word != "CREATE" and self.word("DEFAULT", "NAMED", "ALL"):
+            elif word != "CREATE" and self.tok.mark in ("DEFAULT", "NAMED", "ALL"):
                 self.advance()
             else:
                 raise self.error("GRAPH <IRI>" if word == "CREATE" else "GRAPH <IRI>, DEFAULT, NAMED or ALL")
             return 1
         if word in ("ADD", "MOVE", "COPY"):
             ops.append(Operation(word, None, tok.start))
-            if self.word("SILENT"):
+            if self.tok.mark == "SILENT":
                 self.advance()
             self.graph_or_default()
             self.expect_word("TO")
             self.graph_or_default()
             return 1
-        if word == "INSERT" and self.word("DATA"):
+        if word == "INSERT" and self.tok.mark == "DATA":
             self.advance()
             ops.append(Operation("INSERT DATA", None, tok.start))
             return self.quads()
-        if word == "DELETE" and self.word("DATA", "WHERE"):
+        if word == "DELETE" and self.tok.mark in ("DATA", "WHERE"):
             second = self.advance().value
             ops.append(Operation("DELETE " + second, None, tok.start))
             return self.quads()
@@ -1022,16 +1016,16 @@ class _Parser:
         weight = 0
         if word == "WITH":
             self.iri()
-            if not self.word("DELETE", "INSERT"):
+            if self.tok.mark not in ("DELETE", "INSERT"):
                 raise self.error("DELETE or INSERT")
             word = self.advance().value
         weight = self.quads()
-        if word == "DELETE" and self.word("INSERT"):
+        if word == "DELETE" and self.tok.mark == "INSERT":
             self.advance()
             self.quads()
-        while self.word("USING"):
+        while self.tok.mark == "USING":
             self.advance()
-            if self.word("NAMED"):
+            if self.tok.mark == "NAMED":
                 self.advance()
             self.iri()
         self.expect_word("WHERE")
@@ -1039,10 +1033,10 @@ class _Parser:
 
     def graph_or_default(self) -> None:
         """GraphOrDefault ::= 'DEFAULT' | 'GRAPH'? iri"""
-        if self.word("DEFAULT"):
+        if self.tok.mark == "DEFAULT":
             self.advance()
             return
-        if self.word("GRAPH"):
+        if self.tok.mark == "GRAPH":
             self.advance()
         self.iri()
 
@@ -1051,22 +1045,22 @@ class _Parser:
 
         Data and templates are flat lists of quads: they weigh 1, however long."""
         self.opening("{")
-        while not self.punct("}"):
-            if self.word("GRAPH"):
+        while self.tok.mark != "}":
+            if self.tok.mark == "GRAPH":
                 self.advance()
                 self.var_or_iri()
                 self.opening("{")
                 self.triples_template("}")
                 self.closing("}")
-                if self.punct("."):
+                if self.tok.mark == ".":
                     self.advance()
                 continue
             if not self.is_triples_start():
                 raise self.error("a triple, GRAPH or '}'")
             self.triples_same_subject(path=False)
-            if self.punct("."):
+            if self.tok.mark == ".":
                 self.advance()
-            elif not self.punct("}") and not self.word("GRAPH"):
+            elif self.tok.mark != "}" and self.tok.mark != "GRAPH":
                 raise self.error("'.', GRAPH or '}'")
         self.closing("}")
         return 1
