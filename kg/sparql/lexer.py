@@ -261,7 +261,10 @@ def lex(text: str, pos: int, operator: bool = False) -> Token:
         start = pos
         c = text[start:start + 1]
         if c and c in _SKIP:
-            start = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+            if c == " " and text[start + 1:start + 2] not in _SKIP:  # one space, as most often
+                start += 1
+            else:
+                start = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
             c = text[start:start + 1]
         if c and c in _SINGLE:
             return Token(PUNCT, c, start, start + 1)
