@@ -125,6 +125,7 @@ _SINGLE = frozenset("{}),;*/=]")  # no terminal but the one-character punctuatio
 
 def _starting_with(first: str) -> re.Pattern[str]:
     # The alternatives that can start with ``first``.
+    names: tuple[str, ...]
     if first in "?$":
         names = ("VAR", "PUNCT")
     elif first == "<":
