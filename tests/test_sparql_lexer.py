@@ -9,6 +9,7 @@ and generated text made of SPARQL's characters.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.errors import QueryError
-from kg.sparql import nesting_depth
+from kg.sparql import analyse, nesting_depth
 from kg.sparql.lexer import _lex, lex
 from kg.sparql.limits import _nesting_depth_general
 
@@ -94,3 +95,16 @@ def test_nesting_depth_fast_path_agrees_on_corpora():
                 assert str(got.value) == str(exc)
             else:
                 assert nesting_depth(text, limit) == expected
+
+
+@pytest.mark.parametrize("text, found", [
+    ("SELECT * WHERE { ?s ?p ?o ?x ?y }", "?x"),            # objects need ',' between them
+    ("SELECT * WHERE { ?s ?p ?o <urn:x> ?y }", "<urn:x>"),
+    ("SELECT * WHERE { FILTER(<urn:f>(?a ?b ?c)) }", "?b"),  # arguments need ','
+    ("SELECT * WHERE { FILTER(?a IN (1 2 3)) }", "2"),
+    ("SELECT * WHERE { BIND(CONCAT('a' 'b' 'c') AS ?c) }", "'b'"),
+])
+def test_a_term_where_a_comma_is_required_is_refused(text, found):
+    """A token that is neither a keyword nor punctuation (``mark`` ``""``) is never taken for one."""
+    with pytest.raises(QueryError, match=re.escape(f"found {found!r}")):
+        analyse(text)
