@@ -1,26 +1,100 @@
 """Fixtures shared by the test suite (tests/) and the doctests of the package (kg/).
 
-The real curated graph is built once per session, here, so that the doctests and the tests
-use the same build: a doctest calls ``kg.load()`` as a user would and gets it (through
-``$KG_BUILD_DIR``) instead of building a graph of its own.
+The session's graphs are built here, once per run whatever the number of pytest-xdist workers,
+so that the doctests and every test module use the same builds: a doctest calls ``kg.load()``
+as a user would and gets the curated build (through ``$KG_BUILD_DIR``) instead of building a
+graph of its own.
+
+The builds are kept between runs in pytest's cache (``.pytest_cache/d/kg-builds``), under a
+name that changes with the package's code and inputs, and each run checks the kept build with
+``kg.build.build`` itself (which rebuilds a damaged one): the edit loop then pays for a build
+only when something it depends on changed. ``pytest --cache-clear`` starts from nothing, and so
+does CI (a fresh clone).
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from _pytest.doctest import DoctestItem
 
+ROOT = Path(__file__).resolve().parent
+
+#: The fixture curation: a handful of records, for tests that break or rebuild the curation.
+MINI_DATA = ROOT / "tests" / "fixtures" / "mini"
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (xdist workers wait for one another here)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _code_digest() -> str:
+    """A digest of the package's code and shipped files: a kept build is reused only while it
+    matches (the build's own fingerprint covers the inputs, not the code that compiles them)."""
+    digest = hashlib.sha256()
+    package = ROOT / "kg"
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def shared_build(config: pytest.Config, flavour: str, make: Callable[[Path], object]) -> Path:
+    """The build ``flavour``, made once by ``make(out)`` for every worker of this run and kept
+    for the next run while the code is unchanged. Tests must not change it (copy it first)."""
+    root = Path(config.cache.mkdir("kg-builds"))
+    out = root / f"{flavour}-{_code_digest()}" / "build"
+    with _locked(root / f"{flavour}.lock"):
+        make(out)  # kg.build.build: skipped when the inputs are unchanged and the build intact
+        (out.parent / "used").touch()
+        # Builds of older code, made here and unused for an hour (a run still going keeps its own).
+        for old in root.glob(f"{flavour}-*"):
+            stamp = old / "used"
+            if old != out.parent and (not stamp.exists() or time.time() - stamp.stat().st_mtime > 3600):
+                shutil.rmtree(old)
+    return out
+
 
 @pytest.fixture(scope="session")
-def real_build(tmp_path_factory) -> Path:
-    """The real curated graph, built once per session (SHACL included)."""
+def real_build(pytestconfig) -> Path:
+    """The real curated graph (SHACL included): the fixture graph of the curated flavour."""
     from kg.build import build
 
-    out = tmp_path_factory.mktemp("real") / "build"
-    build(out)
-    return out
+    return shared_build(pytestconfig, "curated", lambda out: build(out))
+
+
+@pytest.fixture(scope="session")
+def hpo_build(pytestconfig) -> Path:
+    """The real curated graph with the HPO subset import (and its entailed graph): the fixture
+    graph of the HPO flavour, shared by the HPO tests, the one-graph questions and the
+    differential hpo-* cases."""
+    from kg.build import build
+
+    return shared_build(pytestconfig, "hpo-subset", lambda out: build(out, hpo="subset", validate=False))
+
+
+@pytest.fixture(scope="session")
+def mini_build(pytestconfig) -> Path:
+    """The tiny fixture curation (tests/fixtures/mini) built without SHACL, for tests that
+    need a build they may copy and damage cheaply."""
+    from kg.build import build
+
+    return shared_build(pytestconfig, "mini", lambda out: build(out, data=MINI_DATA, validate=False))
 
 
 @pytest.fixture(autouse=True)
@@ -28,3 +102,24 @@ def _doctests_use_the_session_build(request, monkeypatch):
     if isinstance(request.node, DoctestItem) and "kg.load()" in "".join(
             example.source for example in request.node.dtest.examples):
         monkeypatch.setenv("KG_BUILD_DIR", str(request.getfixturevalue("real_build")))
+
+
+#: Fixtures that make a test slow wherever it uses them (directly or through another fixture):
+#: the HPO-subset build (about a minute to build, rdflib reads it slowly), the SPARQL servers,
+#: and headless Chromium. ``pytest -m "not slow"`` leaves such tests out (the edit loop).
+SLOW_FIXTURES = {
+    "hpo_build": "hpo",
+    "oxigraph_target": "remote",
+    "virtuoso_target": "remote",
+    "chromium": "browser",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        uses = [mark for name, mark in SLOW_FIXTURES.items() if name in getattr(item, "fixturenames", ())]
+        for mark in dict.fromkeys(uses):
+            item.add_marker(mark)
+        if uses or item.get_closest_marker("browser") or item.get_closest_marker("remote"):
+            item.add_marker("slow")

@@ -1,7 +1,8 @@
-"""Shared fixtures: the tiny fixture graph (tests/fixtures/mini), the HPO-subset build, the servers.
+"""Shared fixtures: the graphs loaded from the session's builds, the curation, the servers, Chromium.
 
-The real curated build (``real_build``) is in the repository's top ``conftest.py``, shared with the
-doctests.
+The builds themselves (``real_build``: curated; ``hpo_build``: HPO subset; ``mini_build``: the tiny
+fixture curation in tests/fixtures/mini) are made in the repository's top ``conftest.py``, once per
+run for every xdist worker, and shared with the doctests.
 """
 
 from __future__ import annotations
@@ -13,15 +14,8 @@ from pathlib import Path
 import pytest
 
 import kg
-from kg.build import build
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini"
-
-
-@pytest.fixture(scope="session")
-def fixture_data() -> Path:
-    """The tiny fixture curation directory (read-only: copy it before changing it)."""
-    return FIXTURE
 
 
 @pytest.fixture()
@@ -33,11 +27,9 @@ def fixture_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def mini_graph(tmp_path_factory) -> kg.api.KnowledgeGraph:
-    """The fixture graph, built once per session."""
-    out = tmp_path_factory.mktemp("mini") / "build"
-    build(out, data=FIXTURE)
-    return kg.load(out, build=False)
+def mini_graph(mini_build: Path) -> kg.api.KnowledgeGraph:
+    """The tiny fixture graph (tests/fixtures/mini)."""
+    return kg.load(mini_build, build=False)
 
 
 @pytest.fixture(scope="session")
@@ -59,15 +51,6 @@ def article() -> str:
     from kg.resources import article_path
 
     return article_path().read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="session")
-def hpo_build(tmp_path_factory) -> Path:
-    """The real curated graph with the HPO subset import (and its entailed graph), built once per
-    session; shared by the HPO tests, the one-graph questions and the differential hpo-* cases."""
-    out = tmp_path_factory.mktemp("hpo") / "build"
-    build(out, hpo="subset", validate=False)
-    return out
 
 
 @pytest.fixture(scope="session")

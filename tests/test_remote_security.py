@@ -17,18 +17,15 @@ import sys
 import textwrap
 import threading
 import urllib.parse
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from kg.build import build
 from kg.cli import main
 from kg.query.engine import GRAPHS
 from kg.remote import Endpoints, RemoteError, push
 from kg.remote.http import HttpClient, authorization
 
-FIXTURE = Path(__file__).parent / "fixtures" / "mini"
 CURATED = GRAPHS["curated"]
 PASSWORD = "correct horse battery staple"
 TOKEN = "tok-3f9a77c1d2e4"
@@ -84,13 +81,6 @@ def oxigraph(tmp_path_factory):
     from tests.test_remote import _serve
 
     yield from _serve(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def mini_build(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("remote-security") / "build"
-    build(out, data=FIXTURE, validate=False)
-    return out
 
 
 # ----------------------------------------------------------------------------- proxies

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,9 +46,10 @@ def _run(*args, env=None):
 
 
 @pytest.fixture()
-def mini_build(tmp_path) -> Path:
+def mini_build(mini_build, tmp_path) -> Path:
+    """A copy of the session's fixture build (tests/fixtures/mini) that the test may damage."""
     out = tmp_path / "build"
-    build(out, data=FIXTURE, validate=False)
+    shutil.copytree(mini_build, out)
     return out
 
 
