@@ -28,6 +28,7 @@ def test_notebook_is_stored_without_outputs(path):
     assert "assert" in "".join(last["source"]), f"{path.name} must end with an assertion cell"
 
 
+@pytest.mark.slow  # a Jupyter kernel per notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs_top_to_bottom(path, real_build, monkeypatch, tmp_path):
     nbformat = pytest.importorskip("nbformat")
