@@ -95,7 +95,7 @@ def test_sparql_graphs_and_limit(real_graph, cur):
         real_graph.sparql("SELECT ?x WHERE {")
 
 
-def test_named_and_queries(real_graph, cur):
+def test_named_and_queries(real_graph):
     assert [q.name for q in real_graph.queries()] == [q.name for q in list_queries()]
     table = real_graph.named("adverse-effects", {"drug": "clonazepam"})
     assert sorted(table.column("label")) == ["adverse drug reaction", "drowsiness", "drug tolerance",
@@ -244,7 +244,7 @@ def test_counts_match_the_curation(real_graph, cur):
     assert sum(real_graph.counts().values()) == len(cur.entities)
 
 
-def test_one_category_scheme_everywhere(real_graph, cur):
+def test_one_category_scheme_everywhere(real_graph):
     """counts(), the web entity index, the viz legend and the manifest agree."""
     from kg.viz.model import build_view
     from kg.web.pages import entities_context

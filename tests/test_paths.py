@@ -433,7 +433,7 @@ def test_same_source_and_target_is_a_clean_error(real_build):
     assert result.exit_code == 1 and clean_exit(result) and "same entity" in result.stderr
 
 
-def test_path_api_text_and_dict(real_graph, article):
+def test_path_api_text_and_dict(real_graph):
     [p] = real_graph.path("hypoxia", "clonazepam")[:1]
     assert p.labels[0] == real_graph.to_networkx().nodes[E("hypoxia")]["label"]
     assert p.labels[-1] == "clonazepam"

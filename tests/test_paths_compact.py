@@ -238,7 +238,7 @@ def test_a_build_without_the_compact_file_falls_back_to_networkx(build_copy, rea
         [p.to_dict() for p in real_graph.path("hypoxia", "clonazepam")]
 
 
-def test_the_compact_file_is_a_build_file_and_its_format_is_checked(real_build, build_copy):
+def test_the_compact_file_is_a_build_file_and_its_format_is_checked(build_copy):
     from kg.build.builder import build_damage
     from kg.build.directory import build_entries
 

@@ -702,7 +702,7 @@ def test_named_query_param_changes_the_answer(real_build, cur, labels):
         {E(f.subject) for f in facts(cur, "subtypeOf", obj="progressive_myoclonus_epilepsy")}
 
 
-def test_named_query_through_the_api(real_graph, cur, labels):
+def test_named_query_through_the_api(real_graph):
     table = real_graph.named("first-line-drug", {"type": "action myoclonus"})
     assert table.column("label") == ["clonazepam"]
     assert real_graph.named("triggers").to_records() == \

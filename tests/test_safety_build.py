@@ -171,7 +171,7 @@ def _killed_build(out: Path, at: str) -> None:
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
 
 
-def test_temporaries_of_a_killed_build_are_collected_and_look_alikes_kept(tmp_path, mini_build):
+def test_temporaries_of_a_killed_build_are_collected_and_look_alikes_kept(mini_build):
     parent = mini_build.parent
     _killed_build(mini_build, "loading the query store")
     first = [p.name for p in parent.iterdir() if p.name.startswith(".build.tmp-")]
@@ -202,7 +202,7 @@ def test_temporaries_of_a_killed_build_are_collected_and_look_alikes_kept(tmp_pa
     assert sum("left by an interrupted build" in m for m in messages) == 2
 
 
-def test_a_live_build_keeps_its_temporary_directory(tmp_path, mini_build):
+def test_a_live_build_keeps_its_temporary_directory(mini_build):
     # A build waiting for the lock, or running, is never collected: the lock says it is alive.
     from kg.build.directory import build_lock, collect_stale, make_temporary
 

@@ -243,7 +243,7 @@ def _live(text: str, listener) -> str:
 # ------------------------------------------------------------------------ properties
 @_FUZZ
 @given(attacks())
-def test_attacks_are_refused(listener, store, case):
+def test_attacks_are_refused(listener, case):
     kind, text = case
     text = _live(text, listener)
     with pytest.raises(QueryError) as info:

@@ -104,7 +104,7 @@ def test_hostile_text_never_appears_raw_in_the_page(page):
     assert json.loads(tags.script_text[0]) == embedded(page)
 
 
-def test_hostile_text_survives_as_data(page, graph):
+def test_hostile_text_survives_as_data(page):
     data = embedded(page)
     labels = {n["label"] for n in data["info"]["nodes"].values()}
     assert XSS_LABEL in labels

@@ -176,7 +176,7 @@ def test_server_down_gives_502_and_health_answers(real_build, tmp_path_factory):
         server.stop()
 
 
-def test_serve_refuses_a_server_that_is_down(tmp_path):
+def test_serve_refuses_a_server_that_is_down():
     from click.testing import CliRunner
 
     from kg.cli import main
