@@ -188,6 +188,7 @@ def test_validate_reports_a_tampered_quote(tmp_path, real_build):
     assert any("not the source text" in p or "not in the source" in p for p in report.problems)
 
 
+@pytest.mark.slow  # several `kg validate` processes, SHACL each
 def test_kg_validate_cli_exit_codes(tmp_path, real_build):
     import subprocess
     import sys

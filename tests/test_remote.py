@@ -43,6 +43,8 @@ from kg.sparql import analyse
 from kg.vocab import PREFIXES
 from tests.servers import ENGINES, Oxigraph, free_port
 
+pytestmark = pytest.mark.remote  # Oxigraph / Virtuoso server processes (slow)
+
 CURATED = GRAPHS["curated"]
 ONTOLOGY = GRAPHS["ontology"]
 

@@ -18,6 +18,8 @@ from kg.query.library import list_queries
 from tests.servers import ENGINES, Oxigraph
 from tests.test_remote import _plain, assert_refused, refused_on
 
+pytestmark = pytest.mark.remote  # Oxigraph / Virtuoso server processes (slow)
+
 HPO_QUERIES = [q for q in list_queries() if q.name.startswith("hpo-")]
 
 

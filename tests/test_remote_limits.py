@@ -24,6 +24,8 @@ from kg.web.testing import serve
 from tests.servers import ENGINES, Oxigraph
 from tests.test_web import call, q
 
+pytestmark = pytest.mark.remote  # Oxigraph / Virtuoso server processes (slow)
+
 #: A cross product of the whole graph three times: trillions of rows, seconds to minutes
 #: of work at least on either server.
 RUNAWAY_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -19,6 +19,8 @@ from kg.query.library import list_queries
 from tests.servers import HAProxy, Oxigraph
 from tests.test_remote import _plain
 
+pytestmark = pytest.mark.remote  # Oxigraph / Virtuoso server processes (slow)
+
 
 @pytest.fixture(scope="module")
 def replicas(real_build, tmp_path_factory):

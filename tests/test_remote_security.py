@@ -26,6 +26,8 @@ from kg.query.engine import GRAPHS
 from kg.remote import Endpoints, RemoteError, push
 from kg.remote.http import HttpClient, authorization
 
+pytestmark = pytest.mark.remote  # Oxigraph / Virtuoso server processes (slow)
+
 CURATED = GRAPHS["curated"]
 PASSWORD = "correct horse battery staple"
 TOKEN = "tok-3f9a77c1d2e4"

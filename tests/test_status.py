@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from click.testing import CliRunner
 
 from kg.build import build
@@ -14,6 +16,7 @@ def _run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
+@pytest.mark.slow  # a `kg` process that builds the graph
 def test_first_use_builds_loudly_in_the_default_directory(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     monkeypatch.delenv("KG_BUILD_DIR", raising=False)

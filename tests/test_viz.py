@@ -283,6 +283,7 @@ def test_physics_from_python_positions_below_threshold_and_off_above(graph):
     assert [(n["x"], n["y"]) for n in big.nodes] == [(n["x"], n["y"]) for n in small.nodes]
 
 
+@pytest.mark.slow  # lays out large synthetic graphs
 def test_stabilisation_is_shorter_for_bigger_graphs():
     sizes = [build_view(synthetic_graph(n, seed=4), layout_threshold=10_000)
              .options["physics"]["stabilization"]["iterations"] for n in (20, 400, 1400)]

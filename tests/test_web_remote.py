@@ -25,6 +25,8 @@ from tests.servers import ENGINES, Oxigraph, free_port
 from tests.test_remote import _plain, refused_on
 from tests.test_web import call, q
 
+pytestmark = pytest.mark.remote  # Oxigraph / Virtuoso server processes (slow)
+
 MAX_ROWS = 500
 FORM = "application/x-www-form-urlencoded"
 NAMED = [x for x in editor_queries() if not x["name"].startswith("hpo-")]
