@@ -145,6 +145,7 @@ class SparqlEngine:
             limits of :mod:`kg.sparql.limits`, or fails.
         """
         own_dataset = bool(check_query(text, self.graph_iris).dataset)  # the analysis is cached
+        dataset: dict
         if own_dataset:
             store, dataset = self.stores.full, {}  # the query's FROM / FROM NAMED decide (checked above)
         else:
