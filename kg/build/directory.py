@@ -67,7 +67,7 @@ def build_entries() -> frozenset[str]:
     Examples
     --------
     >>> sorted(build_entries())[:3]
-    ['.myoclonus-kg-build', 'edges.tsv', 'kg.graphml']
+    ['.myoclonus-kg-build', 'aliases.json', 'edges.tsv']
     """
     return frozenset(_BUILD_FILES) | {STORE_DIR, FULL_STORE_DIR, MARKER}
 
