@@ -63,11 +63,16 @@ class ClosureResult:
 
     def nquads(self) -> Iterator[str]:
         """The triples as N-Quads lines, sorted: the closure graph, then the alias twins."""
+        for _graph, line in self.graph_lines():
+            yield line
+
+    def graph_lines(self) -> Iterator[tuple[str, str]]:
+        """``(graph IRI, line)`` for each line of :meth:`nquads`, in the same order."""
         predicate = f"> <{MKV.subtypeOfClosure}> <"
         for graph, pairs in ((GRAPH_CLOSURE, self.pairs), (GRAPH_ALIASES, self.alias_pairs)):
             tail = f"> <{graph}> .\n"
             for x, y in sorted(pairs):
-                yield "<" + x + predicate + y + tail
+                yield graph, "<" + x + predicate + y + tail
 
     def quads(self) -> list[ox.Quad]:
         """The triples as quads (for comparison with a store)."""

@@ -110,16 +110,23 @@ class EntailmentResult:
     def nquads(self) -> Iterator[str]:
         """The derived edges as N-Quads text, one chunk per edge (edge and statement), in a fixed
         order: alias twins (``ExactAliasRule``) in the aliases graph, the others in the entailed graph."""
+        for _graph, chunk in self.graph_chunks():
+            yield chunk
+
+    def graph_chunks(self) -> Iterator[tuple[str, str]]:
+        """``(graph IRI, chunk)`` for each chunk of :meth:`nquads`, in the same order (the builder
+        loads the aliases graph into another store than the rest)."""
         for (s, p, o) in sorted(self.edges):
             d = self.edges[(s, p, o)]
-            g = f" <{GRAPH_ALIASES if d.rule == ALIAS_RULE else GRAPH_ENTAILED}> .\n"
+            graph = GRAPH_ALIASES if d.rule == ALIAS_RULE else GRAPH_ENTAILED
+            g = f" <{graph}> .\n"
             head = (f" <{_TYPE}> <{RDF.Statement}>{g}", f" <{_TYPE}> <{MKV.EntailedStatement}>{g}")
             st = "<" + statement_iri(d.rule, s, p, o) + ">"
             parts = [f"<{s}> <{p}> <{o}>{g}", st + head[0], st + head[1],
                      f"{st} <{_SUBJECT}> <{s}>{g}", f"{st} <{_PREDICATE}> <{p}>{g}",
                      f"{st} <{_OBJECT}> <{o}>{g}", f"{st} <{MKV.entailedBy}> <{MKV.iri(d.rule)}>{g}"]
             parts += [f"{st} <{MKV.derivedFrom}> <{src}>{g}" for src in sorted(set(d.sources))]
-            yield "".join(parts)
+            yield graph, "".join(parts)
 
     def quads(self) -> list[ox.Quad]:
         """The entailed graph as quads (small graphs; the builder streams :meth:`lines`)."""

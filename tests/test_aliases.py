@@ -152,3 +152,63 @@ def test_hpo_build_variables_bind_entities_once(hpo_graph, aliases):
     assert len(diseases.rows) == len(column(diseases))
     # Named by its alias, the same diseases.
     assert column(hpo_graph.sparql("SELECT ?d WHERE { ?d mkv:hasPhenotype HP:0000726 }")) == column(diseases)
+
+
+# ------------------------------------------ two stores: the aliases graph only in store-full
+def test_the_main_store_holds_every_graph_but_the_aliases_graph(real_build, aliases):
+    """The build's main store lacks the aliases graph; its full store is the main one plus the
+    twins; the alias list names exactly the aliases of the curation."""
+    import pyoxigraph as ox
+
+    from kg.layout import ALIASES_FILE, FULL_STORE_DIR, STORE_DIR
+    from kg.vocab import GRAPH_ALIASES
+
+    def per_graph(store):
+        return {g.value: sum(1 for _ in store.quads_for_pattern(None, None, None, g))
+                for g in store.named_graphs()}
+
+    main = per_graph(ox.Store.read_only(str(real_build / STORE_DIR)))
+    full = per_graph(ox.Store.read_only(str(real_build / FULL_STORE_DIR)))
+    assert GRAPH_ALIASES not in main and full.pop(GRAPH_ALIASES) > 0
+    assert full == main
+    listed = json.loads((real_build / ALIASES_FILE).read_text(encoding="utf-8"))
+    assert set(listed) == set(aliases)
+
+
+def test_a_query_naming_no_alias_runs_on_the_union_of_the_main_store(real_graph):
+    """The point of the two stores: pyoxigraph evaluates a union default graph once, a listed
+    one once per graph. Every named query here names no alias."""
+    engine = real_graph.engine
+    for nq in real_graph.queries():
+        store, dataset = engine.plan(nq.text)
+        assert store is engine.stores.main, nq.name
+        assert dataset == {"use_default_graph_as_union": True}, nq.name
+    store, dataset = engine.plan("SELECT ?x WHERE { ?x mkv:causes HP:0001336 }")
+    assert store is engine.stores.full and dataset == {"use_default_graph_as_union": True}
+
+
+def test_named_graphs_are_every_graph_of_the_build(real_graph):
+    """A GRAPH pattern sees the aliases graph as before (it is a named graph of the build),
+    while the default graph still leaves it out."""
+    from kg.vocab import GRAPH_ALIASES
+
+    listed = column(real_graph.sparql("SELECT DISTINCT ?x WHERE { GRAPH ?x { ?s ?p ?o } }"))
+    assert GRAPH_ALIASES in listed
+    assert listed == {g.value for g in real_graph.engine.store.named_graphs()}
+    twins = real_graph.sparql("SELECT ?x WHERE { GRAPH ?g { mk:myoclonus mkv:causedBy ?x } "
+                              "FILTER(?g = <%s>) }" % GRAPH_ALIASES)
+    assert twins.rows and column(twins) - column(real_graph.sparql(
+        "SELECT ?x WHERE { mk:myoclonus mkv:causedBy ?x }"))  # the twins: only in the named graph
+
+
+def test_endpoint_worker_uses_the_union_of_the_main_store(real_build):
+    from kg.build.inputs import STORE_DIR
+    from kg.web.runner import Job, QueryRunner
+
+    runner = QueryRunner(real_build / STORE_DIR)
+    store, dataset = runner._dataset(Job("SELECT ?x WHERE { mk:myoclonus mkv:causedBy ?x }"))
+    assert store is runner.stores.main and dataset == {"use_default_graph_as_union": True}
+    store, _ = runner._dataset(Job("SELECT ?x WHERE { ?x mkv:causes HP:0001336 }"))
+    assert store is runner.stores.full
+    outcome = runner.run(Job("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"))
+    assert outcome.status == 200 and b"graph/aliases" in outcome.body

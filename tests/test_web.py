@@ -417,14 +417,14 @@ def test_runner_answers_a_long_json_result_in_one_run(web_build):
             calls.append(args[0])
             return self.store.query(*args, **kwargs)
 
-    real = runner.store
-    runner.store = Counting(real)
+    real = runner.stores.main  # the store that answers a query naming no alias
+    runner.stores.main = Counting(real)
     out = runner.run(Job(text, max_rows=50))
     assert len(out.body) > 3 * 50 and not out.truncated
     assert len(calls) == 1
     from kg.namespace import PREFIXES
 
-    expected, cut = serialize_solutions(real.query(text, prefixes=PREFIXES, **runner._dataset(Job(text))),
+    expected, cut = serialize_solutions(real.query(text, prefixes=PREFIXES, **runner._dataset(Job(text))[1]),
                                         "json", 50)
     assert out.body == expected and cut is False
     capped = runner.run(Job(text, max_rows=10))  # over the cap: still cut to 10 rows

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -29,7 +29,8 @@ from kg.build.inputs import HPO_MODES, STORE_DIR, default_build_dir, input_finge
 from kg.checksums import file_sha256
 from kg.curation.compiler import compile_curation, load_curation
 from kg.errors import BuildError, CurationError, KGError
-from kg.namespace import GRAPH_ONTOLOGY
+from kg.layout import ALIASES_FILE, FULL_STORE_DIR
+from kg.namespace import GRAPH_ALIASES, GRAPH_ONTOLOGY
 from kg.resources import data_dir, ontology_dir
 from kg.schema import load_schema
 from kg.tables import make_tables
@@ -172,8 +173,19 @@ def build_damage(directory: Path, manifest: dict) -> str | None:
                 return f"{path}: damaged (its checksum differs from the manifest's)"
         except OSError as exc:
             return f"{path}: missing or unreadable ({exc.strerror or exc})"
-    store_dir = directory / STORE_DIR
-    recorded = manifest.get("store_files")
+    if not isinstance(manifest.get("full_store_files"), dict):
+        return (f"{directory / FULL_STORE_DIR}: the store with the aliases graph is missing "
+                f"(the build predates this version)")
+    for name, files_key, quads_key in ((STORE_DIR, "store_files", "store_quads"),
+                                       (FULL_STORE_DIR, "full_store_files", "full_store_quads")):
+        problem = _store_damage(directory / name, manifest.get(files_key), manifest.get(quads_key))
+        if problem is not None:
+            return problem
+    return None
+
+
+def _store_damage(store_dir: Path, recorded: object, expected: object) -> str | None:
+    """What is wrong with one store of a build (checksums of its files, quads per graph)."""
     if isinstance(recorded, dict):
         for name, digest in sorted(recorded.items()):
             path = store_dir / str(name)
@@ -186,7 +198,6 @@ def build_damage(directory: Path, manifest: dict) -> str | None:
         quads = _store_counts(ox.Store.read_only(str(store_dir)))
     except Exception as exc:  # noqa: BLE001 - whatever RocksDB reports, the store is unusable
         return f"{store_dir}: the query store is damaged ({_first_line(exc)})"
-    expected = manifest.get("store_quads")
     if isinstance(expected, dict) and quads != expected:
         return f"{store_dir}: the query store is damaged (it holds other quads than it was built with)"
     return None
@@ -244,12 +255,18 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
                 import_stats = import_hpo(hpo, curated, say, consumers=[
                     nq.write, lambda text: store.bulk_load(input=text.encode("utf-8"),  # noqa: F821 (del later)
                                                            format=ox.RdfFormat.N_QUADS)])
-        entailed = _write_entailed(store, curated, tmp / "kg.nq", say)
+        # The aliases graph goes to kg.nq and to the full store only (kg.layout.FULL_STORE_DIR).
+        aliases_graph: list[str] = []
+        entailed = _write_entailed(store, curated, tmp / "kg.nq", aliases_graph, say)
         store.flush()
         store.optimize()
         store_quads = _store_counts(store)
-        paths_index = _write_paths_index(tmp, store, schema, say)
-        del store
+        full = _write_full_store(tmp, store, aliases_graph, say)
+        del store, aliases_graph
+        full_store_quads = _store_counts(full)
+        paths_index = _write_paths_index(tmp, full, schema, say)
+        del full
+        (tmp / ALIASES_FILE).write_text(json.dumps(entailed.aliases, indent=0) + "\n", encoding="utf-8")
         counts = {
             "triples_curated": len(curated),
             "triples_ontology": len(ontology),
@@ -285,6 +302,8 @@ def _build_into(directory: Path, hpo: str, data: Path, fingerprint: str, validat
             # and do not change after it: the store is only ever opened read-only).
             "store_files": _store_checksums(tmp / STORE_DIR),
             "store_quads": dict(sorted(store_quads.items())),
+            "full_store_files": _store_checksums(tmp / FULL_STORE_DIR),
+            "full_store_quads": dict(sorted(full_store_quads.items())),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
                                            encoding="utf-8")
@@ -317,24 +336,43 @@ def _write_paths_index(tmp: Path, store: ox.Store, schema, say: Callable[[str], 
     return write_compact(tmp / COMPACT_FILE, make_tables(quads, schema), schema)
 
 
+def _write_full_store(tmp: Path, store: ox.Store, aliases_graph: list[str],
+                      say: Callable[[str], None]) -> ox.Store:
+    """The full store (kg.layout.FULL_STORE_DIR): a checkpoint of ``store`` (hard links to its
+    files, on the same file system) with the aliases graph added; returned open."""
+    say("writing the store with the aliases graph")
+    store.backup(str(tmp / FULL_STORE_DIR))
+    full = ox.Store(str(tmp / FULL_STORE_DIR))
+    if aliases_graph:
+        full.bulk_load(input="".join(aliases_graph).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    full.flush()
+    return full
+
+
 @dataclass
 class _Entailed:
     triples: int
     per_rule: dict[str, int]
     closure: int = 0
+    aliases: list[str] = field(default_factory=list)
 
 
-def _write_entailed(store: ox.Store, curated: list[ox.Quad], nquads: Path,
+def _write_entailed(store: ox.Store, curated: list[ox.Quad], nquads: Path, aliases_graph: list[str],
                     say: Callable[[str], None]) -> _Entailed:
     """The entailed graph (kg.entailment): derived from the curated and imported graphs in the
-    store, appended to ``kg.nq`` and loaded into the store, in batches."""
+    store, appended to ``kg.nq`` and loaded into the store, in batches; the chunks of the
+    aliases graph are appended to ``kg.nq`` and to ``aliases_graph``, not loaded."""
     from kg.entailment import entail_store
 
     say("deriving the entailed graph")
     result = entail_store(store, curated)
     batch: list[str] = []
     with nquads.open("a", encoding="utf-8") as nq:
-        for chunk in result.nquads():  # one chunk per edge: the edge and its statement
+        for graph, chunk in result.graph_chunks():  # one chunk per edge: the edge and its statement
+            if graph == GRAPH_ALIASES:
+                nq.write(chunk)
+                aliases_graph.append(chunk)
+                continue
             batch.append(chunk)
             if len(batch) >= 10_000:
                 _load(nq, store, batch)
@@ -342,19 +380,26 @@ def _write_entailed(store: ox.Store, curated: list[ox.Quad], nquads: Path,
         _load(nq, store, batch)
     counts = result.counts()
     say(f"entailed {sum(counts.values())} edges ({', '.join(f'{n} {r}' for r, n in counts.items())})")
-    closure = _write_closure(store, result, nquads, say)
-    return _Entailed(result.triple_count(), counts, closure)
+    closure = _write_closure(store, result, nquads, aliases_graph, say)
+    aliases = sorted({alias for names in result.aliases.values() for alias in names})
+    return _Entailed(result.triple_count(), counts, closure, aliases)
 
 
-def _write_closure(store: ox.Store, entailed, nquads: Path, say: Callable[[str], None]) -> int:
-    """The subtype closure (kg.closure), appended to ``kg.nq`` and loaded into the store."""
+def _write_closure(store: ox.Store, entailed, nquads: Path, aliases_graph: list[str],
+                   say: Callable[[str], None]) -> int:
+    """The subtype closure (kg.closure), appended to ``kg.nq`` and loaded into the store (its
+    alias twins appended to ``aliases_graph`` instead)."""
     from kg.closure import closure_from_store
 
     say("materialising the subtype closure")
     closure = closure_from_store(store, entailed)
     batch: list[str] = []
     with nquads.open("a", encoding="utf-8") as nq:
-        for line in closure.nquads():
+        for graph, line in closure.graph_lines():
+            if graph == GRAPH_ALIASES:
+                nq.write(line)
+                aliases_graph.append(line)
+                continue
             batch.append(line)
             if len(batch) >= 100_000:
                 _load(nq, store, batch)

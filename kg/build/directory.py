@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from kg.errors import BuildError
-from kg.layout import STORE_DIR
+from kg.layout import ALIASES_FILE, FULL_STORE_DIR, STORE_DIR
 
 __all__ = ["MARKER", "PROJECT", "build_entries", "read_manifest", "is_build", "check_replaceable",
            "build_lock", "make_temporary", "swap_into_place", "collect_stale", "remove_build"]
@@ -58,7 +58,7 @@ MARKER = ".myoclonus-kg-build"
 PROJECT = "myoclonus-kg"
 # paths.sqlite: kg.paths.compact.COMPACT_FILE, the path index.
 _BUILD_FILES = ("kg.ttl", "kg.nt", "kg.jsonld", "kg.nq", "kg.graphml", "nodes.tsv", "edges.tsv",
-                "paths.sqlite", "manifest.json")
+                "paths.sqlite", ALIASES_FILE, "manifest.json")
 
 
 def build_entries() -> frozenset[str]:
@@ -67,9 +67,9 @@ def build_entries() -> frozenset[str]:
     Examples
     --------
     >>> sorted(build_entries())[:3]
-    ['.myoclonus-kg-build', 'edges.tsv', 'kg.graphml']
+    ['.myoclonus-kg-build', 'aliases.json', 'edges.tsv']
     """
-    return frozenset(_BUILD_FILES) | {STORE_DIR, MARKER}
+    return frozenset(_BUILD_FILES) | {STORE_DIR, FULL_STORE_DIR, MARKER}
 
 
 def _read_json(path: Path) -> object:

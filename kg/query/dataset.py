@@ -40,7 +40,7 @@ import pyoxigraph as ox
 from kg.sparql import analyse
 from kg.vocab import GRAPH_ALIASES, MKV
 
-__all__ = ["ALIASES", "default_graph_iris", "names_alias", "store_alias_test"]
+__all__ = ["ALIASES", "default_graph_iris", "names_alias", "query_dataset", "store_alias_test"]
 
 #: The short name of the aliases graph.
 ALIASES = "aliases"
@@ -93,6 +93,54 @@ def default_graph_iris(text: str, names: Iterable[str] | None, graphs: Mapping[s
         if wanted and names_alias(text, bindings, is_alias):
             chosen.append(ALIASES)
     return [graphs[n] for n in chosen]
+
+
+def query_dataset(text: str, names: Iterable[str] | None, graphs: Mapping[str, str],
+                  is_alias: Callable[[str], bool], main_iris: Iterable[str], *,
+                  bindings: Mapping[str, object] | None = None) -> tuple[bool, dict]:
+    """Where and how to run a query without its own dataset: on the full store or not, and
+    pyoxigraph's dataset arguments (:mod:`kg.query.stores`).
+
+    The default graph is :func:`default_graph_iris`'s. It is given as the union default graph
+    of a store that holds exactly those graphs (evaluated once, not once per listed graph);
+    else as a list. The main store (``main_iris``: every graph but the aliases graph) answers
+    unless the query needs the aliases graph, or reads named graphs (``GRAPH``: they are
+    every graph of the build, the aliases graph included).
+
+    Parameters
+    ----------
+    text, names, graphs, is_alias, bindings
+        As for :func:`default_graph_iris` (``graphs``: every graph of the build).
+    main_iris : iterable of str
+        The graphs of the main store.
+
+    Returns
+    -------
+    (bool, dict)
+        Whether the full store must answer, and the keyword arguments of ``Store.query``.
+
+    Examples
+    --------
+    >>> graphs = {"curated": "urn:c", "entailed": "urn:e", "aliases": "urn:a"}
+    >>> is_alias = {"http://purl.obolibrary.org/obo/HP_0001336"}.__contains__
+    >>> query_dataset("SELECT * WHERE { ?s ?p ?o }", None, graphs, is_alias, ["urn:c", "urn:e"])
+    (False, {'use_default_graph_as_union': True})
+    >>> query_dataset("SELECT * WHERE { ?s ?p HP:0001336 }", None, graphs, is_alias, ["urn:c", "urn:e"])
+    (True, {'use_default_graph_as_union': True})
+    >>> query_dataset("SELECT * WHERE { ?s ?p ?o }", ("curated",), graphs, is_alias, ["urn:c", "urn:e"])
+    (False, {'default_graph': [<NamedNode value=urn:c>]})
+    >>> query_dataset("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", None, graphs, is_alias, ["urn:c", "urn:e"])
+    (True, {'default_graph': [<NamedNode value=urn:c>, <NamedNode value=urn:e>]})
+    """
+    chosen = default_graph_iris(text, names, graphs, is_alias, bindings=bindings)
+    main = set(main_iris)
+    if set(chosen) <= main and not analyse(text).graph_pattern:
+        full, store_iris = False, main
+    else:
+        full, store_iris = True, set(graphs.values()) | main
+    if set(chosen) == store_iris:
+        return full, {"use_default_graph_as_union": True}  # the same graph, evaluated once
+    return full, {"default_graph": [ox.NamedNode(iri) for iri in chosen]}
 
 
 def store_alias_test(store: ox.Store) -> Callable[[str], bool]:

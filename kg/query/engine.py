@@ -11,7 +11,7 @@ from kg.errors import KGError, QueryError
 from kg.namespace import (GRAPH_ALIASES, GRAPH_CLOSURE, GRAPH_CURATED, GRAPH_ENTAILED, GRAPH_HPO,
                           GRAPH_ONTOLOGY, PREFIXES)
 from kg.query.binding import inject_values
-from kg.query.dataset import default_graph_iris, store_alias_test
+from kg.query.stores import BuildStores
 from kg.query.results import materialize
 from kg.query.safety import check_query
 
@@ -46,14 +46,20 @@ class SparqlEngine:
 
     Parameters
     ----------
-    store : pyoxigraph.Store
-        The store (opened read-only by :func:`open_store`).
+    store : pyoxigraph.Store or BuildStores
+        A store with every graph, or the stores of a build (:mod:`kg.query.stores`: a query
+        that names no alias runs on the store without the aliases graph, as a union).
     """
 
-    def __init__(self, store: ox.Store) -> None:
-        self.store = store
-        self.graph_iris = {g.value for g in store.named_graphs()}
-        self.is_alias = store_alias_test(store)
+    def __init__(self, store: "ox.Store | BuildStores") -> None:
+        self.stores = store if isinstance(store, BuildStores) else BuildStores(store)
+        self.graph_iris = set(self.stores.graph_iris)
+        self.is_alias = self.stores.is_alias
+
+    @property
+    def store(self) -> ox.Store:
+        """The store with every graph of the build (the aliases graph included)."""
+        return self.stores.full
 
     @classmethod
     def open(cls, path: Path) -> "SparqlEngine":
@@ -69,7 +75,9 @@ class SparqlEngine:
         if not path.is_dir():
             raise KGError(f"{path}: no query store here; run `kg build --out {path.parent}` first")
         try:
-            return cls(ox.Store.read_only(str(path)))
+            return cls(BuildStores.open(path))
+        except KGError:
+            raise
         except (OSError, RuntimeError, ValueError) as exc:
             # RocksDB reports corruption as RuntimeError ("Corruption: ..."), on several lines.
             reason = str(exc).strip().partition("\n")[0][:200] or exc.__class__.__name__
@@ -83,9 +91,11 @@ class SparqlEngine:
             raise KGError(f"unknown graph {', '.join(unknown)}; choose from {', '.join(GRAPHS)}")
         return [ox.NamedNode(GRAPHS[g]) for g in names if GRAPHS[g] in self.graph_iris]
 
-    def dataset(self, text: str, graphs: tuple[str, ...] | None = None, bindings: dict | None = None) -> dict:
-        """The dataset arguments to pyoxigraph for a query without FROM: the chosen graphs (all by
-        default), the aliases graph only when the query names an alias (:mod:`kg.query.dataset`).
+    def plan(self, text: str, graphs: tuple[str, ...] | None = None,
+             bindings: dict | None = None) -> tuple[ox.Store, dict]:
+        """The store and dataset arguments to pyoxigraph for a query without FROM: the chosen
+        graphs (all by default), the aliases graph only when the query names an alias
+        (:mod:`kg.query.dataset`), on the store that holds them (:mod:`kg.query.stores`).
 
         Raises
         ------
@@ -93,17 +103,17 @@ class SparqlEngine:
             On an unknown graph name.
         """
         self.default_graphs(graphs)  # refuses unknown names
-        present = {name: iri for name, iri in GRAPHS.items() if iri in self.graph_iris}
-        chosen = default_graph_iris(text, graphs, present, self.is_alias, bindings=bindings)
-        if set(chosen) == self.graph_iris:
-            return {"use_default_graph_as_union": True}  # the same graph, evaluated faster
-        return {"default_graph": [ox.NamedNode(iri) for iri in chosen]}
+        return self.stores.plan(text, GRAPHS, graphs, bindings=bindings)
+
+    def dataset(self, text: str, graphs: tuple[str, ...] | None = None, bindings: dict | None = None) -> dict:
+        """The dataset arguments of :meth:`plan` (for the store it names)."""
+        return self.plan(text, graphs, bindings)[1]
 
     def quads(self, graphs: tuple[str, ...] | None = None) -> list[ox.Quad]:
         """Every quad of the chosen named graphs (all by default)."""
         quads: list[ox.Quad] = []
         for g in self.default_graphs(graphs):
-            quads.extend(self.store.quads_for_pattern(None, None, None, g))
+            quads.extend(self.stores.store_of(g.value).quads_for_pattern(None, None, None, g))
         return quads
 
     def query(self, text: str, *, bindings: dict | None = None, graphs: tuple[str, ...] | None = None,
@@ -135,13 +145,14 @@ class SparqlEngine:
             limits of :mod:`kg.sparql.limits`, or fails.
         """
         own_dataset = bool(check_query(text, self.graph_iris).dataset)  # the analysis is cached
+        dataset: dict
         if own_dataset:
-            dataset: dict = {}  # the query's FROM / FROM NAMED decide (checked above)
+            store, dataset = self.stores.full, {}  # the query's FROM / FROM NAMED decide (checked above)
         else:
-            dataset = self.dataset(text, graphs, bindings)
+            store, dataset = self.plan(text, graphs, bindings)
         text = inject_values(text, bindings or {})
         try:
-            result = self.store.query(text, prefixes=PREFIXES, **dataset)
+            result = store.query(text, prefixes=PREFIXES, **dataset)
             # Solutions are computed while they are read: errors can come from here too.
             return result if raw else materialize(result, limit=limit)
         except KGError:

@@ -147,6 +147,8 @@ class QueryAnalysis(NamedTuple):
         before parsing (see :mod:`kg.sparql.escapes`).
     arbitrary_length_path : bool
         Whether a property path has a ``*`` or ``+`` modifier.
+    graph_pattern : bool
+        Whether a ``GRAPH`` pattern reads the named graphs (anywhere in the query).
     variable_order : tuple of str
         Every variable mentioned, in order of first mention in the text (the columns of a
         ``SELECT *``, in the order a reader expects them).
@@ -167,6 +169,7 @@ class QueryAnalysis(NamedTuple):
     where: WhereGroup | None
     readings: int = 1
     arbitrary_length_path: bool = False
+    graph_pattern: bool = False
     variable_order: tuple[str, ...] = ()
 
     @property
@@ -288,6 +291,7 @@ def _analyse(text: str, prefix_key: tuple[tuple[str, str], ...]) -> QueryAnalysi
         where=where,
         readings=1 + len(others),
         arbitrary_length_path=facts.arbitrary_length_path or any(m.arbitrary_length_path for m in extra),
+        graph_pattern=facts.graph_pattern or any(m.graph_pattern for m in extra),
         variable_order=tuple(facts.variables),
     )
 

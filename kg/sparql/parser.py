@@ -112,6 +112,7 @@ class Facts:
         self.where_subselect = False           # the group is a sub-SELECT
         self.template = False                  # CONSTRUCT has a template of its own
         self.arbitrary_length_path = False     # a property path with '*' or '+'
+        self.graph_pattern = False             # a GRAPH pattern (reads the named graphs)
 
 
 def parse(text: str, prefixes: dict[str, str], *, max_depth: int = MAX_DEPTH) -> Facts:
@@ -564,6 +565,7 @@ class _Parser:
             return self.group_graph_pattern() + 1
         if word == "GRAPH":
             self.advance()
+            self.facts.graph_pattern = True
             self.var_or_iri()
             return self.group_graph_pattern() + 1
         if word == "SERVICE":

@@ -25,10 +25,10 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError, UnsafeQueryError
 from kg.namespace import PREFIXES
-from kg.query.dataset import default_graph_iris, store_alias_test
 from kg.query.engine import GRAPHS, query_error
 from kg.query.results import AskResult, GraphResult, serialize_solutions
 from kg.query.safety import check_query
+from kg.query.stores import BuildStores
 from kg.web.protocol import CONTENT_TYPES, has_dataset_clause
 
 __all__ = ["Job", "Outcome", "QueryRunner", "allowed_graphs", "check_dataset", "run_remote", "screen"]
@@ -167,13 +167,13 @@ class QueryRunner:
     """
 
     def __init__(self, store_path: Path | str) -> None:
-        self.store = ox.Store.read_only(str(store_path))
-        self.graph_iris = {g.value for g in self.store.named_graphs()}
+        # The build's stores: a query that names no alias runs on the one without the aliases
+        # graph, as a union (kg.query.stores).
+        self.stores = BuildStores.open(store_path)
+        self.graph_iris = set(self.stores.graph_iris)
         # The project's graphs may be named even when this build lacks one (no HPO import):
         # it is then simply empty. Anything else is refused.
         self.allowed = allowed_graphs(self.graph_iris)
-        self.present = {name: iri for name, iri in GRAPHS.items() if iri in self.graph_iris}
-        self.is_alias = store_alias_test(self.store)
 
     def run(self, job: Job) -> Outcome:
         """Run one job; errors become 4xx outcomes, never exceptions.
@@ -186,7 +186,8 @@ class QueryRunner:
             if refusal is not None:
                 return refusal
         try:
-            result = self.store.query(job.query, prefixes=PREFIXES, **self._dataset(job))
+            store, dataset = self._dataset(job)
+            result = store.query(job.query, prefixes=PREFIXES, **dataset)
             return self._serialize(result, job)
         except QueryError as exc:
             return Outcome.error(400, str(exc))
@@ -195,17 +196,15 @@ class QueryRunner:
         except (OSError, RuntimeError, ValueError, TypeError) as exc:
             return Outcome.error(400, f"query failed: {exc}")
 
-    def _dataset(self, job: Job) -> dict:
+    def _dataset(self, job: Job) -> tuple[ox.Store, dict]:
+        """The store that answers ``job`` and pyoxigraph's dataset arguments."""
         if job.default_graphs is not None or job.named_graphs is not None:
-            return {"default_graph": [ox.NamedNode(g) for g in job.default_graphs or ()],
-                    "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()]}
+            return self.stores.full, {"default_graph": [ox.NamedNode(g) for g in job.default_graphs or ()],
+                                      "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()]}
         if job.own_dataset:
-            return {}  # FROM / FROM NAMED of the query itself (checked to be our graphs)
+            return self.stores.full, {}  # FROM / FROM NAMED of the query itself (checked to be our graphs)
         # Our graphs; the aliases graph only when the query names an alias (kg.query.dataset).
-        chosen = default_graph_iris(job.query, None, self.present, self.is_alias)
-        if set(chosen) == self.graph_iris:
-            return {"use_default_graph_as_union": True}  # the same graph, evaluated faster
-        return {"default_graph": [ox.NamedNode(iri) for iri in chosen]}
+        return self.stores.plan(job.query, GRAPHS)
 
     def _serialize(self, result, job: Job) -> Outcome:
         if isinstance(result, ox.QueryTriples):
@@ -230,7 +229,8 @@ class QueryRunner:
         if fast is not None:
             return fast
         # The native answer would exceed the cap: run again and stop after max_rows rows.
-        body, truncated = serialize_solutions(self.store.query(job.query, prefixes=PREFIXES, **self._dataset(job)),
+        store, dataset = self._dataset(job)
+        body, truncated = serialize_solutions(store.query(job.query, prefixes=PREFIXES, **dataset),
                                               job.tabular, job.max_rows)
         return Outcome(200, CONTENT_TYPES[job.tabular], body, truncated)
 
