@@ -9,9 +9,9 @@ For the curated graph and for a 2,000-node graph:
   1,500 nodes (layout computed in Python, physics off), at the first draw; median over N
   page loads. The time of ``stabilizationIterationsDone`` itself is reported too.
 
-The 2,000-node graph is taken from the HPO-subset build (``kg.load(dir, hpo="subset")``,
-a connected 2,000-node piece grown breadth-first from ``myoclonus``) when that works and
-is large enough; otherwise it is synthesised (``kg.viz.sample.synthetic_graph``).
+The larger graphs are taken from the HPO-subset build (``kg.load(dir, hpo="subset")``,
+a connected piece grown breadth-first from ``myoclonus``); the benchmark stops with a
+message when that build cannot be made or is too small.
 Targets: curated page under 1.5 MB, interactive in under 2 s.
 
 Writes a Markdown report to ``bench/results/viz.md`` and prints it. Builds are kept in
@@ -55,35 +55,32 @@ def curated_graph(builds: Path):
     return kg.load(builds / "curated").to_networkx()
 
 
-def big_graph(builds: Path, n: int, use_hpo: bool):
-    """A connected ``n``-node piece of the HPO-subset build, or a synthetic graph."""
-    from kg.viz.sample import synthetic_graph
+def big_graph(builds: Path, n: int):
+    """A connected ``n``-node piece of the HPO-subset build, grown breadth-first from myoclonus.
 
-    if use_hpo:
-        try:
-            import kg
+    Raises
+    ------
+    SystemExit
+        If the HPO-subset graph, or the component of myoclonus in it, has fewer than ``n`` nodes.
+    """
+    import kg
 
-            full = kg.load(builds / "hpo-subset", hpo="subset").to_networkx()
-            if full.number_of_nodes() >= n:
-                start = kg.load(builds / "hpo-subset").resolve("myoclonus")
-                undirected = full.to_undirected(as_view=True)
-                order = [start]
-                seen = {start}
-                for node in order:
-                    for other in sorted(undirected[node], key=str):
-                        if other not in seen and len(order) < n:
-                            seen.add(other)
-                            order.append(other)
-                    if len(order) >= n:
-                        break
-                if len(order) >= n:
-                    return full.subgraph(order).copy(), f"HPO-subset build, {n} nodes breadth-first from myoclonus"
-                say(f"   the HPO-subset graph's component of myoclonus has only {len(order)} nodes")
-            else:
-                say(f"   the HPO-subset graph has only {full.number_of_nodes()} nodes")
-        except Exception as exc:  # noqa: BLE001 - the HPO import is optional
-            say(f"   HPO subset not available ({type(exc).__name__}: {exc})")
-    return synthetic_graph(n, seed=0), f"synthetic (kg.viz.sample.synthetic_graph({n}, seed=0))"
+    full = kg.load(builds / "hpo-subset", hpo="subset").to_networkx()
+    start = kg.load(builds / "hpo-subset").resolve("myoclonus")
+    undirected = full.to_undirected(as_view=True)
+    order = [start]
+    seen = {start}
+    for node in order:
+        for other in sorted(undirected[node], key=str):
+            if other not in seen and len(order) < n:
+                seen.add(other)
+                order.append(other)
+        if len(order) >= n:
+            break
+    if len(order) < n:
+        raise SystemExit(f"bench_viz: the HPO-subset graph's component of myoclonus has only "
+                         f"{len(order)} nodes, fewer than --nodes {n}")
+    return full.subgraph(order).copy(), f"HPO-subset build, {n} nodes breadth-first from myoclonus"
 
 
 def generate(graph, reps: int) -> tuple[str, float, float, str]:
@@ -238,8 +235,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3, help="generation repetitions (default 3)")
     parser.add_argument("--nodes", type=int, nargs="+", default=[MEDIUM, BIG],
                         help=f"sizes of the larger graphs (default {MEDIUM} {BIG})")
-    parser.add_argument("--no-hpo", dest="hpo", action="store_false",
-                        help="synthesise the large graph instead of cutting it from the HPO-subset build")
     parser.add_argument("--builds", type=Path, default=BUILDS, help=f"where builds are kept (default {BUILDS})")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"report file (default {RESULTS})")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
@@ -252,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     sources = []
     for n in args.nodes:
         say(f"-- {n}-node graph")
-        big, source = big_graph(args.builds, n, args.hpo)
+        big, source = big_graph(args.builds, n)
         graphs.append((f"{n:,} nodes", big))
         sources.append(f"{n:,} nodes: {source}")
     rows = []

@@ -1,6 +1,8 @@
 """Unit tests of the graph view (kg.viz): view data, escaping, CSP, template, notebook iframe.
 
-No browser and no build: the graphs are made up (kg.viz.sample), with hostile labels.
+No browser: the graph is the shared curated fixture graph (``real_graph``) with one hostile
+entity added (a label that is an HTML tag, a quote that closes a script); the few tests about a
+particular shape build a tiny graph inline.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from kg.viz import Emphasis, GraphView, build_view, render_html, show, write_htm
 from kg.viz.layout import numpy_available, spring_positions
 from kg.viz.model import LABEL_LIMIT
 from kg.viz.render import content_security_policy, json_for_script, script_hash, vis_assets
-from kg.viz.sample import XSS_LABEL, XSS_QUOTE, sample_graph, synthetic_graph
 from kg.viz.select import (neighbourhood_selection, path_selection, result_selection,
                            whole_selection)
 from kg.viz.styles import CATEGORY_STYLES, RESOLVERS, category_style, identifier_url
+from tests.hostile import (HOSTILE_STATEMENT, XSS_LABEL, XSS_QUOTE, edges_where,
+                           with_hostile_entity)
 
 E = "https://w3id.org/myoclonus-kg/entity/"
 S = "https://w3id.org/myoclonus-kg/statement/"
@@ -59,13 +62,13 @@ class Tags(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def graph() -> nx.MultiDiGraph:
-    return sample_graph()
+def graph(real_graph) -> nx.MultiDiGraph:
+    return with_hostile_entity(real_graph.to_networkx())
 
 
 @pytest.fixture(scope="module")
 def page(graph) -> str:
-    return render_html(build_view(graph, title="sample <graph>"))
+    return render_html(build_view(graph, title="curated <graph>"))
 
 
 def embedded(page: str) -> dict:
@@ -110,11 +113,11 @@ def test_hostile_text_survives_as_data(page):
     assert XSS_LABEL in labels
     quotes = {e["quote"] for e in data["info"]["edges"].values()}
     assert XSS_QUOTE in quotes
-    assert data["meta"]["title"] == "sample <graph>"
+    assert data["meta"]["title"] == "curated <graph>"
 
 
 def test_title_is_escaped_in_markup(page):
-    assert "<title>sample &lt;graph&gt;</title>" in page
+    assert "<title>curated &lt;graph&gt;</title>" in page
 
 
 # ------------------------------------------------------------------ CSP and no network
@@ -195,12 +198,13 @@ def test_counts_of_nodes_and_edges_are_embedded(page, graph):
 def test_node_details(graph):
     view = build_view(graph)
     clz = view.info["nodes"]["mk:clonazepam"]
-    assert clz["label"] == "clonazepam"
-    assert clz["definition"].startswith("A benzodiazepine")
-    assert clz["synonyms"] == ["Klonopin"]
-    assert clz["xrefs"] == [{"id": "DRUGBANK:DB01068", "url": "https://go.drugbank.com/drugs/DB01068"},
-                            {"id": "UMLS:C0009011", "url": "https://uts.nlm.nih.gov/uts/umls/concept/C0009011"}]
-    assert (clz["in"], clz["out"]) == (1, 2)
+    data = graph.nodes[E + "clonazepam"]
+    assert clz["label"] == data["label"] == "clonazepam"
+    assert clz["definition"] == data["definition"] and "benzodiazepine" in clz["definition"]
+    assert clz["synonyms"] == data["synonyms"] and "Klonopin" in clz["synonyms"]
+    assert [x["id"] for x in clz["xrefs"]] == data["xrefs"]
+    assert {"id": "DRUGBANK:DB01068", "url": "https://go.drugbank.com/drugs/DB01068"} in clz["xrefs"]
+    assert (clz["in"], clz["out"]) == (graph.in_degree(E + "clonazepam"), graph.out_degree(E + "clonazepam"))
     assert clz["url"] == E + "clonazepam"
     hostile = view.info["nodes"]["mk:hostile"]
     assert hostile["xrefs"][1] == {"id": "XYZ:javascript:alert(1)", "url": None}
@@ -209,16 +213,33 @@ def test_node_details(graph):
 def test_edge_details_carry_evidence(graph):
     view = build_view(graph)
     by_statement = {e["statement"]: e for e in view.info["edges"].values()}
-    f006 = by_statement["mks:F006"]
-    assert f006["quote"].startswith("posthypoxic myoclonus")
-    assert (f006["quoteStart"], f006["quoteEnd"]) == (600, 600 + len(f006["quote"]))
-    assert f006["status"] == "corrected"
-    assert f006["correction"].startswith("The direction")
-    assert f006["reference"] == "NINDS fact sheet"
-    assert by_statement["mks:F001"]["qualifiers"] == {"firstLine": "true"}
-    assert by_statement["mks:F001"]["sentence"] == "clonazepam treats action myoclonus (first-line)"
-    assert "quoteStart" not in by_statement["mks:F009"]  # empty values are left out
-    assert "correction" not in by_statement["mks:F001"]
+    corrected = edges_where(graph, lambda d: d["status"] == "corrected" and d["correction"] and d["reference"])
+    qualified = edges_where(graph, lambda d: d["qualifiers"])
+    plain = edges_where(graph, lambda d: not d["correction"])
+    assert corrected and qualified and plain
+    for _, _, key, data in corrected:
+        shown = by_statement[key]
+        assert shown["quote"] == data["quote"]
+        assert (shown["quoteStart"], shown["quoteEnd"]) == (data["quote_start"], data["quote_end"])
+        assert (shown["status"], shown["correction"], shown["reference"]) == (
+            "corrected", data["correction"], data["reference"])
+    for _, _, key, data in qualified:  # a qualifier naming an entity is shown by its label
+        assert by_statement[key]["qualifiers"] == {
+            name: graph.nodes[value]["label"] if value in graph else value
+            for name, value in data["qualifiers"].items()}
+    assert "quoteStart" not in by_statement[HOSTILE_STATEMENT]  # empty values are left out
+    assert all("correction" not in by_statement[key] for _, _, key, _ in plain)
+
+
+def test_edge_sentence_names_both_ends_and_the_qualifiers():
+    g = nx.MultiDiGraph()
+    g.add_node("c", label="clonazepam", curie="mk:clonazepam")
+    g.add_node("a", label="action myoclonus", curie="mk:action_myoclonus")
+    g.add_edge("c", "a", key="mks:F1", predicate="treats", label="treats", quote="q",
+               qualifiers={"firstLine": "true"})
+    shown = next(iter(build_view(g).info["edges"].values()))
+    assert shown["qualifiers"] == {"firstLine": "true"}
+    assert shown["sentence"] == "clonazepam treats action myoclonus (first-line)"
 
 
 def test_vis_items_come_from_pyvis_with_categories_as_groups(graph):
@@ -256,9 +277,10 @@ def test_ids_stay_unique_when_curies_clash():
 
 def test_parallel_edges_are_curved_apart(graph):
     view = build_view(graph)
-    between = [e for e in view.edges if {e["from"], e["to"]} == {"mk:hypoxia", "mk:myoclonus"}]
-    assert len(between) == 2
-    assert ["smooth" in e for e in between].count(True) == 1
+    between = [e for e in view.edges if {e["from"], e["to"]} == {"mk:clonazepam", "mk:myoclonus"}]
+    assert len(between) == graph.number_of_edges(E + "clonazepam", E + "myoclonus") + \
+        graph.number_of_edges(E + "myoclonus", E + "clonazepam") > 1
+    assert ["smooth" in e for e in between].count(False) == 1
 
 
 def test_long_labels_are_cut_on_the_canvas_only():
@@ -285,17 +307,20 @@ def test_physics_from_python_positions_below_threshold_and_off_above(graph):
 
 @pytest.mark.slow  # lays out large synthetic graphs
 def test_stabilisation_is_shorter_for_bigger_graphs():
-    sizes = [build_view(synthetic_graph(n, seed=4), layout_threshold=10_000)
+    sizes = [build_view(nx.MultiDiGraph(nx.gnm_random_graph(n, 2 * n, seed=4, directed=True)),
+                        layout_threshold=10_000)
              .options["physics"]["stabilization"]["iterations"] for n in (20, 400, 1400)]
     assert sizes[0] == 200 and sizes[0] > sizes[1] > sizes[2] == 25
 
 
 def test_emphasis_and_dimming(graph):
-    path = find_paths(graph, E + "cstb", E + "hypoxia")[0]
+    path = find_paths(graph, E + "nhlrc1", E + "hypoxia")[0]
     sel = path_selection([path], context=1)
     view = build_view(sel.graph, emphasis=sel.emphasis)
     strong = {i for i, n in view.info["nodes"].items() if n["emphasis"]}
-    assert strong == {"mk:cstb", "mk:unverricht_lundborg", "mk:myoclonus", "mk:hypoxia"}
+    assert strong == {graph.nodes[n]["curie"] for n in path.nodes}
+    assert {"mk:nhlrc1", "mk:hypoxia"} <= strong and len(strong) > 2
+    assert len(view.nodes) > len(strong)
     for node in view.nodes:
         assert ("opacity" in node) == (node["id"] not in strong)
     strong_edges = [e for e in view.edges if view.info["edges"][e["id"]]["emphasis"]]
@@ -347,8 +372,8 @@ def test_every_resolver_is_https():
 
 
 # ------------------------------------------------------------------ layout
-def test_python_layout_is_deterministic_and_spread():
-    g = synthetic_graph(200, seed=2)
+def test_python_layout_is_deterministic_and_spread(graph):
+    g = graph
     a = spring_positions(g, seed=5, engine="python")
     assert a == spring_positions(g, seed=5, engine="python")
     assert set(a) == set(g)
@@ -374,12 +399,13 @@ def test_whole_and_neighbourhood_selection(graph):
     view = build_view(sel.graph, emphasis=sel.emphasis)
     assert view.info["nodes"]["mk:clonazepam"]["distance"] == 0
     assert view.info["nodes"]["mk:clonazepam"]["emphasis"] is True
+    assert E + "nhlrc1" not in sub
     with pytest.raises(KGError):
-        neighbourhood_selection(sub, E + "cstb", 1)
+        neighbourhood_selection(sub, E + "nhlrc1", 1)
 
 
 def test_path_selection_alone_and_with_context(graph):
-    paths = find_paths(graph, E + "cstb", E + "hypoxia")
+    paths = find_paths(graph, E + "nhlrc1", E + "hypoxia")
     alone = path_selection(paths, context=0)
     assert set(alone.graph) == set(paths[0].nodes)
     assert alone.emphasis.dim_others is False
@@ -400,32 +426,36 @@ def test_select_result_draws_entities_and_edges_among_them(graph):
         (ox.NamedNode(E + "myoclonus"), None, ox.Literal("y")),
     ])
     sel = result_selection(table, graph, "demo")
-    assert set(sel.graph) == {E + "clonazepam", E + "action_myoclonus", E + "myoclonus"}
-    assert sel.graph.number_of_edges() == 2  # treats, subtypeOf
+    entities = {E + "clonazepam", E + "action_myoclonus", E + "myoclonus"}
+    assert set(sel.graph) == entities
+    assert sel.graph.number_of_edges() == graph.subgraph(entities).number_of_edges() > 0
     assert sel.description.startswith("SELECT demo: 2 rows, 3 entities")
 
 
 def test_select_result_with_a_statement_cell_brings_its_edge(graph):
-    table = ResultTable(["st"], [(ox.NamedNode(S + "F004"),)])
+    s, o, _, data = edges_where(graph, lambda d: d["status"] == "agrees")[0]
+    table = ResultTable(["st"], [(ox.NamedNode(data["statement"]),)])
     sel = result_selection(table, graph)
-    assert set(sel.graph) == {E + "cstb", E + "unverricht_lundborg"}
+    assert set(sel.graph) == {s, o}
     assert len(sel.emphasis.edges) == 1
 
 
 def test_construct_result_keeps_evidence_and_skips_types_and_literals(graph):
     mkv = "https://w3id.org/myoclonus-kg/vocab/"
+    s, o, _, data = edges_where(graph, lambda d: d["predicate"] == "treats")[0]
     triples = [
-        ox.Triple(ox.NamedNode(E + "clonazepam"), ox.NamedNode(mkv + "treats"), ox.NamedNode(E + "action_myoclonus")),
+        ox.Triple(ox.NamedNode(s), ox.NamedNode(mkv + "treats"), ox.NamedNode(o)),
         ox.Triple(ox.NamedNode(E + "clonazepam"), ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
                   ox.NamedNode(mkv + "Drug")),
         ox.Triple(ox.NamedNode(E + "clonazepam"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
                   ox.Literal("clonazepam")),
-        ox.Triple(ox.NamedNode(E + "cstb"), ox.NamedNode(mkv + "relatedThing"), ox.NamedNode(E + "unknown")),
+        ox.Triple(ox.NamedNode(E + "nhlrc1"), ox.NamedNode(mkv + "relatedThing"), ox.NamedNode(E + "unknown")),
     ]
     sel = result_selection(GraphResult(triples), graph, "c")
     assert sel.graph.number_of_edges() == 2
-    data = sel.graph.get_edge_data(E + "clonazepam", E + "action_myoclonus")
-    assert [d["quote"] for d in data.values()] == ["clonazepam is often used to treat action myoclonus"]
+    kept = sel.graph.get_edge_data(s, o)
+    assert [d["quote"] for d in kept.values()] == [
+        d["quote"] for d in graph.get_edge_data(s, o).values() if d["predicate"] == "treats"]
     assert sel.graph.nodes[E + "unknown"]["label"] == "mk:unknown"
     assert "2 triples with a literal or rdf:type left out" in sel.description
     build_view(sel.graph)  # an edge without evidence still draws
@@ -462,14 +492,14 @@ def test_show_accepts_graphs_paths_results_and_kg_objects(graph, tmp_path):
             return graph
 
     assert len(show(FakeKG()).view.nodes) == graph.number_of_nodes()
-    paths = find_paths(graph, E + "cstb", E + "hypoxia")
+    paths = find_paths(graph, E + "nhlrc1", E + "hypoxia")
     assert show(paths[0], context=0).view.mode == "path"
     assert show(paths).view.mode == "path"
-    near = show(neighbourhood(graph, E + "cstb", 2))  # what KnowledgeGraph.neighbourhood returns
-    assert near.view.mode == "neighbourhood" and near.view.info["nodes"]["mk:cstb"]["emphasis"]
+    near = show(neighbourhood(graph, E + "nhlrc1", 2))  # what KnowledgeGraph.neighbourhood returns
+    assert near.view.mode == "neighbourhood" and near.view.info["nodes"]["mk:nhlrc1"]["emphasis"]
     focus = show(graph, focus="Klonopin", depth=1)
     assert focus.view.mode == "neighbourhood" and "clonazepam" in focus.view.description
-    table = ResultTable(["x"], [(ox.NamedNode(E + "cstb"),)])
+    table = ResultTable(["x"], [(ox.NamedNode(E + "nhlrc1"),)])
     assert show(table, graph=FakeKG()).view.mode == "query"
     with pytest.raises(KGError, match="graph="):
         show(table)
@@ -490,19 +520,20 @@ def test_emphasis_defaults():
 
 
 # ------------------------------------------------------------------ the overview of a large graph
-def test_a_large_whole_graph_becomes_an_overview_of_its_categories():
+def test_a_large_whole_graph_becomes_an_overview_of_its_categories(real_graph, hpo_graph):
     from kg.viz import whole_selection
     from kg.viz.overview import CLUSTER_PREFIX, OVERVIEW_THRESHOLD
     from kg.viz.render import render_html
-    from kg.viz.sample import synthetic_graph
 
-    graph = synthetic_graph(OVERVIEW_THRESHOLD * 5, seed=3)
-    assert whole_selection(synthetic_graph(OVERVIEW_THRESHOLD, seed=3)).mode == "graph"
+    curated, graph = real_graph.to_networkx(), hpo_graph.to_networkx()
+    assert len(curated) <= OVERVIEW_THRESHOLD < len(graph)
+    assert whole_selection(curated).mode == "graph"
     sel = whole_selection(graph)
     assert sel.mode == "overview"
     view = build_view(sel.graph, mode=sel.mode, description=sel.description)
     clusters = {i: n for i, n in view.info["nodes"].items() if i.startswith(CLUSTER_PREFIX)}
-    categories = {d.get("entity_class") or d["category"] for _, d in graph.nodes(data=True)}
+    cluster_of = {n: d.get("entity_class") or d["category"] for n, d in graph.nodes(data=True)}
+    categories = set(cluster_of.values())
     # One cluster per category, counting all its entities; together, every entity.
     assert len(clusters) == len(categories)
     assert sum(n["memberCount"] for n in clusters.values()) == graph.number_of_nodes()
@@ -514,7 +545,7 @@ def test_a_large_whole_graph_becomes_an_overview_of_its_categories():
     links = [e for e in view.info["edges"].values() if e["predicate"] == "overviewLink"]
     by_category = {}
     for s, o in graph.edges():
-        a, b = graph.nodes[s]["category"], graph.nodes[o]["category"]
+        a, b = cluster_of[s], cluster_of[o]
         if a != b:
             by_category[(a, b)] = by_category.get((a, b), 0) + 1
     assert len(links) == len(by_category)

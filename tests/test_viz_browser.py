@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+import networkx as nx
 import pytest
 
-import kg
 from kg.viz import build_view, show, write_html
-from kg.viz.sample import XSS_LABEL, XSS_QUOTE, sample_graph
+from tests.hostile import HOSTILE_STATEMENT, XSS_LABEL, XSS_QUOTE, edges_where, with_hostile_entity
 
 pytestmark = pytest.mark.browser
 
@@ -76,9 +76,19 @@ def session(browser):
 
 
 @pytest.fixture(scope="module")
-def sample_page(tmp_path_factory) -> Path:
-    return write_html(build_view(sample_graph(), title="sample"),
-                      tmp_path_factory.mktemp("viz") / "sample.html")
+def graph(real_graph) -> nx.MultiDiGraph:
+    """The curated fixture graph with one hostile entity (tests/hostile.py)."""
+    return with_hostile_entity(real_graph.to_networkx())
+
+
+@pytest.fixture(scope="module")
+def sample_page(graph, tmp_path_factory) -> Path:
+    return write_html(build_view(graph, title="sample"), tmp_path_factory.mktemp("viz") / "sample.html")
+
+
+def group_of(data: dict) -> str:
+    """The legend group of a node (its entity class, else its Biolink category)."""
+    return data.get("entity_class") or data["category"]
 
 
 def edge_id(session: Session, statement: str) -> str:
@@ -100,8 +110,8 @@ def test_loads_offline_without_errors(session, sample_page):
     assert session.js("document.body.getAttribute('data-state')") == "ready"
 
 
-def test_counts_in_the_datasets_equal_the_graph(session, sample_page):
-    g = sample_graph()
+def test_counts_in_the_datasets_equal_the_graph(session, sample_page, graph):
+    g = graph
     session.open(sample_page)
     assert session.js("kgView.nodes.length") == g.number_of_nodes()
     assert session.js("kgView.edges.length") == g.number_of_edges()
@@ -119,39 +129,46 @@ def test_physics_stabilises_then_stops(session, sample_page):
     assert session.js("JSON.stringify(kgView.network.getPositions())") == before
 
 
-def test_clicking_an_edge_shows_its_quote(session, sample_page):
+def test_clicking_an_edge_shows_its_quote(session, sample_page, graph):
     session.open(sample_page)
-    eid = edge_id(session, "mks:F001")  # clonazepam treats action myoclonus, a straight edge
-    point = session.js("""(id) => {
-        const net = kgView.network, e = kgView.edges.get(id);
-        const p = net.getPositions([e.from, e.to]);
-        const mid = {x: (p[e.from].x + p[e.to].x) / 2, y: (p[e.from].y + p[e.to].y) / 2};
-        net.moveTo({position: mid, scale: 1.5});
-        const dom = net.canvasToDOM(mid);
-        const box = document.getElementById('kg-canvas').getBoundingClientRect();
-        return {x: box.left + dom.x, y: box.top + dom.y, edge: net.getEdgeAt(dom), node: net.getNodeAt(dom)};
-    }""", eid)
-    assert point["edge"] == eid and point["node"] is None
+    # The first straight edge whose midpoint is clear of nodes and other edges.
+    point = session.js("""() => {
+        const net = kgView.network;
+        for (const e of kgView.edges.get()) {
+            if (e.smooth) continue;
+            const p = net.getPositions([e.from, e.to]);
+            const mid = {x: (p[e.from].x + p[e.to].x) / 2, y: (p[e.from].y + p[e.to].y) / 2};
+            net.moveTo({position: mid, scale: 1.5});
+            const dom = net.canvasToDOM(mid);
+            if (net.getEdgeAt(dom) !== e.id || net.getNodeAt(dom) !== undefined) continue;
+            const box = document.getElementById('kg-canvas').getBoundingClientRect();
+            return {x: box.left + dom.x, y: box.top + dom.y, edge: e.id,
+                    statement: kgView.data.info.edges[e.id].statement};
+        }
+        return null;
+    }""")
+    assert point is not None
+    eid = point["edge"]
+    (data,) = [d for _, _, k, d in graph.edges(keys=True, data=True) if k == point["statement"]]
     session.page.mouse.click(point["x"], point["y"])
     session.wait("document.getElementById('kg-details').getAttribute('data-kind') === 'edge'")
     assert session.js("document.getElementById('kg-details').getAttribute('data-id')") == eid
     text = details_text(session)
-    assert "clonazepam is often used to treat action myoclonus" in text
-    assert "characters 120\u2013170" in text
-    assert "first-line" in text
+    assert data["quote"] in text
+    assert f"characters {data['quote_start']}\u2013{data['quote_end']}" in text
     assert session.js("kgView.network.getSelectedEdges()") == [eid]
 
 
-def test_selected_edge_shows_status_correction_and_reference(session, sample_page):
+def test_selected_edge_shows_status_correction_and_reference(session, sample_page, graph):
     session.open(sample_page)
-    eid = edge_id(session, "mks:F006")
+    _, _, key, data = edges_where(graph, lambda d: d["correction"] and d["reference"])[0]
+    eid = edge_id(session, key)
     assert session.js("(id) => kgView.selectEdge(id)", eid)
     text = details_text(session)
-    assert "posthypoxic myoclonus appears after the brain lacks oxygen" in text
-    assert session.js("document.querySelector('#kg-details .kg-status').textContent") == "corrected"
-    assert "The direction was reversed" in session.js(
-        "document.querySelector('#kg-details .kg-correction').textContent")
-    assert session.js("document.querySelector('#kg-details .kg-reference').textContent") == "NINDS fact sheet"
+    assert data["quote"] in text
+    assert session.js("document.querySelector('#kg-details .kg-status').textContent") == data["status"]
+    assert session.js("document.querySelector('#kg-details .kg-correction').textContent") == data["correction"]
+    assert session.js("document.querySelector('#kg-details .kg-reference').textContent") == data["reference"]
 
 
 def test_hostile_label_and_quote_are_shown_as_text(session, sample_page):
@@ -160,7 +177,7 @@ def test_hostile_label_and_quote_are_shown_as_text(session, sample_page):
     session.page.wait_for_timeout(500)  # let the focus animation draw
     assert session.js("document.querySelector('#kg-details .kg-label').textContent") == XSS_LABEL
     assert "<b>tags</b>" in session.js("document.querySelector('#kg-details .kg-definition').textContent")
-    eid = edge_id(session, "mks:F008")
+    eid = edge_id(session, HOSTILE_STATEMENT)
     session.js("(id) => kgView.selectEdge(id)", eid)
     assert session.js("document.querySelector('#kg-details .kg-quote').textContent") == XSS_QUOTE
     # The search list shows the label too.
@@ -176,34 +193,40 @@ def test_hostile_label_and_quote_are_shown_as_text(session, sample_page):
     assert session.errors == [] and session.outbound() == []
 
 
-def test_node_details_identifiers_and_degree(session, sample_page):
+def test_node_details_identifiers_and_degree(session, sample_page, graph):
     session.open(sample_page)
     session.js("kgView.selectNode('mk:clonazepam')")
     text = details_text(session)
-    assert "A benzodiazepine used against myoclonus." in text
-    assert "3 (in 1, out 2)" in session.js("document.querySelector('#kg-details .kg-degree').textContent")
+    clz = "https://w3id.org/myoclonus-kg/entity/clonazepam"
+    assert graph.nodes[clz]["definition"] in text
+    n_in, n_out = graph.in_degree(clz), graph.out_degree(clz)
+    assert f"{n_in + n_out} (in {n_in}, out {n_out})" in session.js(
+        "document.querySelector('#kg-details .kg-degree').textContent")
     hrefs = session.js("Array.from(document.querySelectorAll('#kg-details a')).map((a) => [a.textContent, a.href, a.target, a.rel])")
     assert ["DRUGBANK:DB01068", "https://go.drugbank.com/drugs/DB01068", "_blank", "noopener noreferrer"] in hrefs
 
 
-def test_hover_previews_a_node(session, sample_page):
+def test_hover_previews_a_node(session, sample_page, graph):
     session.open(sample_page)
     point = session.js("""() => {
-        const dom = kgView.network.canvasToDOM(kgView.network.getPositions(['mk:cstb'])['mk:cstb']);
+        const dom = kgView.network.canvasToDOM(kgView.network.getPositions(['mk:nhlrc1'])['mk:nhlrc1']);
         const box = document.getElementById('kg-canvas').getBoundingClientRect();
         return {x: box.left + dom.x, y: box.top + dom.y};
     }""")
     session.page.mouse.move(point["x"], point["y"])
-    session.wait("document.getElementById('kg-details').getAttribute('data-id') === 'mk:cstb'")
-    assert "Cystatin B." in details_text(session)
+    session.wait("document.getElementById('kg-details').getAttribute('data-id') === 'mk:nhlrc1'")
+    assert graph.nodes["https://w3id.org/myoclonus-kg/entity/nhlrc1"]["definition"] in details_text(session)
 
 
-def test_selection_highlights_neighbours(session, sample_page):
+def test_selection_highlights_neighbours(session, sample_page, graph):
     session.open(sample_page)
-    session.js("kgView.selectNode('mk:cstb')")
+    session.js("kgView.selectNode('mk:nhlrc1')")
     opacity = session.js("Object.fromEntries(kgView.nodes.get().map((n) => [n.id, n.opacity ?? 1]))")
-    assert opacity["mk:cstb"] == 1 and opacity["mk:unverricht_lundborg"] == 1
-    assert opacity["mk:clonazepam"] < 0.5 and opacity["mk:hostile"] < 0.5
+    nhlrc1 = "https://w3id.org/myoclonus-kg/entity/nhlrc1"
+    near = {graph.nodes[n]["curie"] for n in nx.all_neighbors(graph, nhlrc1)} | {"mk:nhlrc1"}
+    assert len(near) > 1
+    assert all(opacity[i] == 1 for i in near)
+    assert all(opacity[i] < 0.5 for i in opacity if i not in near)
     session.js("kgView.select({nodes: [], edges: []})")
     opacity = session.js("Object.fromEntries(kgView.nodes.get().map((n) => [n.id, n.opacity ?? 1]))")
     assert set(opacity.values()) == {1}
@@ -216,34 +239,41 @@ def test_search_finds_a_node_by_synonym_and_focuses_it(session, sample_page):
     session.page.press("#kg-search", "Enter")
     assert session.js("kgView.network.getSelectedNodes()") == ["mk:clonazepam"]
     assert session.js("document.querySelector('#kg-details .kg-label').textContent") == "clonazepam"
-    assert session.js("kgView.search('HP:0001336')") == ["mk:myoclonus"]
+    assert session.js("kgView.search('HP:0001336')") == ["mk:myoclonus"]  # its HPO cross-reference
 
 
-def test_filters_hide_categories_and_predicates(session, sample_page):
+def test_filters_hide_categories_and_predicates(session, sample_page, graph):
     session.open(sample_page)
     total = session.js("kgView.visibleCounts()")
-    session.page.click("#kg-legend input[value='biolink:PhenotypicFeature']")
+    group = "MyoclonusType"
+    hidden = {n for n, d in graph.nodes(data=True) if group_of(d) == group}
+    touching = sum(1 for s, o in graph.edges() if s in hidden or o in hidden)
+    assert hidden and touching
+    session.page.click(f"#kg-legend input[value='{group}']")
     counts = session.js("kgView.visibleCounts()")
-    assert counts["nodes"] == total["nodes"] - 2
-    assert counts["edges"] == total["edges"] - 6  # every edge touching myoclonus or action myoclonus
+    assert counts["nodes"] == total["nodes"] - len(hidden)
+    assert counts["edges"] == total["edges"] - touching  # every edge touching a hidden node
     assert session.js("kgView.nodes.length") == total["nodes"]  # hidden, not removed
-    session.page.click("#kg-legend input[value='biolink:PhenotypicFeature']")
+    session.page.click(f"#kg-legend input[value='{group}']")
     assert session.js("kgView.visibleCounts()") == total
+    causes = sum(1 for *_, d in graph.edges(data=True) if d["predicate"] == "causes")
+    assert causes
     session.page.click("#kg-predicates input[value='causes']")
-    assert session.js("kgView.visibleCounts()") == {"nodes": total["nodes"], "edges": total["edges"] - 1}
+    assert session.js("kgView.visibleCounts()") == {"nodes": total["nodes"], "edges": total["edges"] - causes}
     session.page.click("#kg-side button[data-group='predicates'][data-value='none']")
     assert session.js("kgView.visibleCounts().edges") == 0
     session.page.click("#kg-side button[data-group='predicates'][data-value='all']")
     assert session.js("kgView.visibleCounts()") == total
     # Focusing a node of a hidden category shows the category again.
-    session.page.click("#kg-legend input[value='biolink:Gene']")
-    session.js("kgView.focusNode('mk:cstb')")
-    assert session.js("document.querySelector(\"#kg-legend input[value='biolink:Gene']\").checked") is True
+    gene = group_of(graph.nodes["https://w3id.org/myoclonus-kg/entity/nhlrc1"])
+    session.page.click(f"#kg-legend input[value='{gene}']")
+    session.js("kgView.focusNode('mk:nhlrc1')")
+    assert session.js(f"document.querySelector(\"#kg-legend input[value='{gene}']\").checked") is True
     assert session.errors == []
 
 
-def test_large_graph_uses_python_positions_and_no_physics(session, tmp_path):
-    view = build_view(sample_graph(), layout_threshold=3)
+def test_large_graph_uses_python_positions_and_no_physics(session, tmp_path, graph):
+    view = build_view(graph, layout_threshold=3)
     page = write_html(view, tmp_path / "big.html")
     session.open(page)
     assert session.js("kgView.settledBy") == "firstDraw"
@@ -254,9 +284,9 @@ def test_large_graph_uses_python_positions_and_no_physics(session, tmp_path):
     assert session.errors == [] and session.outbound() == []
 
 
-def test_notebook_iframe_runs_sandboxed(session, tmp_path):
+def test_notebook_iframe_runs_sandboxed(session, tmp_path, graph):
     host = tmp_path / "notebook.html"
-    frame_html = show(sample_graph(), title="in a notebook", height=500)._repr_html_()
+    frame_html = show(graph, title="in a notebook", height=500)._repr_html_()
     host.write_text(f"<!DOCTYPE html><html><body><h1>notebook</h1>{frame_html}</body></html>",
                     encoding="utf-8")
     session.page.goto(host.as_uri())
@@ -266,15 +296,15 @@ def test_notebook_iframe_runs_sandboxed(session, tmp_path):
         session.page.wait_for_timeout(25)
     frame = session.page.frames[1]
     session.wait("!!(window.kgView && window.kgView.interactive)", 30, frame=frame)
-    assert frame.evaluate("kgView.nodes.length") == sample_graph().number_of_nodes()
+    assert frame.evaluate("kgView.nodes.length") == graph.number_of_nodes()
     assert frame.evaluate("document.getElementById('kg-title').textContent") == "in a notebook"
     # Sandboxed without allow-same-origin: the frame cannot reach the notebook page.
     assert frame.evaluate("(() => { try { return !!window.parent.document; } catch (e) { return false; } })()") is False
     assert session.dialogs == [] and session.errors == [] and session.outbound() == []
 
 
-def test_curated_graph_in_the_browser_and_screenshot(session, tmp_path_factory):
-    graph = kg.load(tmp_path_factory.getbasetemp() / "viz-build").to_networkx()
+def test_curated_graph_in_the_browser_and_screenshot(session, tmp_path_factory, real_graph):
+    graph = real_graph.to_networkx()
     page = write_html(build_view(graph, title="myoclonus-kg"), tmp_path_factory.mktemp("curated") / "kg.html")
     session.open(page)
     assert session.js("kgView.nodes.length") == graph.number_of_nodes()
@@ -290,11 +320,10 @@ def test_curated_graph_in_the_browser_and_screenshot(session, tmp_path_factory):
 
 # ------------------------------------------------------------------ the overview of a large graph
 @pytest.fixture(scope="module")
-def overview_page(tmp_path_factory) -> Path:
+def overview_page(tmp_path_factory, hpo_graph) -> Path:
     from kg.viz import whole_selection
-    from kg.viz.sample import synthetic_graph
 
-    sel = whole_selection(synthetic_graph(3000, seed=5))
+    sel = whole_selection(hpo_graph.to_networkx())
     assert sel.mode == "overview"
     return write_html(build_view(sel.graph, title="overview", mode=sel.mode, description=sel.description),
                       tmp_path_factory.mktemp("overview") / "overview.html")

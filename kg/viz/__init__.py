@@ -8,14 +8,13 @@ Modules: :mod:`~kg.viz.styles` (colours, shapes, resolver links), :mod:`~kg.viz.
 (graph to view data, assembled with pyvis), :mod:`~kg.viz.layout` (positions for large
 graphs), :mod:`~kg.viz.select` (what to draw for a focus, paths or a query),
 :mod:`~kg.viz.render` (view data to HTML through our template), :mod:`~kg.viz.jupyter`
-(notebooks), :mod:`~kg.viz.sample` (made-up graphs for examples and tests).
+(notebooks).
 
 Examples
 --------
->>> import kg.viz
->>> from kg.viz.sample import sample_graph
->>> kg.viz.show(sample_graph())
-GraphView('myoclonus-kg', 8 nodes, 9 edges)
+>>> import kg, kg.viz
+>>> kg.viz.show(kg.load(), focus="clonazepam")
+GraphView('myoclonus-kg', 10 nodes, 17 edges)
 """
 
 from __future__ import annotations

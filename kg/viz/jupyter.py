@@ -7,8 +7,11 @@ notebook. ``allow-popups`` lets identifier links open in a new tab.
 
 Examples
 --------
->>> from kg.viz.sample import sample_graph
->>> frame = show(sample_graph(), height=500)._repr_html_()
+>>> import networkx as nx
+>>> g = nx.MultiDiGraph()
+>>> g.add_edge("a", "b", label="</script><script>alert(1)</script>")
+0
+>>> frame = show(g, height=500)._repr_html_()
 >>> frame.startswith("<iframe "), 'sandbox="allow-scripts allow-popups' in frame
 (True, True)
 >>> "<script" in frame  # the page is attribute-escaped inside srcdoc
@@ -89,13 +92,14 @@ def select_for(obj: Any, *, graph: Any = None, focus: str | None = None, depth: 
 
     Examples
     --------
-    >>> from kg.viz.sample import sample_graph
-    >>> select_for(sample_graph(), focus="clonazepam").mode
+    >>> import kg
+    >>> g = kg.load().to_networkx()
+    >>> select_for(g, focus="clonazepam").mode
     'neighbourhood'
     >>> from kg.paths.finder import neighbourhood
-    >>> sub = neighbourhood(sample_graph(), "https://w3id.org/myoclonus-kg/entity/cstb", 2)
+    >>> sub = neighbourhood(g, "https://w3id.org/myoclonus-kg/entity/nhlrc1", 1)
     >>> select_for(sub).description
-    'neighbourhood of CSTB within 2 hops: 3 nodes, 2 edges'
+    'neighbourhood of NHLRC1 within 1 hop: 2 nodes, 1 edge'
     """
     from kg.paths.finder import GraphPath, neighbourhood
     from kg.paths.graph import EntityIndex
@@ -162,9 +166,9 @@ def show(obj: Any, *, graph: Any = None, focus: str | None = None, depth: int = 
 
     Examples
     --------
-    >>> from kg.viz.sample import sample_graph
-    >>> show(sample_graph(), title="sample")
-    GraphView('sample', 8 nodes, 9 edges)
+    >>> import networkx as nx
+    >>> show(nx.MultiDiGraph([("a", "b"), ("b", "c")]), title="three nodes")
+    GraphView('three nodes', 3 nodes, 2 edges)
     """
     sel = select_for(obj, graph=graph, focus=focus, depth=depth, context=context)
     view = build_view(sel.graph, title=title or "myoclonus-kg", mode=sel.mode,

@@ -9,12 +9,12 @@ Node ids in the page are CURIEs (``mk:clonazepam``); edge ids are ``e0``, ``e1``
 
 Examples
 --------
->>> from kg.viz.sample import sample_graph
->>> view = build_view(sample_graph(), title="sample")
+>>> import kg
+>>> view = build_view(kg.load().to_networkx(), title="curated")
 >>> len(view.nodes), len(view.edges), view.layout
-(8, 9, 'seeded')
->>> view.info["nodes"]["mk:clonazepam"]["xrefs"][0]["url"]
-'https://go.drugbank.com/drugs/DB01068'
+(123, 165, 'seeded')
+>>> view.info["nodes"]["mk:clonazepam"]["label"]
+'clonazepam'
 """
 
 from __future__ import annotations
@@ -240,8 +240,8 @@ def build_view(graph: nx.MultiDiGraph, *, title: str = "myoclonus-kg", mode: str
 
     Examples
     --------
-    >>> from kg.viz.sample import sample_graph
-    >>> view = build_view(sample_graph(), layout_threshold=5)
+    >>> import networkx as nx
+    >>> view = build_view(nx.MultiDiGraph(nx.path_graph(6)), layout_threshold=5)
     >>> view.layout, view.options["physics"]["enabled"], "x" in view.nodes[0]
     ('precomputed', False, True)
     """

@@ -16,9 +16,9 @@ one SQL pass) and the attributes of the members shown.
 
 Examples
 --------
->>> from kg.viz.sample import synthetic_graph
->>> sel = overview_selection(synthetic_graph(600, seed=1), members=5)
->>> sel.mode, sel.description.startswith("overview of 600 entities")
+>>> import kg
+>>> sel = overview_selection(kg.load().to_networkx(), members=5)
+>>> sel.mode, sel.description.startswith("overview of 123 entities")
 ('overview', True)
 """
 

@@ -14,13 +14,13 @@ and for the result of a query.
 
 Examples
 --------
->>> from kg.viz.sample import sample_graph
+>>> import kg
 >>> from kg.paths.finder import find_paths
->>> g = sample_graph()
+>>> g = kg.load().to_networkx()
 >>> e = "https://w3id.org/myoclonus-kg/entity/"
->>> sel = path_selection(find_paths(g, e + "cstb", e + "hypoxia"), context=0)
+>>> sel = path_selection(find_paths(g, e + "nhlrc1", e + "myoclonus"), context=0)
 >>> sel.graph.number_of_nodes(), len(sel.emphasis.nodes), sel.mode
-(4, 4, 'path')
+(3, 3, 'path')
 """
 
 from __future__ import annotations
@@ -67,9 +67,9 @@ def whole_selection(graph, description: str = "", *, overview: bool = True) -> S
 
     Examples
     --------
-    >>> from kg.viz.sample import sample_graph
-    >>> whole_selection(sample_graph()).description
-    'whole graph: 8 nodes, 9 edges'
+    >>> import networkx as nx
+    >>> whole_selection(nx.MultiDiGraph([("a", "b"), ("a", "b")])).description
+    'whole graph: 2 nodes, 2 edges'
     """
     from kg.viz.overview import OVERVIEW_THRESHOLD, overview_selection
 
@@ -99,14 +99,14 @@ def neighbourhood_selection(sub: nx.MultiDiGraph, center, depth: int, *,
 
     Examples
     --------
-    >>> from kg.viz.sample import sample_graph
+    >>> import kg
     >>> from kg.paths.finder import neighbourhood
-    >>> g = sample_graph()
-    >>> c = "https://w3id.org/myoclonus-kg/entity/cstb"
+    >>> g = kg.load().to_networkx()
+    >>> c = "https://w3id.org/myoclonus-kg/entity/nhlrc1"
     >>> neighbourhood_selection(neighbourhood(g, c, 1), c, 1).description
-    'neighbourhood of CSTB within 1 hop: 2 nodes, 1 edge'
+    'neighbourhood of NHLRC1 within 1 hop: 2 nodes, 1 edge'
     >>> neighbourhood_selection(neighbourhood(g, c, 3), c, 3, max_nodes=3).description
-    'neighbourhood of CSTB within 3 hops: the 3 nearest of 6 nodes, 2 edges drawn'
+    'neighbourhood of NHLRC1 within 3 hops: the 3 nearest of 65 nodes, 2 edges drawn'
     """
     if center not in sub:
         raise KGError(f"{center} is not in the neighbourhood graph")
@@ -240,10 +240,10 @@ def result_selection(result: Any, graph: nx.MultiDiGraph, name: str = "query") -
     --------
     >>> import pyoxigraph as ox
     >>> from kg.query.results import ResultTable
-    >>> from kg.viz.sample import sample_graph
-    >>> g = sample_graph()
+    >>> import kg
+    >>> g = kg.load().to_networkx()
     >>> e = "https://w3id.org/myoclonus-kg/entity/"
-    >>> table = ResultTable(["x"], [(ox.NamedNode(e + "cstb"),), (ox.NamedNode(e + "myoclonus"),)])
+    >>> table = ResultTable(["x"], [(ox.NamedNode(e + "nhlrc1"),), (ox.NamedNode(e + "myoclonus"),)])
     >>> sel = result_selection(table, g, "demo")
     >>> sel.graph.number_of_nodes(), sel.graph.number_of_edges()
     (2, 0)

@@ -16,9 +16,9 @@ working.
 Examples
 --------
 >>> from kg.paths.finder import neighbourhood
->>> from kg.viz.sample import sample_graph
->>> cstb = "https://w3id.org/myoclonus-kg/entity/cstb"
->>> page = neighbourhood_page(neighbourhood(sample_graph(), cstb, 1), cstb, 1, "sample")
+>>> import kg
+>>> clz = "https://w3id.org/myoclonus-kg/entity/clonazepam"
+>>> page = neighbourhood_page(neighbourhood(kg.load().to_networkx(), clz, 1), clz, 1, "curated")
 >>> page.startswith("<!DOCTYPE html>")
 True
 >>> "frame-ancestors 'self'" in page_policy(page)

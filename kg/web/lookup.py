@@ -3,11 +3,11 @@
 
 Examples
 --------
->>> from kg.viz.sample import sample_graph
+>>> import kg
 >>> from kg.schema import load_schema
->>> lookup = Lookup(sample_graph(), load_schema())
->>> [c["curie"] for c in lookup.complete("cst", prefix="mk")]
-['mk:cstb']
+>>> lookup = Lookup(kg.load().to_networkx(), load_schema())
+>>> [c["curie"] for c in lookup.complete("clonaz", prefix="mk")]
+['mk:clonazepam']
 >>> lookup.complete("trea", prefix="mkv")[0]["curie"]
 'mkv:treats'
 """
