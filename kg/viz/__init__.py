@@ -13,8 +13,9 @@ graphs), :mod:`~kg.viz.select` (what to draw for a focus, paths or a query),
 Examples
 --------
 >>> import kg, kg.viz
->>> kg.viz.show(kg.load(), focus="clonazepam")
-GraphView('myoclonus-kg', 10 nodes, 17 edges)
+>>> near = kg.viz.show(kg.load(), focus="clonazepam")
+>>> near.view.mode, near.view.info["nodes"]["mk:clonazepam"]["distance"]
+('neighbourhood', 0)
 """
 
 from __future__ import annotations

@@ -10,9 +10,12 @@ Node ids in the page are CURIEs (``mk:clonazepam``); edge ids are ``e0``, ``e1``
 Examples
 --------
 >>> import kg
->>> view = build_view(kg.load().to_networkx(), title="curated")
->>> len(view.nodes), len(view.edges), view.layout
-(123, 165, 'seeded')
+>>> graph = kg.load().to_networkx()
+>>> view = build_view(graph, title="curated")
+>>> (len(view.nodes), len(view.edges)) == (graph.number_of_nodes(), graph.number_of_edges())
+True
+>>> view.layout
+'seeded'
 >>> view.info["nodes"]["mk:clonazepam"]["label"]
 'clonazepam'
 """

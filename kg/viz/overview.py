@@ -17,8 +17,9 @@ one SQL pass) and the attributes of the members shown.
 Examples
 --------
 >>> import kg
->>> sel = overview_selection(kg.load().to_networkx(), members=5)
->>> sel.mode, sel.description.startswith("overview of 123 entities")
+>>> graph = kg.load().to_networkx()
+>>> sel = overview_selection(graph, members=5)
+>>> sel.mode, sel.description.startswith(f"overview of {graph.number_of_nodes()} entities")
 ('overview', True)
 """
 

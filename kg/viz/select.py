@@ -105,8 +105,9 @@ def neighbourhood_selection(sub: nx.MultiDiGraph, center, depth: int, *,
     >>> c = "https://w3id.org/myoclonus-kg/entity/nhlrc1"
     >>> neighbourhood_selection(neighbourhood(g, c, 1), c, 1).description
     'neighbourhood of NHLRC1 within 1 hop: 2 nodes, 1 edge'
-    >>> neighbourhood_selection(neighbourhood(g, c, 3), c, 3, max_nodes=3).description
-    'neighbourhood of NHLRC1 within 3 hops: the 3 nearest of 65 nodes, 2 edges drawn'
+    >>> capped = neighbourhood_selection(neighbourhood(g, c, 3), c, 3, max_nodes=3)
+    >>> capped.graph.number_of_nodes(), capped.description.split(":")[1].split(" of ")[0]
+    (3, ' the 3 nearest')
     """
     if center not in sub:
         raise KGError(f"{center} is not in the neighbourhood graph")
