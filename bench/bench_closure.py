@@ -191,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Missed warm target ({len(missed_warm)}): {', '.join(missed_warm) or 'none'}. "
         f"Missed fresh-process target ({len(missed_fresh)}): {', '.join(missed_fresh) or 'none'}. "
-        f"Rows differ from the reference form: {', '.join(differ) or 'none'}.",
+        ("Rows not compared with the reference forms (--no-reference)." if args.no_reference else
+         f"Rows differ from the reference form: {', '.join(differ) or 'none'}."),
         "",
         f"Closure cost in this build: {counts.get('triples_closure', 0):,} closure triples "
         f"({json.dumps(closure_quads)} quads per graph, the aliases graph also holding the alias twins); "
