@@ -17,7 +17,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
@@ -366,18 +366,8 @@ def _write_entailed(store: ox.Store, curated: list[ox.Quad], nquads: Path, alias
 
     say("deriving the entailed graph")
     result = entail_store(store, curated)
-    batch: list[str] = []
-    with nquads.open("a", encoding="utf-8") as nq:
-        for graph, chunk in result.graph_chunks():  # one chunk per edge: the edge and its statement
-            if graph == GRAPH_ALIASES:
-                nq.write(chunk)
-                aliases_graph.append(chunk)
-                continue
-            batch.append(chunk)
-            if len(batch) >= 10_000:
-                _load(nq, store, batch)
-                batch = []
-        _load(nq, store, batch)
+    # One chunk per edge: the edge and its statement.
+    _append_graphs(result.graph_chunks(), nquads, store, aliases_graph, batch_size=10_000)
     counts = result.counts()
     say(f"entailed {sum(counts.values())} edges ({', '.join(f'{n} {r}' for r, n in counts.items())})")
     closure = _write_closure(store, result, nquads, aliases_graph, say)
@@ -393,20 +383,28 @@ def _write_closure(store: ox.Store, entailed, nquads: Path, aliases_graph: list[
 
     say("materialising the subtype closure")
     closure = closure_from_store(store, entailed)
+    _append_graphs(closure.graph_lines(), nquads, store, aliases_graph, batch_size=100_000)
+    say(f"subtype closure: {len(closure.pairs)} pairs, {len(closure.alias_pairs)} alias twins")
+    return len(closure.pairs) + len(closure.alias_pairs)
+
+
+def _append_graphs(chunks: Iterable[tuple[str, str]], nquads: Path, store: ox.Store,
+                   aliases_graph: list[str], *, batch_size: int) -> None:
+    """Append ``(graph, N-Quads text)`` chunks to ``kg.nq``, loading them into the store in
+    batches; the aliases graph's chunks go to ``aliases_graph`` instead of the store (they
+    belong to ``store-full`` only)."""
     batch: list[str] = []
     with nquads.open("a", encoding="utf-8") as nq:
-        for graph, line in closure.graph_lines():
+        for graph, chunk in chunks:
             if graph == GRAPH_ALIASES:
-                nq.write(line)
-                aliases_graph.append(line)
+                nq.write(chunk)
+                aliases_graph.append(chunk)
                 continue
-            batch.append(line)
-            if len(batch) >= 100_000:
+            batch.append(chunk)
+            if len(batch) >= batch_size:
                 _load(nq, store, batch)
                 batch = []
         _load(nq, store, batch)
-    say(f"subtype closure: {len(closure.pairs)} pairs, {len(closure.alias_pairs)} alias twins")
-    return len(closure.pairs) + len(closure.alias_pairs)
 
 
 def _load(nq, store: ox.Store, chunks: list[str]) -> None:
