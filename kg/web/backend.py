@@ -85,6 +85,15 @@ class Backend(Protocol):
         """The ``workers`` part of ``/health`` (never waits for a query)."""
 
 
+async def _close_when_idle(backend, grace: float) -> None:
+    """Wait until ``backend.running`` is 0 or ``grace`` seconds have passed, then close it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while backend.running and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    await backend.close()
+
+
 class LocalBackend:
     """A build's store, queried in killable, sandboxed worker processes.
 
@@ -123,11 +132,7 @@ class LocalBackend:
 
     async def retire(self, grace: float) -> None:
         """Close once the queries running now are done, or after ``grace`` seconds."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + grace
-        while self.running and loop.time() < deadline:
-            await asyncio.sleep(0.05)
-        await self.close()
+        await _close_when_idle(self, grace)
 
     async def run(self, job: Job, graph_iris: set[str]) -> Outcome:
         # The safety check, here once per text (its analysis is cached: parsing the request
@@ -215,11 +220,7 @@ class InProcessBackend:
 
     async def retire(self, grace: float) -> None:
         """Close once the queries running now are done, or after ``grace`` seconds."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + grace
-        while self.running and loop.time() < deadline:
-            await asyncio.sleep(0.05)
-        await self.close()
+        await _close_when_idle(self, grace)
 
     async def run(self, job: Job, graph_iris: set[str]) -> Outcome:
         if self.threads is None or self.slots is None:
