@@ -29,7 +29,7 @@ from kg.query.engine import EDGE_GRAPHS
 from kg.namespace import ENTITY
 from kg.paths.compact import COMPACT_FILE, CompactGraph, CompactGraphError, write_compact
 from kg.paths.finder import PathFilter, find_paths, neighbourhood
-from kg.paths.graph import to_networkx
+from kg.paths.graph import tables_to_networkx, to_networkx
 from kg.schema import load_schema
 from kg.tables import EdgeRow, NodeRow, Tables
 
@@ -147,25 +147,13 @@ def small_tables(draw) -> Tables:
     return Tables(nodes, rows)
 
 
-def _tables_networkx(tables: Tables) -> nx.MultiDiGraph:
-    from kg.paths.graph import edge_attributes, edge_key, node_attributes
-
-    schema = load_schema()
-    graph = nx.MultiDiGraph()
-    for iri, node in tables.nodes.items():
-        graph.add_node(iri, **node_attributes(node, schema))
-    for e in tables.edges:
-        graph.add_edge(e.subject, e.object, key=edge_key(e), **edge_attributes(e, schema))
-    return graph
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tables=small_tables(), seed=st.integers(0, 1000))
 def test_random_graphs_agree_with_networkx(tmp_path_factory, tables, seed):
     file = tmp_path_factory.mktemp("compact") / COMPACT_FILE
     info = write_compact(file, tables, load_schema())
     compact = CompactGraph.open(file, info)
-    reference = _tables_networkx(tables)
+    reference = tables_to_networkx(tables, load_schema())  # the public NetworkX view
     _same_graph(compact.to_networkx(), reference)
     _differential(compact, reference, seed=seed, rounds=12)
 

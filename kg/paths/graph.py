@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     import pyoxigraph as ox
 
     from kg.schema import Schema
-    from kg.tables import EdgeRow, NodeRow
+    from kg.tables import EdgeRow, NodeRow, Tables
 
-__all__ = ["to_networkx", "EntityIndex", "node_attributes", "edge_attributes", "edge_key",
+__all__ = ["to_networkx", "tables_to_networkx", "EntityIndex", "node_attributes", "edge_attributes", "edge_key",
            "preferred_entity", "NodeView", "resolve_name", "close_names", "lookup_key"]
 
 
@@ -40,11 +40,26 @@ def to_networkx(quads: Iterable[ox.Quad], schema: Schema) -> nx.MultiDiGraph:
     >>> g.nodes["https://w3id.org/myoclonus-kg/entity/clonazepam"]["label"]
     'clonazepam'
     """
-    import networkx as nx
-
     from kg.tables import make_tables
 
-    tables = make_tables(quads, schema)
+    return tables_to_networkx(make_tables(quads, schema), schema)
+
+
+def tables_to_networkx(tables: Tables, schema: Schema) -> nx.MultiDiGraph:
+    """The MultiDiGraph of :func:`to_networkx` from already-made node and edge tables.
+
+    Examples
+    --------
+    >>> from kg.curation.compiler import compile_curation
+    >>> from kg.schema import load_schema
+    >>> from kg.tables import make_tables
+    >>> schema = load_schema()
+    >>> g = tables_to_networkx(make_tables(compile_curation().quads, schema), schema)
+    >>> g.nodes["https://w3id.org/myoclonus-kg/entity/clonazepam"]["label"]
+    'clonazepam'
+    """
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     for iri, node in tables.nodes.items():
         graph.add_node(iri, **node_attributes(node, schema))
