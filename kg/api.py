@@ -6,10 +6,9 @@ rdflib is imported only by :meth:`KnowledgeGraph.to_rdflib`.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 from kg.errors import KGError
 from kg.layout import STORE_DIR
@@ -20,9 +19,19 @@ from kg.query.library import NamedQuery, get_query, list_queries
 if TYPE_CHECKING:  # kg.paths and NetworkX are imported when a path is asked for, not by `kg query`
     import networkx as nx
 
+    from kg.entity import Entity, EntityEdge
     from kg.paths.finder import GraphPath
 
 __all__ = ["KnowledgeGraph", "load", "Engine", "Entity", "EntityEdge"]
+
+
+def __getattr__(name: str) -> Any:
+    # Entity and EntityEdge live in kg.entity (dataclasses): `kg query` does not import them.
+    if name in ("Entity", "EntityEdge"):
+        import kg.entity
+
+        return getattr(kg.entity, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Engine(Protocol):
@@ -43,73 +52,6 @@ class Engine(Protocol):
 
     def default_graphs(self, graphs: tuple[str, ...] | None) -> list:
         """The named graphs (as pyoxigraph terms) that form the default graph for ``graphs``."""
-
-
-class _Record:
-    """Read access by key as well as by attribute (``entity["edges"]`` as ``entity.edges``),
-    so that code written for the dicts these records replace keeps working."""
-
-    def __getitem__(self, key: str) -> Any:
-        if key not in self._keys():
-            raise KeyError(key)
-        return getattr(self, key)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._keys()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys())
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """The value of ``key``, or ``default``."""
-        return getattr(self, key) if key in self._keys() else default
-
-    def keys(self) -> tuple[str, ...]:
-        """The field names."""
-        return self._keys()
-
-    def _keys(self) -> tuple[str, ...]:
-        return tuple(f.name for f in dataclasses.fields(self))  # type: ignore[arg-type]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data (for JSON)."""
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
-
-
-@dataclasses.dataclass(frozen=True)
-class EntityEdge(_Record):
-    """One edge of an entity, told as a sentence, with its full evidence
-    (:func:`kg.paths.finder.edge_evidence`)."""
-
-    subject: str
-    predicate: str
-    object: str
-    sentence: str
-    quote: str | None = None
-    quote_start: int | None = None
-    quote_end: int | None = None
-    correction: str | None = None
-    reference: str | None = None
-    statement: str | None = None
-    evidence: dict = dataclasses.field(default_factory=dict)
-
-
-@dataclasses.dataclass(frozen=True)
-class Entity(_Record):
-    """Everything about one entity (:meth:`KnowledgeGraph.entity`)."""
-
-    iri: str
-    label: str
-    category: str | None = None
-    entity_class: str | None = None
-    types: tuple[str, ...] = ()
-    curie: str | None = None
-    definition: str | None = None
-    synonyms: tuple[str, ...] = ()
-    xrefs: tuple[str, ...] = ()
-    characteristics: tuple = ()
-    values: dict = dataclasses.field(default_factory=dict)
-    edges: tuple[EntityEdge, ...] = ()
 
 
 def load(path: Path | str | None = None, *, build: bool = True, hpo: str | None = None,
@@ -286,11 +228,10 @@ def _article_type(value: Any) -> str:
 
 def _in_query_order(query: str, result):
     """A ``SELECT *`` table with its columns in the order the query names them."""
-    from kg.query.results import ResultTable
+    from kg.query.results import ResultTable, select_star_order
 
     if not isinstance(result, ResultTable):
         return result
-    from kg.query.hints import select_star_order
 
     order = select_star_order(query, result.variables)
     if order == result.variables:
@@ -606,6 +547,9 @@ class KnowledgeGraph:
         EntityNotFoundError
             If no entity matches ``name``.
         """
+        import dataclasses
+
+        from kg.entity import Entity, EntityEdge
         from kg.paths.finder import edge_evidence, edge_sentence
 
         iri = self.resolve(name, graphs)

@@ -29,6 +29,7 @@ from typing import Callable, Iterable, Mapping
 
 from kg.errors import QueryError
 from kg.namespace import ENTITY, PREFIXES, VOCAB
+from kg.query.results import select_star_order
 
 __all__ = ["Hint", "QueryTerms", "PrefixedName", "query_terms", "hints", "hint_lines", "short_error",
            "select_star_order"]
@@ -103,26 +104,6 @@ def query_terms(query: str) -> QueryTerms:
         else:  # written as PREFIX:LOCAL; the parser tells where the prefix ends
             terms.prefixed.append(PrefixedName(use.prefix, use.written[len(use.prefix) + 1:]))
     return terms
-
-
-def select_star_order(query: str, variables: list[str]) -> list[str]:
-    """The columns of a ``SELECT *`` in the order the query names its variables (the engine
-    gives them sorted: ``o, p, s``); other queries' columns as they are.
-
-    Examples
-    --------
-    >>> select_star_order("SELECT * WHERE { ?s ?p ?o }", ["o", "p", "s"])
-    ['s', 'p', 'o']
-    >>> select_star_order("SELECT ?o ?s WHERE { ?s ?p ?o }", ["o", "s"])
-    ['o', 's']
-    """
-    if "*" not in query:  # no SELECT * without a star: skip the parser
-        return list(variables)
-    terms = query_terms(query)
-    if not terms.select_star:
-        return list(variables)
-    order = [v for v in terms.variables if v in variables]
-    return order + [v for v in variables if v not in order]
 
 
 def _close(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:

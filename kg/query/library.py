@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
@@ -41,8 +41,11 @@ _META = re.compile(r"^#\s*(title|description|param|graphs)\s*:\s*(.*)$")
 _PARAM = re.compile(rf"^(\w+)\s+({'|'.join(PARAM_TYPES)})(?:\s+(\S+))?(?:\s+--\s*(.*))?$")
 
 
-@dataclass(frozen=True)
-class QueryParam:
+# Named tuples rather than frozen dataclasses: importing ``dataclasses`` (it loads ``inspect``)
+# and generating the methods took a tenth of a ``kg query`` process. Both are immutable
+# records with the same fields, ``repr``, ``==`` and hash.
+
+class QueryParam(NamedTuple):
     """A parameter of a named query: a variable, its type, its default and what it means."""
 
     name: str
@@ -51,15 +54,14 @@ class QueryParam:
     description: str
 
 
-@dataclass(frozen=True)
-class NamedQuery:
+class NamedQuery(NamedTuple):
     """A named query (competency question) read from a ``.rq`` file, with its metadata."""
 
     name: str
     title: str
     description: str
     text: str
-    params: tuple[QueryParam, ...] = field(default_factory=tuple)
+    params: tuple[QueryParam, ...] = ()
     path: Path | None = None
     #: Optional graphs the query needs (``("hpo",)``: the HPO import).
     graphs: tuple[str, ...] = ()

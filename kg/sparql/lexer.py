@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 
 from kg.errors import QueryError
 
@@ -79,25 +80,27 @@ _PN_LOCAL = rf"(?:{_LOCAL_FIRST}|{_PLX})(?:(?:{_CHARS_DOT_COLON}|{_PLX})*(?:{_CH
 _SPACE = re.compile(r"(?:[ \t\r\n]++|#[^\r\n]*+)*+")
 _SKIP = frozenset(" \t\r\n#")
 _DIGITS = frozenset("0123456789")  # str.isdigit() is true for other scripts' digits too
-_PNAME = re.compile(rf"({_PN_PREFIX})?:({_PN_LOCAL})?")
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*+")
-_VAR = re.compile(rf"[?$]({_VARCHARS}{_VARCHARS}*+)")
-_BNODE = re.compile(rf"_:{_VARCHARS}(?:{_CHARS_DOT}*{_CHARS})?")
-_LANGTAG = re.compile(r"@[a-zA-Z]++(?:-[a-zA-Z0-9]++)*+")
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+"
-                     r"|[0-9]*\.[0-9]+|[0-9]+)")
-_IRIREF = re.compile(rf"""<(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*+>""")
+# The terminals, as pattern sources: each is compiled on first use (_compiled), since compiling
+# them all was a tenth of a `kg query` process's start-up and a query meets only a few.
+_PNAME = rf"({_PN_PREFIX})?:({_PN_LOCAL})?"
+_WORD = r"[A-Za-z][A-Za-z0-9_]*+"
+_VAR = rf"[?$]({_VARCHARS}{_VARCHARS}*+)"
+_BNODE = rf"_:{_VARCHARS}(?:{_CHARS_DOT}*{_CHARS})?"
+_LANGTAG = r"@[a-zA-Z]++(?:-[a-zA-Z0-9]++)*+"
+_NUMBER = (r"[+-]?(?:[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+"
+           r"|[0-9]*\.[0-9]+|[0-9]+)")
+_IRIREF = rf"""<(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*+>"""
 _STRINGS = {
-    "'''": re.compile(rf"'''(?:(?:''|')?+(?:[^'\\]|{_ECHAR}|{_UCHAR}))*+'''"),
-    '"""': re.compile(rf'"""(?:(?:""|")?+(?:[^"\\]|{_ECHAR}|{_UCHAR}))*+"""'),
-    "'": re.compile(rf"'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*+'"),
-    '"': re.compile(rf'"(?:[^"\\\n\r]|{_ECHAR}|{_UCHAR})*+"'),
+    "'''": rf"'''(?:(?:''|')?+(?:[^'\\]|{_ECHAR}|{_UCHAR}))*+'''",
+    '"""': rf'"""(?:(?:""|")?+(?:[^"\\]|{_ECHAR}|{_UCHAR}))*+"""',
+    "'": rf"'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*+'",
+    '"': rf'"(?:[^"\\\n\r]|{_ECHAR}|{_UCHAR})*+"',
 }
-_NIL = re.compile(r"\([ \t\r\n]*\)")
-_ANON = re.compile(r"\[[ \t\r\n]*\]")
+_NIL = r"\([ \t\r\n]*\)"
+_ANON = r"\[[ \t\r\n]*\]"
 _PUNCT2 = ("^^", "||", "&&", "!=", "<=", ">=")
 _PUNCT1 = frozenset("{}()[].,;*/+-!=<>^|?")
-_ESCAPE = re.compile(rf"{_UCHAR}|{_ECHAR}")
+_ESCAPE = rf"{_UCHAR}|{_ECHAR}"
 
 # The fast path of lex (not at an operator position): after whitespace and comments, the
 # first character picks a pattern made of the terminals that can start with it, in the order
@@ -106,21 +109,26 @@ _ESCAPE = re.compile(rf"{_UCHAR}|{_ECHAR}")
 # nodes, non-ASCII names, errors, the end) takes lex's own steps (_lex).
 _ALTERNATIVES = {
     "VAR": rf"[?$]{_VARCHARS}++",
-    "IRI": _IRIREF.pattern,
-    "LONG": rf"{_STRINGS[chr(39) * 3].pattern}|{_STRINGS[chr(34) * 3].pattern}",
-    "SHORT": rf"{_STRINGS[chr(39)].pattern}|{_STRINGS[chr(34)].pattern}",
-    "NUMBER": _NUMBER.pattern,
-    "LANGTAG": _LANGTAG.pattern,
+    "IRI": _IRIREF,
+    "LONG": rf"{_STRINGS[chr(39) * 3]}|{_STRINGS[chr(34) * 3]}",
+    "SHORT": rf"{_STRINGS[chr(39)]}|{_STRINGS[chr(34)]}",
+    "NUMBER": _NUMBER,
+    "LANGTAG": _LANGTAG,
     "WORD": r"[A-Za-z][A-Za-z0-9_]*+(?![:.\-]|[^\x00-\x7f])",
     # PN_PREFIX and PN_LOCAL as runs (a name cannot end in '.': dots only before more of it),
     # which match what _PN_PREFIX and _PN_LOCAL match without backtracking.
     "PNAME": (rf"(?P<PNAME_PREFIX>{_BASE}(?:{_CHARS}++|\.++(?={_CHARS}))*+)?:"
               rf"(?P<PNAME_LOCAL>(?:{_LOCAL_FIRST}|{_PLX})(?:{_CHARS_COLON}++|{_PLX}|\.++(?={_CHARS_COLON}|{_PLX}))*+)?"),
-    "NIL": _NIL.pattern,
-    "ANON": _ANON.pattern,
+    "NIL": _NIL,
+    "ANON": _ANON,
     "PUNCT": r"\^\^|\|\||&&|!=|<=|>=|[{}()\[\].,;*/+\-!=<>^|?]",
 }
 _SINGLE = frozenset("{}),;*/=]")  # no terminal but the one-character punctuation starts with these
+
+
+@lru_cache(maxsize=None)
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source)
 
 
 def _starting_with(first: str) -> re.Pattern[str]:
@@ -146,12 +154,13 @@ def _starting_with(first: str) -> re.Pattern[str]:
         names = ("ANON", "PUNCT")
     else:
         names = ("PUNCT",)
-    return re.compile("|".join(f"(?P<{name}>{_ALTERNATIVES[name]})" for name in names))
+    return _compiled("|".join(f"(?P<{name}>{_ALTERNATIVES[name]})" for name in names))
 
 
-_BY_FIRST = {ch: _starting_with(ch) for ch in "?$<'\"0123456789.+-@:([^|&!>"
-             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
-_NONASCII_START = _starting_with("\x80")
+#: The characters the fast path has a pattern for ("\x80" stands for every non-ASCII one);
+#: their patterns, compiled on first use, in _BY_FIRST.
+_FIRSTS = frozenset("?$<'\"0123456789.+-@:([^|&!>ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz\x80")
+_BY_FIRST: dict[str, re.Pattern[str]] = {}
 _ESCAPED = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
 
@@ -231,7 +240,7 @@ def _unescape(body: str) -> str:
             return chr(code) if code <= 0x10FFFF else "\ufffd"
         return _ESCAPED[s[1]]
 
-    return _ESCAPE.sub(one, body)
+    return _compiled(_ESCAPE).sub(one, body)
 
 
 def lex(text: str, pos: int, operator: bool = False) -> Token:
@@ -269,7 +278,10 @@ def lex(text: str, pos: int, operator: bool = False) -> Token:
             c = text[start:start + 1]
         if c and c in _SINGLE:
             return Token(PUNCT, c, start, start + 1)
-        pattern = _BY_FIRST.get(c) or (_NONASCII_START if c >= "\x80" else None)
+        key = c if c < "\x80" else "\x80"  # every non-ASCII character starts the same terminals
+        pattern = _BY_FIRST.get(key)
+        if pattern is None and key in _FIRSTS:
+            pattern = _BY_FIRST[key] = _starting_with(key)
         m = None if pattern is None else pattern.match(text, start)
         if m is not None:
             kind = m.lastgroup
@@ -313,7 +325,7 @@ def _lex(text: str, pos: int, operator: bool) -> Token:
         return Token(EOF, "", start, start)
     c = text[start]
     if c == "?" or c == "$":
-        m = _VAR.match(text, start)
+        m = _compiled(_VAR).match(text, start)
         if m:
             if not m.group(1).isascii():
                 _check_name(text, start + 1, m.end())
@@ -322,14 +334,14 @@ def _lex(text: str, pos: int, operator: bool) -> Token:
             return Token(PUNCT, "?", start, start + 1)
         raise syntax_error(text, start, "'$' must start a variable name")
     if c == "<" and not operator:
-        m = _IRIREF.match(text, start)
+        m = _compiled(_IRIREF).match(text, start)
         if m:
             return Token(IRI, _unescape(m.group(0)[1:-1]), start, m.end())
     if c == "'" or c == '"':
         n = 3 if text.startswith(c * 3, start) else 1
-        m = _STRINGS[c * n].match(text, start)
+        m = _compiled(_STRINGS[c * n]).match(text, start)
         if m is None and n == 3:  # not a long string: an empty short one ('' or "")
-            n, m = 1, _STRINGS[c].match(text, start)
+            n, m = 1, _compiled(_STRINGS[c]).match(text, start)
         if m is None:
             raise syntax_error(text, start, "unterminated or malformed string (a line break or a "
                                             "backslash that is not an escape?)")
@@ -338,26 +350,26 @@ def _lex(text: str, pos: int, operator: bool) -> Token:
     if c in _DIGITS or (c == "." and nxt in _DIGITS) or (
             c in "+-" and not operator
             and (nxt in _DIGITS or (nxt == "." and text[start + 2:start + 3] in _DIGITS))):
-        m = _match(_NUMBER, text, start)
+        m = _match(_compiled(_NUMBER), text, start)
         return Token(NUMBER, m.group(0), start, m.end())
     if c == "_" and text.startswith("_:", start):
-        m = _BNODE.match(text, start)
+        m = _compiled(_BNODE).match(text, start)
         if m is None:
             raise syntax_error(text, start, "malformed blank node label")
         if not m.group(0).isascii():
             _check_name(text, start + 2, m.end())
         return Token(BNODE, m.group(0), start, m.end())
     if c == "@":
-        m = _LANGTAG.match(text, start)
+        m = _compiled(_LANGTAG).match(text, start)
         if m is None:
             raise syntax_error(text, start, "malformed language tag")
         return Token(LANGTAG, m.group(0)[1:], start, m.end())
     if c == ":" or "a" <= c <= "z" or "A" <= c <= "Z" or c >= "\x80":
-        m = _WORD.match(text, start)
+        m = _compiled(_WORD).match(text, start)
         # Unless ':', '.', '-' or a non-ASCII character follows (then it may be a prefix).
         if m is not None and (m.end() >= n or (text[m.end()] < "\x80" and text[m.end()] not in ":.-")):
             return Token(WORD, m.group(0).upper(), start, m.end())
-        m = _PNAME.match(text, start)
+        m = _compiled(_PNAME).match(text, start)
         if m is not None:
             if not m.group(0).isascii():
                 if m.group(1):
@@ -365,15 +377,15 @@ def _lex(text: str, pos: int, operator: bool) -> Token:
                 if m.group(2):
                     _check_name(text, m.start(2), m.end(2))
             return Token(PNAME, (m.group(1) or "", m.group(2) or ""), start, m.end())
-        m = _WORD.match(text, start)
+        m = _compiled(_WORD).match(text, start)
         if m is not None:
             return Token(WORD, m.group(0).upper(), start, m.end())
     if c == "(":
-        m = _NIL.match(text, start)
+        m = _compiled(_NIL).match(text, start)
         if m:
             return Token(NIL, "()", start, m.end())
     if c == "[":
-        m = _ANON.match(text, start)
+        m = _compiled(_ANON).match(text, start)
         if m:
             return Token(ANON, "[]", start, m.end())
     two = text[start:start + 2]
