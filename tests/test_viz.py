@@ -256,6 +256,34 @@ def test_vis_items_come_from_pyvis_with_categories_as_groups(graph):
     assert sum(p["count"] for p in view.predicates) == graph.number_of_edges()
 
 
+def test_vis_items_are_exactly_those_pyvis_makes(graph):
+    # build_view makes the vis-network items itself (importing pyvis loads IPython): each item
+    # must be, key order included, what pyvis's Network(directed=True) makes of the same
+    # arguments, with emphasis (bold, coloured and faint elements) in play.
+    from pyvis.network import Network
+
+    path = find_paths(graph, E + "nhlrc1", E + "hypoxia")[0]
+    hops = frozenset(zip(path.nodes, path.nodes[1:]))
+    strong_edges = frozenset((u, v, k) for u, v, k in graph.edges(keys=True) if (u, v) in hops)
+    view = build_view(graph, emphasis=Emphasis(nodes=frozenset(path.nodes), edges=strong_edges,
+                                               dim_others=True))
+    net = Network(directed=True, height="100%", width="100%")
+    bold = set()
+    for item in view.nodes:
+        args = {k: v for k, v in item.items() if k not in ("id", "label", "shape")}
+        if item["borderWidth"] == 4:  # a bold node: build_view gives it a colour, as it gave pyvis
+            bold.add(item["id"])
+            args["color"] = {"background": "x"}
+        net.add_node(item["id"], label=item["label"], shape=item["shape"], **args)
+    for item in view.edges:
+        net.add_edge(item["from"], item["to"], **{k: v for k, v in item.items() if k not in ("from", "to", "arrows")})
+    nodes, edges, _heading, _height, _width, options = net.get_network_data()
+    assert bold and any("opacity" in item for item in view.nodes)
+    assert json.dumps(view.nodes) == json.dumps(nodes)
+    assert json.dumps(view.edges) == json.dumps(edges)
+    assert any(e.get("width") == 3.5 for e in view.edges)
+
+
 def test_ids_are_unique_curies_and_edges_point_at_them(graph):
     view = build_view(graph)
     ids = [n["id"] for n in view.nodes]

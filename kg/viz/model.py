@@ -1,9 +1,11 @@
 """From a graph to view data: vis-network nodes, edges and options, plus what the page shows
 about each element (details, legend, predicate list).
 
-The nodes, edges and options are assembled with pyvis's :class:`~pyvis.network.Network`
-(``add_node``, ``add_edge``, an options dict) and read back with ``get_network_data``; pyvis's
-own HTML template is not used (see :mod:`kg.viz.render`).
+The nodes, edges and options are vis-network items exactly as pyvis's
+:class:`~pyvis.network.Network` makes them (``add_node``, ``add_edge`` on a directed network,
+an options dict), built here without importing pyvis: its import (IPython, jinja2, jsonpickle)
+was a third of a fresh ``kg viz --focus`` (a test checks the items against pyvis's own).
+pyvis's HTML template is not used either (see :mod:`kg.viz.render`).
 
 Node ids in the page are CURIEs (``mk:clonazepam``); edge ids are ``e0``, ``e1``, ...
 
@@ -68,9 +70,9 @@ class ViewData:
         Page title, what is drawn (``graph``, ``neighbourhood``, ``path``, ``query``) and a
         one-line description.
     nodes, edges : list of dict
-        vis-network items (from pyvis).
+        vis-network items, as pyvis makes them.
     options : dict
-        vis-network options (from pyvis).
+        vis-network options.
     info : dict
         ``{"nodes": {id: details}, "edges": {id: details}}`` for the details panel and search;
         empty values are left out, and an edge's ends, label and Biolink predicate are in
@@ -208,6 +210,32 @@ def _edge_details(graph: nx.MultiDiGraph, ids: dict, u, v, data: dict) -> dict:
             "source": curie(_text(data.get("source"))) if data.get("source") else ""}
 
 
+def _add_vis_node(items: list[dict], ids: set[str], nid: str, label: str, shape: str, group: str,
+                  options: dict) -> None:
+    """Append the item pyvis's ``Network.add_node(nid, label=label, shape=shape, group=group,
+    **options)`` appends (nothing for an id already there): group and the options, then id,
+    label and shape.
+
+    ``color`` is a parameter of its own in pyvis's ``add_node``, which a node with a group
+    does not pass on: a ``color`` option is dropped, as it always was."""
+    if nid in ids:
+        return
+    ids.add(nid)
+    items.append({"group": group, **{key: value for key, value in options.items() if key != "color"},
+                  "id": nid, "label": label or nid, "shape": shape})
+
+
+def _vis_edge(ids: set[str], source: str, target: str, options: dict) -> dict:
+    """The item pyvis's ``Network.add_edge(source, target, **options)`` appends on a directed
+    network: the options, then from, to and the arrow."""
+    if source not in ids or target not in ids:  # pragma: no cover - the nodes are added first
+        raise KGError(f"edge {options.get('id')!r} has an endpoint that is not a node")
+    item = {**options, "from": source, "to": target}
+    if "arrows" not in item:
+        item["arrows"] = "to"
+    return item
+
+
 def build_view(graph: nx.MultiDiGraph, *, title: str = "myoclonus-kg", mode: str = "graph",
                description: str = "", emphasis: Emphasis | None = None,
                layout_threshold: int = LAYOUT_THRESHOLD, seed: int = 42) -> ViewData:
@@ -248,8 +276,6 @@ def build_view(graph: nx.MultiDiGraph, *, title: str = "myoclonus-kg", mode: str
     >>> view.layout, view.options["physics"]["enabled"], "x" in view.nodes[0]
     ('precomputed', False, True)
     """
-    from pyvis.network import Network
-
     emphasis = emphasis or Emphasis()
     if not (graph.is_multigraph() and graph.is_directed()):
         # Each edge once, in the direction it is stored (an undirected edge is drawn one way).
@@ -267,7 +293,8 @@ def build_view(graph: nx.MultiDiGraph, *, title: str = "myoclonus-kg", mode: str
         layout = "precomputed" if n_nodes > layout_threshold else "seeded"
         positions = spring_positions(graph, seed=seed)
 
-    net = Network(directed=True, height="100%", width="100%")
+    vis_nodes: list[dict] = []
+    vis_ids: set[str] = set()
     node_info: dict[str, dict] = {}
     legend: dict[str, dict] = {}
     for node, data in order:
@@ -297,7 +324,7 @@ def build_view(graph: nx.MultiDiGraph, *, title: str = "myoclonus-kg", mode: str
             opts["x"], opts["y"] = positions[node]
         # The colour comes from the category's group (see _groups); pyvis passes a shape
         # of its own unless given one.
-        net.add_node(nid, label=_short(label), shape=style.shape, group=style.category, **opts)
+        _add_vis_node(vis_nodes, vis_ids, nid, _short(label), style.shape, style.category, opts)
         iri = _text(node)
         node_info[nid] = _compact({
             "label": label, "category": style.category, "categoryName": style.name,
@@ -321,6 +348,7 @@ def build_view(graph: nx.MultiDiGraph, *, title: str = "myoclonus-kg", mode: str
             node_info[details["cluster"]]["members"].append(nid)
 
     edge_info: dict[str, dict] = {}
+    vis_edges: list[dict] = []
     predicates: dict[str, dict] = {}
     parallel: dict[frozenset, int] = {}
     edges = sorted(graph.edges(keys=True, data=True),
@@ -353,20 +381,19 @@ def build_view(graph: nx.MultiDiGraph, *, title: str = "myoclonus-kg", mode: str
             opts["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": round(0.22 * rank, 2)}
         if u == v:
             opts["selfReference"] = {"size": 18}
-        net.add_edge(ids[u], ids[v], **opts)
+        vis_edges.append(_vis_edge(vis_ids, ids[u], ids[v], opts))
         details["emphasis"] = strong
         # The page takes from/to from the vis item and label/biolink from the predicate list.
         for known in ("from", "to", "label", "biolink"):
             del details[known]
         edge_info[eid] = _compact(details)
 
-    # Options go in as a dict: Network.set_options takes a JSON string and strips its spaces.
-    net.options = _options(n_nodes, graph.number_of_edges(), layout)
-    net.options["groups"] = _groups(legend)
-    nodes, vis_edges, _heading, _height, _width, options_json = net.get_network_data()
+    options = _options(n_nodes, graph.number_of_edges(), layout)
+    options["groups"] = _groups(legend)
     return ViewData(
-        title=title, mode=mode, description=description, nodes=nodes, edges=vis_edges,
-        options=json.loads(options_json), info={"nodes": node_info, "edges": edge_info},
+        title=title, mode=mode, description=description, nodes=vis_nodes, edges=vis_edges,
+        # Through JSON, as pyvis's get_network_data hands them over (tuples become lists).
+        options=json.loads(json.dumps(options)), info={"nodes": node_info, "edges": edge_info},
         legend=sorted(legend.values(), key=lambda e: (-e["count"], e["name"])),
         predicates=sorted(predicates.values(), key=lambda p: (p["label"].casefold(), p["predicate"])),
         layout=layout)

@@ -135,12 +135,32 @@ def vis_assets() -> tuple[str, str]:
         If pyvis is missing or does not ship vis-network :data:`VIS_VERSION`.
     """
     try:
-        base = resources.files("pyvis").joinpath("lib", f"vis-{VIS_VERSION}")
-        js = base.joinpath("vis-network.min.js").read_text(encoding="utf-8")
-        css = base.joinpath("vis-network.css").read_text(encoding="utf-8")
+        base = _pyvis_dir() / "lib" / f"vis-{VIS_VERSION}"
+        js = (base / "vis-network.min.js").read_text(encoding="utf-8")
+        css = (base / "vis-network.css").read_text(encoding="utf-8")
     except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError) as exc:
         raise KGError(f"cannot read vis-network {VIS_VERSION} from the pyvis package: {exc}") from None
     return js, css
+
+
+def _pyvis_dir() -> Path:
+    """The installed pyvis package's directory, found without importing pyvis (its import
+    loads IPython and jinja2: a third of a fresh ``kg viz --focus``); it is the directory
+    ``importlib.resources.files("pyvis")`` gives.
+
+    Raises
+    ------
+    ModuleNotFoundError
+        If pyvis is not installed.
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec("pyvis")
+    if spec is None:
+        raise ModuleNotFoundError("No module named 'pyvis'")
+    if spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    return Path(str(resources.files("pyvis")))  # pragma: no cover - pyvis is a regular package
 
 
 @lru_cache(maxsize=1)
