@@ -39,6 +39,7 @@ def test_the_spec_matches_the_click_command():
         expected = ("many" if param.multiple else "on" if opt in param.opts and param.is_flag
                     else "off" if param.is_flag else "format" if isinstance(param.type, click.Choice)
                     else "int" if param.type is click.INT else
+                    "seconds" if isinstance(param.type, click.FloatRange) and param.type.min == 0 else
                     ("file" if not param.type.dir_okay else "dir") if isinstance(param.type, click.Path)
                     else "text")
         assert kind == expected, opt
@@ -61,6 +62,8 @@ _SAMPLES = [
     ["--file", str(ROOT / "README.md")], ["--file", str(ROOT)], ["-f", "q.rq"],
     ["--name", "--format"], ["--name"], ["--bogus"], ["-nfirst-line-drug"], ["--endpoint", "http://x"],
     ["--help"], ["-h"], ["--"], ["--name", "a", "--name", "b"], ["SELECT 1", "extra"], ["--hpo=1"],
+    ["--timeout", "5"], ["--timeout=0.5"], ["--timeout", "0"], ["--timeout", "-1"], ["--timeout", "1e3"],
+    ["--timeout", "x"], ["--timeout", "5."], ["--timeout", ".5"], ["--timeout", "inf"], ["--timeout", "١"],
 ]
 
 
@@ -81,6 +84,7 @@ def test_the_fast_parser_reads_as_click_does_or_declines(args):
 @pytest.mark.parametrize("args", [
     ["--name", "first-line-drug", "--format", "csv"],
     ["-n", "first-line-drug", "-p", "drug=clonazepam", "--limit", "5", "--no-hpo"],
+    ["--name", "first-line-drug", "--timeout", "30"], ["--name", "first-line-drug", "--timeout=0"],
     ["SELECT * WHERE { ?s ?p ?o }", "--format=json", "--out", "/nonexistent/build"],
     ["-", "--hpo"],
 ])
@@ -118,6 +122,25 @@ def test_a_fresh_process_prints_what_the_click_command_prints(real_build, args, 
     assert fresh.returncode == in_process.exit_code, fresh.stderr
     assert fresh.stdout == in_process.stdout
     assert fresh.stderr == in_process.stderr
+
+
+#: Three unconstrained patterns on the curated graph: 4,000^3 solutions to count.
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+@pytest.mark.parametrize("limit", ["0.5", "5e-1"], ids=["fast-path", "click"])
+def test_a_runaway_query_is_stopped_at_its_timeout(real_build, limit):
+    # "5e-1" is left to click by the fast parser: both parsers pass the limit on. Without it the
+    # query would run for hours (the subprocess timeout would fail the test).
+    done = _kg(["query", RUNAWAY, "--timeout", limit, "--format", "csv"], real_build)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == "error: the query ran longer than the 0.5 s limit (--timeout) and was stopped\n"
+    assert done.stdout == ""
+
+
+def test_a_query_within_its_timeout_answers_as_without_one(real_build):
+    args = ["query", "--name", "first-line-drug", "--format", "csv"]
+    assert _kg(args + ["--timeout", "60"], real_build).stdout == _kg(args + ["--timeout", "0"], real_build).stdout
 
 
 _PROBE = """

@@ -3,7 +3,7 @@
 Importing click costs about a third of a ``kg query`` process's start-up (it pulls in
 ``inspect``, ``typing``, ``uuid``, ``platform``, ``datetime``...). :func:`parse_query_args`
 reads the invocations users type (a query text, ``--name`` with ``--param``, ``--format``,
-``--limit``, ``--hpo/--no-hpo``, ``--out``, ``--file``) and returns exactly the parameters
+``--limit``, ``--timeout``, ``--hpo/--no-hpo``, ``--out``, ``--file``) and returns exactly the parameters
 click would; for anything it is not sure of (help, an unknown or repeated option, a value
 that looks like an option, a value click would refuse, ``--endpoint``, shell completion) it
 returns ``None`` and the click command runs, so help, usage errors and their exit codes come
@@ -23,23 +23,26 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kg.cli.querying import QUERY_TIMEOUT
+
 __all__ = ["QUERY_OPTIONS", "parse_query_args", "run_fast"]
 
 #: The options of ``kg query`` the fast path reads: option string -> (parameter, kind).
-#: Kinds: ``text`` (one value), ``many`` (repeatable), ``int``, ``format``, ``file``, ``dir``,
-#: ``on``/``off`` (the two halves of a boolean flag).
+#: Kinds: ``text`` (one value), ``many`` (repeatable), ``int``, ``seconds`` (a float, at least
+#: 0), ``format``, ``file``, ``dir``, ``on``/``off`` (the two halves of a boolean flag).
 QUERY_OPTIONS = {
     "--name": ("name", "text"), "-n": ("name", "text"),
     "--param": ("param", "many"), "-p": ("param", "many"),
     "--format": ("fmt", "format"),
     "--limit": ("limit", "int"),
+    "--timeout": ("timeout", "seconds"),
     "--file": ("query_file", "file"), "-f": ("query_file", "file"),
     "--out": ("out", "dir"),
     "--hpo": ("include_hpo", "on"), "--no-hpo": ("include_hpo", "off"),
 }
 #: The parameters of the click command, with click's values when the option is absent.
 DEFAULTS: dict[str, Any] = {"query": None, "query_file": None, "name": None, "param": (), "fmt": None, "limit": None,
-            "include_hpo": None, "endpoint": None, "out": None}
+            "timeout": QUERY_TIMEOUT, "include_hpo": None, "endpoint": None, "out": None}
 
 
 def _value(kind: str, raw: str):
@@ -55,6 +58,10 @@ def _value(kind: str, raw: str):
         return raw if raw in FORMATS else None
     if kind == "int":
         return int(raw) if raw.isascii() and raw.isdigit() else None
+    if kind == "seconds":  # digits with an optional fraction ("5", "0.5"); click reads the rest
+        whole, dot, fraction = raw.partition(".")
+        plain = raw.isascii() and whole.isdigit() and (not dot or fraction.isdigit())
+        return float(raw) if plain else None
     if kind == "file":  # click.Path(dir_okay=False): readable, not a directory, if it exists
         if os.path.exists(raw) and (os.path.isdir(raw) or not os.access(raw, os.R_OK)):
             return None

@@ -8,7 +8,7 @@ import click
 
 from kg.cli.base import UsageProblem
 from kg.cli.common import build_dir_option, endpoint_option, hpo_option
-from kg.cli.querying import FORMATS, run_query
+from kg.cli.querying import FORMATS, QUERY_TIMEOUT, run_query
 
 __all__ = ["query_command", "queries_command"]
 
@@ -24,10 +24,12 @@ __all__ = ["query_command", "queries_command"]
               help="Output format (default: table on a terminal, json otherwise for SELECT/ASK; "
                    "turtle for CONSTRUCT/DESCRIBE).")
 @click.option("--limit", type=int, default=None, help="Cap the number of rows.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=QUERY_TIMEOUT, show_default=True,
+              metavar="SECONDS", help="Stop the query after SECONDS (exit code 1); 0: no limit.")
 @hpo_option
 @endpoint_option
 @build_dir_option
-def query_command(query, query_file, name, param, fmt, limit, include_hpo, endpoint, out) -> None:
+def query_command(query, query_file, name, param, fmt, limit, timeout, include_hpo, endpoint, out) -> None:
     """Run a SPARQL query: QUERY as an argument, '-' for stdin, --file, or --name.
 
     Prefixes mk, mkv, mks, rdf, rdfs, owl, skos, dcterms, biolink, HP, ... are predeclared.
@@ -37,7 +39,7 @@ def query_command(query, query_file, name, param, fmt, limit, include_hpo, endpo
     # run_query reports a failed query itself (one line, exit code); bad usage comes back here.
     own_process = bool((click.get_current_context().find_root().obj or {}).get("own_process"))
     try:
-        run_query(query, query_file, name, param, fmt, limit, include_hpo, endpoint, out,
+        run_query(query, query_file, name, param, fmt, limit, include_hpo, endpoint, out, timeout,
                   own_process=own_process)
     except UsageProblem as exc:
         raise click.UsageError(str(exc)) from None

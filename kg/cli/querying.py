@@ -12,15 +12,19 @@ import sys
 from kg.cli.base import UsageProblem, echo_err, graphs_for, load_graph, parse_params, reports_errors
 from kg.errors import KGError, QueryError
 
-__all__ = ["FORMATS", "run_query"]
+__all__ = ["FORMATS", "QUERY_TIMEOUT", "run_query"]
 
 #: The output formats of ``--format``.
 FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"]
+#: Seconds a query may run by default (``--timeout``; 0: no limit).
+QUERY_TIMEOUT = 60.0
+#: Stack of the thread a query runs in: 8 MiB, as the main thread's.
+QUERY_STACK = 8 << 20
 
 
 @reports_errors
-def run_query(query, query_file, name, param, fmt, limit, include_hpo, endpoint, out, *,
-              own_process: bool = False) -> None:
+def run_query(query, query_file, name, param, fmt, limit, include_hpo, endpoint, out,
+              timeout: float = QUERY_TIMEOUT, *, own_process: bool = False) -> None:
     """Run one ``kg query`` (its parsed options) and print its result on stdout.
 
     Parameters
@@ -33,6 +37,9 @@ def run_query(query, query_file, name, param, fmt, limit, include_hpo, endpoint,
         One of :data:`FORMATS`; ``None`` chooses by result kind and terminal.
     limit : int or None
         Row cap.
+    timeout : float
+        Seconds the query may run (0: no limit); past them it is stopped with a one-line
+        error and exit code 1 (:func:`_within`).
     include_hpo : bool or None
         ``--hpo/--no-hpo``.
     endpoint : str or None
@@ -61,7 +68,8 @@ def run_query(query, query_file, name, param, fmt, limit, include_hpo, endpoint,
     graph = load_graph(out, endpoint)
     if name:
         params = parse_params(param)
-        result = graph.named(name, params, graphs=graphs_for(include_hpo), limit=limit)
+        result = _within(timeout, own_process, lambda: graph.named(name, params, graphs=graphs_for(include_hpo),
+                                                                   limit=limit))
         text = None
     else:
         if param:
@@ -76,7 +84,8 @@ def run_query(query, query_file, name, param, fmt, limit, include_hpo, endpoint,
         else:
             text = query
         try:
-            result = graph.sparql(text, graphs=graphs_for(include_hpo), limit=limit)
+            result = _within(timeout, own_process,
+                             lambda: graph.sparql(text, graphs=graphs_for(include_hpo), limit=limit))
         except QueryError as exc:
             from kg.query.hints import short_error
 
@@ -86,6 +95,72 @@ def run_query(query, query_file, name, param, fmt, limit, include_hpo, endpoint,
     _emit(result, fmt)
     if text is not None and _is_empty(result):
         _hints(graph, text, "note: the query found nothing")
+
+
+def _within(seconds: float, own_process: bool, query):
+    """``query()``'s answer, if it comes within ``seconds`` (0: no limit).
+
+    pyoxigraph evaluates without the GIL and cannot be interrupted, so the query runs in a
+    thread, as in the endpoint's pre-forked processes (:class:`kg.web.backend.InProcessBackend`):
+    when it runs out of time, a process of its own (``kg``, ``python -m kg``) says so and ends,
+    which stops the query; ``kg query`` invoked in another program's process raises
+    :class:`~kg.errors.QueryTimeout` and leaves the thread to finish in the background (a thread
+    cannot be stopped).
+
+    Raises
+    ------
+    QueryTimeout
+        In another program's process, when the query runs out of time.
+    SystemExit
+        In a process of its own, when the query runs out of time (exit code 1, after a
+        one-line error), or on Ctrl-C (``Aborted!``, 1).
+    """
+    if not seconds:
+        return query()
+    import threading
+
+    done: dict = {}
+
+    def run() -> None:
+        try:
+            done["answer"] = query()
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread as it is
+            done["error"] = exc
+
+    # The stack the main thread has (docs/security.md: the query limits keep pyoxigraph's
+    # recursion well within it), whatever the platform's default for threads.
+    previous = threading.stack_size(QUERY_STACK)
+    try:
+        worker = threading.Thread(target=run, name="kg-query", daemon=True)
+        worker.start()
+    finally:
+        threading.stack_size(previous)
+    try:
+        worker.join(seconds)
+    except KeyboardInterrupt:
+        if own_process:
+            _end(1, "\nAborted!")  # as click ends on Ctrl-C, without waiting for the query
+        raise
+    if worker.is_alive():
+        message = f"the query ran longer than the {seconds:g} s limit (--timeout)"
+        if own_process:
+            _end(1, f"error: {message} and was stopped")
+        from kg.errors import QueryTimeout
+
+        raise QueryTimeout(f"{message}; it runs on in the background (a thread cannot be stopped)")
+    if "error" in done:
+        raise done["error"]
+    return done["answer"]
+
+
+def _end(code: int, message: str) -> None:
+    """End this process now, with a query still running in a thread: a normal exit would
+    wait for it (pyoxigraph does not see the interpreter shutting down)."""
+    import os
+
+    echo_err(message)
+    sys.stdout.flush()
+    os._exit(code)
 
 
 def _is_empty(result) -> bool:
