@@ -140,7 +140,13 @@ def test_a_runaway_query_is_stopped_at_its_timeout(real_build, limit):
 
 def test_a_query_within_its_timeout_answers_as_without_one(real_build):
     args = ["query", "--name", "first-line-drug", "--format", "csv"]
-    assert _kg(args + ["--timeout", "60"], real_build).stdout == _kg(args + ["--timeout", "0"], real_build).stdout
+    answers = {_kg(args + ["--timeout", limit], real_build).stdout for limit in ("60", "0", "inf", "1e300")}
+    assert len(answers) == 1 and answers.pop().startswith("type,drug")
+
+
+def test_a_timeout_that_is_not_a_number_is_bad_usage(real_build):
+    done = _kg(["query", "--name", "first-line-drug", "--timeout", "nan"], real_build)
+    assert done.returncode == 2 and "--timeout takes a number of seconds" in done.stderr
 
 
 _PROBE = """

@@ -60,6 +60,8 @@ def run_query(query, query_file, name, param, fmt, limit, include_hpo, endpoint,
     sources = [s for s in (query, query_file, name) if s]
     if len(sources) != 1:
         raise UsageProblem("give exactly one of QUERY, --file or --name")
+    if timeout != timeout:  # NaN: click's range check lets it through
+        raise UsageProblem("--timeout takes a number of seconds (0: no limit)")
     if endpoint is None and own_process:
         # Before the store is opened and before any thread starts: no network from here on.
         from kg.sandbox import drop_network
@@ -136,7 +138,8 @@ def _within(seconds: float, own_process: bool, query):
     finally:
         threading.stack_size(previous)
     try:
-        worker.join(seconds)
+        # Beyond the longest wait the platform supports (inf included), there is no limit.
+        worker.join(seconds if seconds < threading.TIMEOUT_MAX else None)
     except KeyboardInterrupt:
         if own_process:
             _end(1, "\nAborted!")  # as click ends on Ctrl-C, without waiting for the query
