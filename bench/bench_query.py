@@ -379,9 +379,12 @@ def cold_start_section(cli: dict, machine: dict | None = None) -> list[str]:
         lines.append(f"| `{label}` | {ms(med)} | {ms(low)}–{ms(high)} | {ratio:.2f}x{mark} | {ms(cli['cpu'][label])} "
                      f"| {cli['cpu'][label] / cpu_base:.2f}x |")
     lines += ["", "The query path imports neither rdflib nor the curation, build, paths, web or remote code, "
-              "nor click or ctypes (plain `kg query` invocations are parsed by `kg.cli.fast`, exactly as "
-              "click would; the sandbox calls unshare through `_ctypes`): `tests/test_layers.py` checks the "
-              "modules a `kg query` process loads, `tests/test_cli_fast.py` the fast path."]
+              "nor click, ctypes or dataclasses (plain `kg query` invocations are parsed by `kg.cli.fast`, "
+              "exactly as click would; the sandbox calls unshare through `_ctypes`; the records on the path "
+              "are plain classes and named tuples; the lexer compiles a pattern when a query first needs "
+              "it): `tests/test_layers.py` checks the modules a `kg query` process loads, "
+              "`tests/test_cli_fast.py` the fast path. The query runs in a thread that `--timeout` "
+              "(default 60 s) watches."]
     return lines
 
 
