@@ -567,6 +567,28 @@ def test_health(server):
     assert body["workers"]["size"] == 2
 
 
+def test_endpoint_answers_carry_the_page_headers(server):
+    """``/sparql`` is answered without Starlette's router (kg.web.app.Application), yet every
+    answer of it (result, refusal, 405, 406, service description, redirect) has the hardening
+    headers and the Content-Security-Policy of the pages, and an exact Content-Length."""
+    page = call(server, "GET", "/")
+    expected = {name: page.headers[name] for name in ("content-security-policy", "x-content-type-options",
+                                                      "referrer-policy", "x-frame-options")}
+    answers = [call(server, "GET", q("ASK {}")), call(server, "POST", "/sparql", "query=ASK%20%7B%7D",
+                                                       {"Content-Type": "application/x-www-form-urlencoded"}),
+               call(server, "GET", q("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")),
+               call(server, "PUT", q("ASK {}")), call(server, "GET", q("ASK {}"), headers={"Accept": "image/png"}),
+               call(server, "GET", "/sparql", headers={"Accept": "text/turtle"}),
+               call(server, "GET", "/sparql/", headers={"Accept": "text/html"})]
+    assert [a.status for a in answers] == [200, 200, 400, 405, 406, 200, 303]
+    for answer in answers:
+        assert {name: answer.headers.get(name) for name in expected} == expected, answer.status
+        assert int(answer.headers["content-length"]) == len(answer.body), answer.status
+    assert answers[3].headers["allow"] == "GET, POST"
+    assert answers[0].headers["x-kg-cache"] in ("hit", "miss") and answers[1].headers["x-kg-cache"] == "hit"
+    assert call(server, "GET", q("ASK {}"), headers={"Host": "evil.example"}).status == 400
+
+
 def test_index_page(server):
     answer = call(server, "GET", "/")
     assert answer.status == 200 and answer.headers["content-type"].startswith("text/html")

@@ -94,6 +94,30 @@ async def _close_when_idle(backend, grace: float) -> None:
     await backend.close()
 
 
+async def _within(loop: asyncio.AbstractEventLoop, running: asyncio.Future, deadline: float) -> bool:
+    """Wait for ``running`` until the loop time ``deadline``; whether it finished by then.
+
+    One timer armed and disarmed per query (what :func:`asyncio.wait_for` on a shielded
+    future does with two more futures and their callbacks); ``running`` is never cancelled.
+    """
+    if running.done():
+        return True
+    woken = loop.create_future()
+
+    def wake(_=None) -> None:
+        if not woken.done():
+            woken.set_result(None)
+
+    timer = loop.call_at(deadline, wake)
+    running.add_done_callback(wake)
+    try:
+        await woken
+    finally:
+        timer.cancel()
+        running.remove_done_callback(wake)
+    return running.done()
+
+
 class LocalBackend:
     """A build's store, queried in killable, sandboxed worker processes.
 
@@ -238,25 +262,26 @@ class InProcessBackend:
         deadline = loop.time() + self.timeout
         self.running += 1
         try:
-            try:
-                await asyncio.wait_for(self.slots.acquire(), self.timeout)
-            except asyncio.TimeoutError:
-                raise QueryTimeout(f"all {self.size} query threads of this server process stayed "
-                                   f"busy for {self.timeout:g} s; try again later") from None
+            if self.slots.locked():  # wait for a thread only when all are busy
+                try:
+                    await asyncio.wait_for(self.slots.acquire(), self.timeout)
+                except asyncio.TimeoutError:
+                    raise QueryTimeout(f"all {self.size} query threads of this server process stayed "
+                                       f"busy for {self.timeout:g} s; try again later") from None
+            else:
+                await self.slots.acquire()
             released = False
             try:
                 self.counters["queries"] += 1
                 running = loop.run_in_executor(self.threads, self.runner.run, checked)
-                try:
-                    return await asyncio.wait_for(asyncio.shield(running),
-                                                  max(deadline - loop.time(), 0.001))
-                except asyncio.TimeoutError:
+                if not await _within(loop, running, deadline):
                     # The thread cannot be stopped: it keeps its slot, and the process ends.
                     released = True
                     self.counters["timeouts"] += 1
                     self.on_runaway()
                     raise QueryTimeout(f"the query ran longer than the {self.timeout:g} s limit "
-                                       "and was stopped") from None
+                                       "and was stopped")
+                return running.result()
             finally:
                 if not released:
                     self.slots.release()

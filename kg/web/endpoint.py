@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from kg.errors import QueryStopped, QueryTimeout
@@ -34,14 +35,13 @@ from kg.web.protocol import (GRAPH_TYPES, INLINE_PARSE_BYTES, MAX_QUERY_BYTES, M
                              TABULAR_TYPES, ProtocolError, SparqlRequest, negotiate, parse_request)
 from kg.web.runner import Job, Outcome
 
-__all__ = ["SparqlRoutes", "SPARQL_METHODS", "text_response", "upstream_error", "upstream_message",
+__all__ = ["SparqlRoutes", "text_response", "upstream_error", "upstream_message",
            "upstream_status"]
 
 log = logging.getLogger("kg.web")
 
-#: Methods routed to ``/sparql`` (all but GET, HEAD and POST get 405 with ``Allow``).
-SPARQL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 _TEXT = "text/plain; charset=utf-8"
+_TEXT_BYTES = _TEXT.encode("latin-1")
 
 
 def _article(word: str) -> str:
@@ -52,6 +52,17 @@ def text_response(status: int, message: str, headers: dict[str, str] | None = No
     """A plain-text response: the message and a line feed."""
     return Response(message.rstrip("\n") + "\n", status_code=status,
                     headers={"content-type": _TEXT, **(headers or {})})
+
+
+def _plain(status: int, message: str,
+           extra: tuple[tuple[bytes, bytes], ...] = ()) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """A plain-text answer as ``(status, headers, body)`` (see :func:`text_response`)."""
+    return status, [(b"content-type", _TEXT_BYTES), *extra], (message.rstrip("\n") + "\n").encode("utf-8")
+
+
+@lru_cache(maxsize=64)
+def _content_type_bytes(content_type: str) -> bytes:
+    return content_type.encode("latin-1")
 
 
 def upstream_status(exc: RemoteError) -> int:
@@ -84,6 +95,7 @@ class SparqlRoutes:
     manifest: dict
     max_rows: int
     read_timeout: float
+    security_headers: list[tuple[bytes, bytes]]
     started: bool
     timeout: float
     watcher: Any
@@ -150,57 +162,110 @@ class SparqlRoutes:
             self.cache.put(job, outcome)
         return outcome, False
 
-    async def sparql(self, request: Request) -> Response:
-        """The SPARQL 1.1 Protocol endpoint."""
+    async def sparql_app(self, scope, receive, send) -> None:
+        """The SPARQL 1.1 Protocol endpoint as a plain ASGI application: what ``/sparql`` runs
+        (:class:`kg.web.app.Application` sends it the requests for ``/sparql`` behind the Host
+        check, and CORS when configured), without Starlette's router, request and response
+        objects; the security headers of every page are added here (``security_headers``).
+        An unexpected failure is answered 500 and logged, as Starlette would."""
+        started = False
+
+        async def send_once(message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            answer = await self._sparql_answer(scope, receive)
+            if isinstance(answer, Response):  # rare: service description, redirect
+                answer.raw_headers.extend(self.security_headers)
+                await answer(scope, receive, send_once)
+                return
+            status, headers, body = answer
+            headers.append((b"content-length", str(len(body)).encode("latin-1")))
+            headers.extend(self.security_headers)
+            await send_once({"type": "http.response.start", "status": status, "headers": headers})
+            await send_once({"type": "http.response.body", "body": body})
+        except ClientDisconnect:
+            return  # nobody to answer
+        except Exception:
+            log.exception("the SPARQL endpoint failed on a request")
+            if not started:
+                body = b"Internal Server Error\n"
+                await send({"type": "http.response.start", "status": 500,
+                            "headers": [(b"content-type", _TEXT.encode("latin-1")),
+                                        (b"content-length", str(len(body)).encode("latin-1")),
+                                        *self.security_headers]})
+                await send({"type": "http.response.body", "body": body})
+
+    async def _sparql_answer(self, scope, receive) -> tuple[int, list[tuple[bytes, bytes]], bytes] | Response:
+        """The answer to a protocol request: ``(status, headers, body)`` (headers without
+        ``content-length`` and the security headers), or a Starlette response for the rare
+        cases (the service description and its redirect)."""
+        method = scope["method"]
         body = b""
-        if request.method == "POST":
+        if method == "POST":
             try:
-                posted = await asyncio.wait_for(self._read_body(request), self.read_timeout)
+                posted = await asyncio.wait_for(self._read_body(receive), self.read_timeout)
             except asyncio.TimeoutError:
-                return text_response(408, f"the request body did not arrive within {self.read_timeout:g} s",
-                                     {"connection": "close"})
+                return _plain(408, f"the request body did not arrive within {self.read_timeout:g} s",
+                              ((b"connection", b"close"),))
             if posted is None:
-                return text_response(413, f"the request is larger than {MAX_QUERY_BYTES // 1024} KiB")
+                return _plain(413, f"the request is larger than {MAX_QUERY_BYTES // 1024} KiB")
             body = posted
-        accept = request.headers.get("accept")
-        query_string = request.scope.get("query_string", b"").decode("latin-1")
-        content_type = request.headers.get("content-type")
+        accept = content_type = None
+        for name, value in scope["headers"]:
+            if name == b"accept":
+                accept = value.decode("latin-1")
+            elif name == b"content-type":
+                content_type = value.decode("latin-1")
+        query_string = scope.get("query_string", b"").decode("latin-1")
         try:
             if len(query_string) + len(body) <= INLINE_PARSE_BYTES:
-                req = parse_request(request.method, query_string, content_type, body)
+                req = parse_request(method, query_string, content_type, body)
             else:  # parsing up to 256 KiB of query (kg.sparql) would hold the event loop
-                req = await run_in_threadpool(parse_request, request.method, query_string,
-                                              content_type, body)
+                req = await run_in_threadpool(parse_request, method, query_string, content_type, body)
             if req is None:
-                return self._service_description(request, accept)
+                return self._service_description(Request(scope, receive), accept)
             outcome, hit = await self.answer(req, accept)
         except ProtocolError as exc:
-            headers = {"allow": "GET, POST"} if exc.status == 405 else None
-            return text_response(exc.status, exc.message, headers)
+            return _plain(exc.status, exc.message,
+                          ((b"allow", b"GET, POST"),) if exc.status == 405 else ())
         except QueryStopped as exc:
             log.warning("query stopped: %s", exc)
-            return text_response(503, str(exc))
+            return _plain(503, str(exc))
         except RemoteError as exc:
             log.warning("upstream failure: %s", exc)
-            return upstream_error(exc)
-        headers = {"content-type": outcome.content_type, "vary": "Accept",
-                   "x-kg-cache": "hit" if hit else "miss"}
+            return _plain(upstream_status(exc), upstream_message(exc))
+        headers = [(b"content-type", _content_type_bytes(outcome.content_type)), (b"vary", b"Accept"),
+                   (b"x-kg-cache", b"hit" if hit else b"miss")]
         if outcome.status == 200:
-            headers["x-kg-truncated"] = "true" if outcome.truncated else "false"
+            headers.append((b"x-kg-truncated", b"true" if outcome.truncated else b"false"))
             if outcome.truncated:
-                headers["x-kg-max-rows"] = str(self.max_rows)
-        return Response(outcome.body, status_code=outcome.status, headers=headers)
+                headers.append((b"x-kg-max-rows", str(self.max_rows).encode("latin-1")))
+        return outcome.status, headers, outcome.body
 
     @staticmethod
-    async def _read_body(request: Request) -> bytes | None:
-        """The request body, or ``None`` if it is larger than ``MAX_QUERY_BYTES``."""
+    async def _read_body(receive) -> bytes | None:
+        """The request body, or ``None`` if it is larger than ``MAX_QUERY_BYTES``.
+
+        Raises
+        ------
+        starlette.requests.ClientDisconnect
+            If the client went away before the whole body came.
+        """
         chunks, size = [], 0
-        async for chunk in request.stream():
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_QUERY_BYTES:
                 return None
             chunks.append(chunk)
-        return b"".join(chunks)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
     def _service_description(self, request: Request, accept: str | None) -> Response:
         from kg.web.service import service_description
