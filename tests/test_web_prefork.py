@@ -52,6 +52,48 @@ def test_answers_like_the_worker_pool_server(prefork, mini_graph):
     assert health["status"] == "ok" and health["workers"]["in_process"] is True
 
 
+def _open_under(pid: int, directory) -> bool:
+    """Whether the process holds a file of ``directory`` open."""
+    prefix = str(os.path.realpath(directory)) + os.sep
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(prefix):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _vm_peak(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmPeak:"))
+
+
+def test_alias_query_opens_the_full_store_in_a_server_process(prefork, mini_graph):
+    """A query that names an alias runs on the second store (``store-full``, opened on first
+    use by the query runner of the server process that gets it; the UI's graph may have it
+    open already): the answer is the embedded engine's, the
+    process stays up (no replacement) and within the address-space limit of kg serve
+    --prefork (4 GiB)."""
+    from kg.layout import ALIASES_FILE, FULL_STORE_DIR
+
+    aliases = json.loads((mini_graph.directory / ALIASES_FILE).read_text(encoding="utf-8"))
+    assert aliases, "the fixture build has no alias: this test would test nothing"
+    text = f"SELECT ?s ?p WHERE {{ ?s ?p <{aliases[0]}> }}"
+    expected = sorted((s.value, p.value) for s, p in mini_graph.sparql(text).rows)
+    assert expected  # the twins of the alias are there
+    before = _children(prefork.pid)
+    full_store = mini_graph.directory / FULL_STORE_DIR
+    for i in range(4):  # new connections: both processes get one
+        answer = call(prefork, "GET", q(text + f" # {i}"), headers={"Accept": "application/sparql-results+json"})
+        assert answer.status == 200, answer.text
+        rows = sorted((b["s"]["value"], b["p"]["value"]) for b in answer.json()["results"]["bindings"])
+        assert rows == expected
+    assert _children(prefork.pid) == before
+    assert any(_open_under(pid, full_store) for pid in before)
+    assert all(_vm_peak(pid) < 4 * 1024 ** 3 for pid in before)
+
+
 def test_runaway_query_stopped_and_the_server_answers_on(prefork):
     """A cross product that would run for hours: 503 after the limit; the next requests are
     answered; the process that ran it is replaced, twice in a row."""
