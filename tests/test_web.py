@@ -589,6 +589,27 @@ def test_endpoint_answers_carry_the_page_headers(server):
     assert call(server, "GET", q("ASK {}"), headers={"Host": "evil.example"}).status == 400
 
 
+def test_triples_route_reads_its_posted_query(server):
+    """``POST /triples`` (the UI's table of a CONSTRUCT) reads its form body with the
+    endpoint's body reader and answers the rows of the same job as ``/sparql``."""
+    text = "CONSTRUCT { ?d mkv:treats ?t } WHERE { ?d mkv:treats ?t }"
+    form = urllib.parse.urlencode({"query": text})
+    triples = call(server, "POST", "/sparql", form, {"Content-Type": "application/x-www-form-urlencoded",
+                                                      "Accept": "application/n-triples"})
+    assert triples.status == 200
+    answer = call(server, "POST", "/triples", form, {"Content-Type": "application/x-www-form-urlencoded",
+                                                      "Accept": "application/json"})
+    assert answer.status == 200, answer.text
+    body = answer.json()
+    import pyoxigraph as ox
+
+    sent = list(ox.parse(triples.body, format=ox.RdfFormat.N_TRIPLES))
+    assert body["count"] == len(body["results"]["bindings"]) == len(sent) > 5
+    too_big = call(server, "POST", "/triples", b"query=" + b"x" * (300 * 1024),
+                   {"Content-Type": "application/x-www-form-urlencoded"})
+    assert too_big.status == 413
+
+
 def test_index_page(server):
     answer = call(server, "GET", "/")
     assert answer.status == 200 and answer.headers["content-type"].startswith("text/html")

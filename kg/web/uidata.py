@@ -174,7 +174,7 @@ class UIDataRoutes:
         import asyncio
 
         try:  # the same size cap and read deadline as /sparql
-            body = await asyncio.wait_for(self._read_body(request), self.read_timeout)
+            body = await asyncio.wait_for(self._read_body(request.receive), self.read_timeout)
         except asyncio.TimeoutError:
             raise ProtocolError(408, f"the request body did not arrive within {self.read_timeout:g} s") from None
         if body is None:
