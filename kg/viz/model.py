@@ -216,13 +216,13 @@ def _add_vis_node(items: list[dict], ids: set[str], nid: str, label: str, shape:
     **options)`` appends (nothing for an id already there): group and the options, then id,
     label and shape.
 
-    ``color`` is a parameter of its own in pyvis's ``add_node``, which a node with a group
-    does not pass on: a ``color`` option is dropped, as it always was."""
+    Unlike pyvis, a ``color`` option is kept beside the group (pyvis's ``add_node`` dropped it
+    for a node with a group, so an emphasised node lost its dark border): vis-network lets a
+    node's own colour override its group's."""
     if nid in ids:
         return
     ids.add(nid)
-    items.append({"group": group, **{key: value for key, value in options.items() if key != "color"},
-                  "id": nid, "label": label or nid, "shape": shape})
+    items.append({"group": group, **options, "id": nid, "label": label or nid, "shape": shape})
 
 
 def _vis_edge(ids: set[str], source: str, target: str, options: dict) -> dict:
