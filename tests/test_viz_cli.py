@@ -9,18 +9,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import kg
 from kg.cli import main
 
 DATA_BLOCK = re.compile(r'<script type="application/json" id="kg-data">(.*?)</script>', re.S)
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory):
-    # Shared with the browser tests: the second kg.load finds the build up to date.
-    directory = tmp_path_factory.getbasetemp() / "viz-build"
-    graph = kg.load(directory)
-    return directory, graph
+def build(real_build, real_graph):
+    """The session's curated build (``kg viz`` only reads it: every page goes to --output or
+    the cache directory)."""
+    return real_build, real_graph
 
 
 def run(*args: str):
