@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from kg.build import build
 from kg.namespace import ENTITY, GRAPH_CLOSURE, GRAPH_CURATED, GRAPH_ENTAILED, GRAPH_HPO, GRAPH_ONTOLOGY
 from kg.web.testing import serve
 
@@ -36,11 +35,9 @@ FORM = "application/x-www-form-urlencoded"
 
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def web_build(tmp_path_factory) -> Path:
-    """The real curated graph, built without the SHACL pass (the build tests cover it)."""
-    out = tmp_path_factory.mktemp("web") / "build"
-    build(out, hpo="none", validate=False)
-    return out
+def web_build(real_build) -> Path:
+    """The session's curated build (the server and the runners only read it)."""
+    return real_build
 
 
 @pytest.fixture(scope="module")

@@ -19,18 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build
 from kg.web.testing import free_ports, serve
 
-FIXTURE = Path(__file__).parent / "fixtures" / "mini"
 SELECT = "SELECT ?s WHERE { ?s a mkv:Drug } LIMIT 3"
 
 
-@pytest.fixture(scope="module")
-def mini_build(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("hardening") / "build"
-    build(out, data=FIXTURE, validate=False)
-    return out
 
 
 @pytest.fixture(scope="module")
