@@ -307,9 +307,8 @@ def test_malformed_manifest_without_marker_is_refused_not_replaced(mini_build):
 @pytest.mark.parametrize("file, content", [("entities.yaml", ""), ("facts.yaml", ""), ("not_asserted.yaml", ""),
                                            ("facts.yaml", "# all gone\n"), ("facts.yaml", "\n\n")],
                          ids=["entities", "facts", "not_asserted", "comment-only", "blank-lines"])
-def test_an_emptied_curation_file_never_replaces_a_good_build(fixture_copy, tmp_path, file, content):
-    out = tmp_path / "build"
-    build(out, data=fixture_copy, validate=False)
+def test_an_emptied_curation_file_never_replaces_a_good_build(fixture_copy, mini_build, file, content):
+    out = mini_build  # a good build of the fixture curation (a copy of the session's)
     before = (out / "kg.nq").read_bytes()
     (fixture_copy / file).write_text(content, encoding="utf-8")
     result = _run("build", "--out", out, "--data", fixture_copy, "--no-shacl")
@@ -320,9 +319,8 @@ def test_an_emptied_curation_file_never_replaces_a_good_build(fixture_copy, tmp_
 
 
 @pytest.mark.parametrize("file", ["entities.yaml", "facts.yaml"])
-def test_a_curation_file_with_no_records_is_refused(fixture_copy, tmp_path, file):
-    out = tmp_path / "build"
-    build(out, data=fixture_copy, validate=False)
+def test_a_curation_file_with_no_records_is_refused(fixture_copy, mini_build, file):
+    out = mini_build  # a good build of the fixture curation (a copy of the session's)
     (fixture_copy / file).write_text("[]\n", encoding="utf-8")
     with pytest.raises(KGError, match=rf"{file}: no records"):
         build(out, data=fixture_copy, validate=False)
