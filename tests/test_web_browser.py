@@ -57,10 +57,9 @@ class Recorder:
 
 
 @pytest.fixture(scope="module")
-def site(chromium, tmp_path_factory):
-    out = tmp_path_factory.mktemp("web-ui") / "build"
-    build(out, hpo="none", validate=False)
-    with serve(out, timeout=10, max_rows=20000, workers=2) as base:
+def site(chromium, real_build):
+    """The UI over the session's curated build (the server only reads it)."""
+    with serve(real_build, timeout=10, max_rows=20000, workers=2) as base:
         yield base
 
 
