@@ -16,8 +16,23 @@ def _run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
+@pytest.fixture()
+def without_shacl(monkeypatch):
+    """The commands' own builds without the SHACL pass (slow, and tested by the build tests):
+    these tests are about which directory is built, when, and what is said."""
+    import kg.build.builder as builder
+
+    real = builder.build
+
+    def build_without_shacl(directory=None, **kwargs):
+        kwargs["validate"] = False
+        return real(directory, **kwargs)
+
+    monkeypatch.setattr(builder, "build", build_without_shacl)
+
+
 @pytest.mark.slow  # a `kg` process that builds the graph
-def test_first_use_builds_loudly_in_the_default_directory(tmp_path, monkeypatch):
+def test_first_use_builds_loudly_in_the_default_directory(tmp_path, monkeypatch, without_shacl):
     cache = tmp_path / "cache"
     monkeypatch.delenv("KG_BUILD_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
@@ -58,7 +73,7 @@ def test_env_and_out_choose_the_directory(tmp_path, monkeypatch):
     assert status["directory"] == str(tmp_path / "given") and status["reason"] == "given with --out"
 
 
-def test_stale_build_is_reported_then_rebuilt_with_a_message(fixture_copy, tmp_path):
+def test_stale_build_is_reported_then_rebuilt_with_a_message(fixture_copy, tmp_path, without_shacl):
     out = tmp_path / "build"
     build(out, data=fixture_copy, validate=False)
     status = json.loads(_run("status", "--json", "--out", str(out)).stdout)
