@@ -212,7 +212,21 @@ def test_the_store_is_rebuilt_only_when_the_inputs_change(fixture_copy, tmp_path
         ["clonazepam (renamed)"]
 
 
-def test_load_rebuilds_a_stale_build_from_its_own_data(fixture_copy, tmp_path):
+@pytest.fixture()
+def without_shacl(monkeypatch):
+    """kg.load's own builds without the SHACL pass (slow, and tested by the build tests)."""
+    import kg.build.builder as builder
+
+    real = builder.build
+
+    def build_without_shacl(directory=None, **kwargs):
+        kwargs["validate"] = False
+        return real(directory, **kwargs)
+
+    monkeypatch.setattr(builder, "build", build_without_shacl)
+
+
+def test_load_rebuilds_a_stale_build_from_its_own_data(fixture_copy, tmp_path, without_shacl):
     out = tmp_path / "build"
     build(out, data=fixture_copy, validate=False)
     before = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
