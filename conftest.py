@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
+import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +29,13 @@ import pytest
 from _pytest.doctest import DoctestItem
 
 ROOT = Path(__file__).resolve().parent
+
+# Bytecode is cached as for a user (in __pycache__, which git ignores), here, in the xdist
+# workers and in the `kg` processes the tests start, even where the environment says not to
+# (some sandboxes set PYTHONDONTWRITEBYTECODE): without the cache, pytest rewrites the asserts
+# of every test module again in every worker on every run, about 6 s of CPU per worker.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 #: The fixture curation: a handful of records, for tests that break or rebuild the curation.
 MINI_DATA = ROOT / "tests" / "fixtures" / "mini"
@@ -115,11 +125,87 @@ SLOW_FIXTURES = {
 }
 
 
+#: Doctests that are slow (they cannot carry a marker), with the reason.
+SLOW_DOCTESTS = {
+    # pySHACL over the whole curation: the check that making the curated session build
+    # (``real_build``, SHACL included) already does with the same code and inputs.
+    "kg.validation.validate_quads": "SHACL over the whole curated graph",
+}
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m deselects
 def pytest_collection_modifyitems(config, items):
     for item in items:
         uses = [mark for name, mark in SLOW_FIXTURES.items() if name in getattr(item, "fixturenames", ())]
         for mark in dict.fromkeys(uses):
             item.add_marker(mark)
-        if uses or item.get_closest_marker("browser") or item.get_closest_marker("remote"):
+        if (uses or item.get_closest_marker("browser") or item.get_closest_marker("remote")
+                or (isinstance(item, DoctestItem) and item.name in SLOW_DOCTESTS)):
             item.add_marker("slow")
+
+
+# ------------------------------------------------------------------ xdist scheduling
+# `make test` runs `pytest -n 2 --dist loadfile`: each test file goes whole to one worker, which
+# keeps a file's module-scoped servers and Chromium in one process. xdist hands the files out
+# in collection order (pyproject.toml sets --no-loadscope-reorder), and a worker takes its next
+# file while its current one still has two tests to go. So the workers get the files longest
+# first: a long file handed out last would leave the other worker idle until it ends.
+
+#: Seconds each test file took in a recent whole run, its slow tests and its others apart
+#: (written by `pytest -n 2 --record-weights`). Only the order of the files depends on it: a
+#: file missing here, or a stale number, costs time and nothing else.
+WEIGHTS = ROOT / "tests" / "weights.json"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--record-weights", action="store_true",
+                     help="write the seconds each test file took to tests/weights.json "
+                          "(the order in which xdist workers get the files); use on a whole run")
+
+
+def _file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")  # after -m, -k
+def _longest_files_first(config, items):
+    """In an xdist worker, sort the selected tests by file, longest file first (by the
+    weights of the kinds, slow or not, selected in it); a run without xdist keeps its order."""
+    if not hasattr(config, "workerinput"):
+        return
+    try:
+        weights = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        weights = {}
+    kinds: dict[str, set[str]] = {}
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        name = _file_of(item.nodeid)
+        first.setdefault(name, index)
+        kinds.setdefault(name, set()).add("slow" if item.get_closest_marker("slow") else "fast")
+    weight = {name: sum(weights.get(name, {}).get(kind, 0.0) for kind in found)
+              for name, found in kinds.items()}
+    items.sort(key=lambda item: (-weight[_file_of(item.nodeid)], first[_file_of(item.nodeid)]))
+
+
+class _WeightRecorder:
+    """Sums the durations of each file's test phases, slow tests and others apart (in the
+    main process, which gets the reports of every worker)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, dict[str, float]] = {}
+
+    def pytest_runtest_logreport(self, report):
+        kind = "slow" if "slow" in report.keywords else "fast"
+        per_kind = self.seconds.setdefault(_file_of(report.nodeid), {})
+        per_kind[kind] = per_kind.get(kind, 0.0) + report.duration
+
+    def pytest_sessionfinish(self, session):
+        weights = {name: {kind: round(value, 1) for kind, value in sorted(kinds.items())}
+                   for name, kinds in sorted(self.seconds.items())}
+        WEIGHTS.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
+
+
+def pytest_configure(config):
+    if config.getoption("record_weights") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_WeightRecorder(), "kg-weight-recorder")

@@ -520,6 +520,7 @@ def test_worker_killed_when_out_of_memory(web_build):
 
 
 # ---------------------------------------------------------------------------- load
+@pytest.mark.slow  # 8,000 requests: a load test, not the edit loop's
 def test_load_concurrent_clients(server):
     """16 concurrent keep-alive clients x 500 queries (named queries, one in ten made
     distinct so the workers run too): zero errors."""
