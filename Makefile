@@ -46,12 +46,12 @@ run: install
 	$(if $(HPO),$(BIN)/kg build --hpo $(HPO))
 	$(BIN)/kg serve --host $(HOST) --port $(PORT)
 
-# The whole suite on JOBS pytest-xdist workers (one test module per worker at a time; the session's
-# builds are made once for all workers). Bytecode is written even where PYTHONDONTWRITEBYTECODE is
-# set: without it every worker and every `kg` subprocess of the tests compiles the package again.
+# The whole suite on JOBS pytest-xdist workers: one test file per worker at a time, longest
+# first (--dist loadfile and the order are set in pyproject.toml and conftest.py); the session's
+# builds are made once for all workers. conftest.py also turns bytecode caching on.
 JOBS ?= 2
 test: install-test
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+	$(BIN)/python -m pytest -n $(JOBS)
 
 # ruff (pyflakes, pycodestyle, numpydoc docstring rules) and mypy over kg/, as configured in
 # pyproject.toml; .ci/run runs it before the tests.
