@@ -167,25 +167,35 @@ def _file_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
-@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")  # after -m, -k
-def _longest_files_first(config, items):
-    """In an xdist worker, sort the selected tests by file, longest file first (by the
-    weights of the kinds, slow or not, selected in it); a run without xdist keeps its order."""
-    if not hasattr(config, "workerinput"):
-        return
-    try:
-        weights = json.loads(WEIGHTS.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        weights = {}
-    kinds: dict[str, set[str]] = {}
-    first: dict[str, int] = {}
-    for index, item in enumerate(items):
-        name = _file_of(item.nodeid)
-        first.setdefault(name, index)
-        kinds.setdefault(name, set()).add("slow" if item.get_closest_marker("slow") else "fast")
-    weight = {name: sum(weights.get(name, {}).get(kind, 0.0) for kind in found)
-              for name, found in kinds.items()}
-    items.sort(key=lambda item: (-weight[_file_of(item.nodeid)], first[_file_of(item.nodeid)]))
+class _LongestFilesFirst:
+    """In an xdist worker, sorts the selected tests by file, longest file first (by the
+    weights of the kinds, slow or not, selected in it)."""
+
+    @pytest.hookimpl(trylast=True)  # after -m and -k have deselected
+    def pytest_collection_modifyitems(self, items):
+        try:
+            weights = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            weights = {}
+        kinds: dict[str, set[str]] = {}
+        first: dict[str, int] = {}
+        for index, item in enumerate(items):
+            name = _file_of(item.nodeid)
+            first.setdefault(name, index)
+            kinds.setdefault(name, set()).add("slow" if item.get_closest_marker("slow") else "fast")
+        weight = {name: sum(weights.get(name, {}).get(kind, 0.0) for kind in found)
+                  for name, found in kinds.items()}
+        order = sorted(first, key=lambda name: (-weight[name], first[name]))
+        # The two workers start at once: the second file should not wait for the HPO-subset
+        # build that the first one is making (the longest files all use it).
+        hpo = {_file_of(item.nodeid) for item in items if "hpo_build" in getattr(item, "fixturenames", ())}
+        if len(order) > 2 and order[0] in hpo and order[1] in hpo:
+            other = next((name for name in order if name not in hpo), None)
+            if other is not None:
+                order.remove(other)
+                order.insert(1, other)
+        rank = {name: index for index, name in enumerate(order)}
+        items.sort(key=lambda item: rank[_file_of(item.nodeid)])
 
 
 class _WeightRecorder:
@@ -207,5 +217,7 @@ class _WeightRecorder:
 
 
 def pytest_configure(config):
-    if config.getoption("record_weights") and not hasattr(config, "workerinput"):
+    if hasattr(config, "workerinput"):  # the order of a run without xdist is left alone
+        config.pluginmanager.register(_LongestFilesFirst(), "kg-longest-files-first")
+    elif config.getoption("record_weights"):
         config.pluginmanager.register(_WeightRecorder(), "kg-weight-recorder")
