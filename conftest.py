@@ -145,11 +145,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 # ------------------------------------------------------------------ xdist scheduling
-# `make test` runs `pytest -n 2 --dist loadfile`: each test file goes whole to one worker, which
-# keeps a file's module-scoped servers and Chromium in one process. xdist hands the files out
-# in collection order (pyproject.toml sets --no-loadscope-reorder), and a worker takes its next
-# file while its current one still has two tests to go. So the workers get the files longest
-# first: a long file handed out last would leave the other worker idle until it ends.
+# `make test` runs `pytest -n 2` with --dist loadfile (pyproject.toml): each test file goes whole
+# to one worker, which keeps a file's module-scoped servers and Chromium in one process. xdist
+# hands the files out in collection order (pyproject.toml sets --no-loadscope-reorder), and a
+# worker takes its next file while its current one still has two tests to go. So the workers
+# get the files longest first: a long file handed out last would leave the other worker idle
+# until it ends.
 
 #: Seconds each test file took in a recent whole run, its slow tests and its others apart
 #: (written by `pytest -n 2 --record-weights`). Only the order of the files depends on it: a
@@ -160,7 +161,7 @@ WEIGHTS = ROOT / "tests" / "weights.json"
 def pytest_addoption(parser):
     parser.addoption("--record-weights", action="store_true",
                      help="write the seconds each test file took to tests/weights.json "
-                          "(the order in which xdist workers get the files); use on a whole run")
+                          "(the order in which xdist workers get the files)")
 
 
 def _file_of(nodeid: str) -> str:
@@ -211,9 +212,13 @@ class _WeightRecorder:
         per_kind[kind] = per_kind.get(kind, 0.0) + report.duration
 
     def pytest_sessionfinish(self, session):
-        weights = {name: {kind: round(value, 1) for kind, value in sorted(kinds.items())}
-                   for name, kinds in sorted(self.seconds.items())}
-        WEIGHTS.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
+        try:  # files this run did not take keep their weights
+            weights = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            weights = {}
+        weights.update({name: {kind: round(value, 1) for kind, value in sorted(kinds.items())}
+                        for name, kinds in self.seconds.items()})
+        WEIGHTS.write_text(json.dumps(dict(sorted(weights.items())), indent=1) + "\n", encoding="utf-8")
 
 
 def pytest_configure(config):
