@@ -710,13 +710,36 @@ class KnowledgeGraph:
         import pyoxigraph as ox
         import rdflib
 
+        from kg.vocab import XSD
+
         dataset = rdflib.Dataset()
         for prefix, iri in PREFIXES.items():
             dataset.bind(prefix, iri)
+        # Terms are made directly (as rdflib's N-Triples parser makes them from pyoxigraph's
+        # serialisation, which took twice as long); a blank node keeps its label, so one
+        # shared by two graphs stays one node, as in the store.
+        terms: dict = {}
+
+        def term(t):
+            made = terms.get(t)
+            if made is None:
+                if isinstance(t, ox.NamedNode):
+                    made = rdflib.URIRef(t.value)
+                elif isinstance(t, ox.BlankNode):
+                    made = rdflib.BNode(t.value)
+                elif t.language:
+                    made = rdflib.Literal(t.value, lang=t.language)
+                else:
+                    datatype = t.datatype.value  # xsd:string is a plain literal in N-Triples
+                    made = rdflib.Literal(t.value, datatype=None if datatype == XSD.string
+                                          else rdflib.URIRef(datatype))
+                terms[t] = made
+            return made
+
         by_graph: dict[str, list] = {}
         for q in self.engine.quads(tuple(graphs) if graphs is not None else None):
-            by_graph.setdefault(q.graph_name.value, []).append(ox.Triple(q.subject, q.predicate, q.object))
+            by_graph.setdefault(q.graph_name.value, []).append((term(q.subject), term(q.predicate), term(q.object)))
         for name, triples in by_graph.items():
-            payload = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-            dataset.graph(rdflib.URIRef(name)).parse(data=bytes(payload or b"").decode("utf-8"), format="nt")
+            graph = dataset.graph(rdflib.URIRef(name))
+            graph.addN((s, p, o, graph) for s, p, o in triples)
         return dataset

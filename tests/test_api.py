@@ -205,6 +205,30 @@ def test_to_rdflib_has_the_same_triples_per_graph(real_graph):
     assert {str(g.identifier) for g in only.graphs() if len(g)} == {GRAPH_CURATED}
 
 
+def test_to_rdflib_terms_are_those_rdflib_parses_from_n_triples(real_graph):
+    # to_rdflib makes rdflib terms directly; each graph must be the one rdflib's own
+    # N-Triples parser makes of pyoxigraph's serialisation (blank nodes up to renaming).
+    import pyoxigraph as ox
+    import rdflib
+    from rdflib.compare import isomorphic
+
+    dataset = real_graph.to_rdflib()
+    seen = 0
+    for short, name in (("curated", GRAPH_CURATED), ("ontology", GRAPH_ONTOLOGY)):
+        quads = list(real_graph.engine.quads((short,)))
+        assert quads and {q.graph_name.value for q in quads} == {name}
+        payload = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
+                               format=ox.RdfFormat.N_TRIPLES)
+        parsed = rdflib.Graph().parse(data=payload.decode("utf-8"), format="nt")
+        mine = rdflib.Graph()
+        for triple in dataset.graph(rdflib.URIRef(name)):
+            mine.add(triple)
+        assert len(mine) == len(parsed) and isomorphic(mine, parsed), name
+        seen += sum(isinstance(o, rdflib.BNode) for o in mine.objects())
+        seen += sum(isinstance(o, rdflib.Literal) and o.datatype is not None for o in mine.objects())
+    assert seen  # blank nodes and typed literals were compared
+
+
 def test_subgraph(real_graph):
     g = real_graph.to_networkx()
     names = ["clonazepam", "Action Myoclonus", "mk:myoclonus", "drowsiness"]
