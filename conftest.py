@@ -222,6 +222,10 @@ class _WeightRecorder:
 
 
 def pytest_configure(config):
+    if config.pluginmanager.is_blocked("cacheprovider"):
+        # shared_build keeps the session builds in pytest's cache, which every worker finds.
+        raise pytest.UsageError("the tests keep their builds in pytest's cache: run them without "
+                                "-p no:cacheprovider")
     if hasattr(config, "workerinput"):  # the order of a run without xdist is left alone
         config.pluginmanager.register(_LongestFilesFirst(), "kg-longest-files-first")
     elif config.getoption("record_weights"):
