@@ -592,6 +592,34 @@ def test_endpoint_answers_carry_the_page_headers(server):
     assert call(server, "GET", q("ASK {}"), headers={"Host": "evil.example"}).status == 400
 
 
+def test_endpoint_failure_is_a_500_with_the_page_headers(caplog):
+    """An unexpected failure inside ``/sparql`` is logged and answered 500, with the page
+    headers and an exact Content-Length, as every other answer of the endpoint."""
+    import asyncio
+
+    from kg.web.endpoint import SparqlRoutes
+
+    class Broken(SparqlRoutes):
+        security_headers = [(b"x-frame-options", b"SAMEORIGIN")]
+
+        async def _sparql_answer(self, scope, receive):
+            raise RuntimeError("boom")
+
+    sent: list[dict] = []
+
+    async def send(message) -> None:
+        sent.append(message)
+
+    asyncio.run(Broken().sparql_app({"type": "http", "method": "GET", "headers": []}, None, send))
+    start, body = sent
+    headers = dict(start["headers"])
+    assert start["status"] == 500 and body["body"] == b"Internal Server Error\n"
+    assert headers[b"x-frame-options"] == b"SAMEORIGIN"
+    assert int(headers[b"content-length"]) == len(body["body"])
+    assert headers[b"content-type"].startswith(b"text/plain")
+    assert "boom" in caplog.text
+
+
 def test_triples_route_reads_its_posted_query(server):
     """``POST /triples`` (the UI's table of a CONSTRUCT) reads its form body with the
     endpoint's body reader and answers the rows of the same job as ``/sparql``."""

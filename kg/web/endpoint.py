@@ -175,28 +175,25 @@ class SparqlRoutes:
             started = True
             await send(message)
 
+        async def respond(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+            headers.append((b"content-length", str(len(body)).encode("latin-1")))
+            headers.extend(self.security_headers)
+            await send_once({"type": "http.response.start", "status": status, "headers": headers})
+            await send_once({"type": "http.response.body", "body": body})
+
         try:
             answer = await self._sparql_answer(scope, receive)
             if isinstance(answer, Response):  # rare: service description, redirect
                 answer.raw_headers.extend(self.security_headers)
                 await answer(scope, receive, send_once)
                 return
-            status, headers, body = answer
-            headers.append((b"content-length", str(len(body)).encode("latin-1")))
-            headers.extend(self.security_headers)
-            await send_once({"type": "http.response.start", "status": status, "headers": headers})
-            await send_once({"type": "http.response.body", "body": body})
+            await respond(*answer)
         except ClientDisconnect:
             return  # nobody to answer
         except Exception:
             log.exception("the SPARQL endpoint failed on a request")
             if not started:
-                body = b"Internal Server Error\n"
-                await send({"type": "http.response.start", "status": 500,
-                            "headers": [(b"content-type", _TEXT.encode("latin-1")),
-                                        (b"content-length", str(len(body)).encode("latin-1")),
-                                        *self.security_headers]})
-                await send({"type": "http.response.body", "body": body})
+                await respond(*_plain(500, "Internal Server Error"))
 
     async def _sparql_answer(self, scope, receive) -> tuple[int, list[tuple[bytes, bytes]], bytes] | Response:
         """The answer to a protocol request: ``(status, headers, body)`` (headers without
