@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
@@ -310,24 +310,12 @@ class _HPOGraph:
         """The node and every node below it by the imported ``is_a`` links."""
         found = self._below.get(node)
         if found is None:
-            found, todo = {node}, [node]
-            while todo:
-                for child in self.children.get(todo.pop(), ()):
-                    if child not in found:
-                        found.add(child)
-                        todo.append(child)
-            self._below[node] = found
+            found = self._below[node] = _reach(node, self.children)
         return found
 
     def above(self, node: str) -> set[str]:
         """The node and every node above it by the imported ``is_a`` links."""
-        found, todo = {node}, [node]
-        while todo:
-            for parent in self.parents.get(todo.pop(), ()):
-                if parent not in found:
-                    found.add(parent)
-                    todo.append(parent)
-        return found
+        return _reach(node, self.parents)
 
     def label(self, node: str) -> str:
         return self.labels.get(node, "")
@@ -540,3 +528,14 @@ def crosscheck(graph, *, progress: Callable[[str], None] | None = None) -> Cross
     hpo = _HPOGraph(graph, mappings)
     checks = [_check_fact(row, mappings, hpo) for row in facts]
     return CrosscheckReport(hpo.release, str(graph.directory), checks)
+
+
+def _reach(node: str, links: dict[str, Iterable[str]]) -> set[str]:
+    """``node`` and every node reached from it through ``links`` (node -> next nodes)."""
+    found, todo = {node}, [node]
+    while todo:
+        for following in links.get(todo.pop(), ()):
+            if following not in found:
+                found.add(following)
+                todo.append(following)
+    return found
