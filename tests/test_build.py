@@ -210,3 +210,34 @@ def test_kg_validate_cli_exit_codes(tmp_path, real_build):
     missing = subprocess.run([sys.executable, "-m", "kg", "validate", "--out", str(tmp_path / "nothing")],
                              capture_output=True, text=True)
     assert missing.returncode == 1 and "run `kg build` first" in missing.stderr
+
+
+def test_shacl_reports_a_fact_or_a_mapping_without_its_statement(mini_build):
+    """The shapes' SPARQL targets find each fact or mapping that lost its statement, and a
+    statement of another kind does not count as its evidence."""
+    from kg.validation import validate_quads
+    from kg.vocab import MKV, RDF
+
+    quads = [ox.Quad(t.subject, t.predicate, t.object)
+             for t in ox.parse(path=str(mini_build / "kg.nt"), format=ox.RdfFormat.N_TRIPLES)]
+    assert validate_quads(quads).conforms
+
+    def statements(kind: str) -> list:
+        return sorted((q.subject for q in quads if q.predicate.value == RDF.type and q.object.value == kind),
+                      key=str)
+
+    def triple_of(statement) -> tuple:
+        parts = {q.predicate.value: q.object for q in quads if q.subject == statement}
+        return parts[RDF.subject], parts[RDF.predicate], parts[RDF.object]
+
+    untyped, retyped = statements(MKV.CuratedStatement)[:2]
+    unlinked = statements(MKV.MappingStatement)[0]
+    damaged = [q for q in quads
+               if not (q.subject in (untyped, retyped) and q.predicate.value == RDF.type)
+               and not (q.subject == unlinked and q.predicate.value == RDF.subject)]
+    damaged.append(ox.Quad(retyped, ox.NamedNode(RDF.type), ox.NamedNode(MKV.MappingStatement)))
+    problems = validate_quads(damaged).problems
+    for statement, what in ((untyped, "edge"), (retyped, "edge"), (unlinked, "identifier mapping")):
+        subject, predicate, obj = triple_of(statement)
+        expected = f"SHACL: {subject.value} path {predicate.value}: {what} {subject.value} {predicate.value}"
+        assert any(p.startswith(expected) for p in problems), (expected, problems)
