@@ -212,6 +212,7 @@ def test_kg_validate_cli_exit_codes(tmp_path, real_build):
     assert missing.returncode == 1 and "run `kg build` first" in missing.stderr
 
 
+@pytest.mark.slow  # pySHACL: about 2 s
 def test_shacl_reports_a_fact_or_a_mapping_without_its_statement(mini_build):
     """The shapes' SPARQL targets find each fact or mapping that lost its statement, and a
     statement of another kind does not count as its evidence."""
@@ -220,7 +221,6 @@ def test_shacl_reports_a_fact_or_a_mapping_without_its_statement(mini_build):
 
     quads = [ox.Quad(t.subject, t.predicate, t.object)
              for t in ox.parse(path=str(mini_build / "kg.nt"), format=ox.RdfFormat.N_TRIPLES)]
-    assert validate_quads(quads).conforms
 
     def statements(kind: str) -> list:
         return sorted((q.subject for q in quads if q.predicate.value == RDF.type and q.object.value == kind),
@@ -241,3 +241,6 @@ def test_shacl_reports_a_fact_or_a_mapping_without_its_statement(mini_build):
         subject, predicate, obj = triple_of(statement)
         expected = f"SHACL: {subject.value} path {predicate.value}: {what} {subject.value} {predicate.value}"
         assert any(p.startswith(expected) for p in problems), (expected, problems)
+    # Nothing else is reported: the undamaged graph conforms.
+    focus = {n.value for s in (untyped, retyped, unlinked) for n in (s, triple_of(s)[0])}
+    assert {p.split()[1] for p in problems} <= focus, problems

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import subprocess
@@ -74,7 +75,11 @@ def _imports(module: str) -> tuple[set[str], set[str]]:
     return top, nested
 
 
-GRAPH = {m: _imports(m) for m in MODULES}
+@functools.cache
+def import_graph() -> dict[str, tuple[set[str], set[str]]]:
+    """Each module of ours and what it imports (parsed when a test first asks: not at
+    collection, which every xdist worker repeats)."""
+    return {m: _imports(m) for m in MODULES}
 
 
 def _cycle(edges: dict[str, set[str]]) -> list[str] | None:
@@ -109,18 +114,18 @@ def _package(module: str) -> str:
 
 
 def test_the_analysis_sees_the_imports():
-    top, nested = GRAPH["kg.api"]
+    top, nested = import_graph()["kg.api"]
     assert "kg.query.engine" in top and "kg.build.inputs" in nested
-    assert "kg.sparql.analysis" in GRAPH["kg.sparql"][0]
+    assert "kg.sparql.analysis" in import_graph()["kg.sparql"][0]
 
 
 def test_no_import_cycle_between_modules():
-    assert _cycle({m: top for m, (top, _) in GRAPH.items()}) is None
+    assert _cycle({m: top for m, (top, _) in import_graph().items()}) is None
 
 
 def test_no_import_cycle_between_packages():
     edges: dict[str, set[str]] = {}
-    for module, (top, nested) in GRAPH.items():
+    for module, (top, nested) in import_graph().items():
         for other in top | nested:
             if _package(other) != _package(module):
                 edges.setdefault(_package(module), set()).add(_package(other))
@@ -129,7 +134,7 @@ def test_no_import_cycle_between_packages():
 
 @pytest.mark.parametrize("reader", READERS)
 def test_reading_layers_import_nothing_from_curation_or_build(reader):
-    seen = {(m, other) for m, (top, nested) in GRAPH.items() if m == reader or m.startswith(reader + ".")
+    seen = {(m, other) for m, (top, nested) in import_graph().items() if m == reader or m.startswith(reader + ".")
             for other in top | nested if other.startswith(WRITERS)}
     assert not seen
 
@@ -163,7 +168,7 @@ def _layer(module: str) -> str:
 
 def test_every_module_imports_from_its_layer_or_below():
     wrong = []
-    for module, (top, nested) in GRAPH.items():
+    for module, (top, nested) in import_graph().items():
         mine = _layer(module)
         for other in top | nested:
             theirs = _layer(other)

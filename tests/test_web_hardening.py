@@ -227,6 +227,7 @@ def _timed(base: str, path: str) -> tuple[int, float, float]:
     return status, start, time.monotonic()
 
 
+@pytest.mark.slow  # timed concurrent requests and sleeps: a load test, not the edit loop's
 def test_cheap_pages_answer_while_an_expensive_view_draws(slow_views):
     base, _ = slow_views
     with ThreadPoolExecutor(4) as pool:
@@ -244,6 +245,7 @@ def test_cheap_pages_answer_while_an_expensive_view_draws(slow_views):
         assert end < expensive_end, (end, expensive_end)
 
 
+@pytest.mark.slow  # timed concurrent requests and sleeps: a load test, not the edit loop's
 def test_view_budget_gives_503_then_the_cached_page(slow_views):
     base, server = slow_views
     server.view_budget = 1.0

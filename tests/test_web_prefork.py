@@ -24,8 +24,9 @@ from tests.test_web import RUNAWAY, call, q
 
 TIMEOUT = 2.0
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                reason="pre-forked servers are sandboxed with Linux namespaces")
+pytestmark = [pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                 reason="pre-forked servers are sandboxed with Linux namespaces"),
+              pytest.mark.slow]  # each test starts server processes
 
 
 def _children(pid: int) -> set[int]:
