@@ -219,3 +219,22 @@ def test_kg_query_loads_no_other_layer(real_build, tmp_path, args):
     loaded = [m for m in report["modules"] if any(m == f or m.startswith(f + ".") for f in FORBIDDEN)]
     assert not loaded, f"`kg {' '.join(args)}` loaded {loaded}"
     assert "kg.query.engine" in report["modules"]  # the probe ran the query in this process
+
+
+@pytest.mark.parametrize("args,code", [
+    (["query", "SELECT * WHERE { ?s mkv:treat mk:clonazepan }", "--format", "csv"], 0),
+    (["query", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "--format", "csv"], 2),
+], ids=["found-nothing", "refused"])
+def test_kg_query_hints_load_no_networkx(real_build, tmp_path, args, code):
+    # The "did you mean" hints take the entity names from the build's compact graph.
+    out = tmp_path / "modules.json"
+    env = {**os.environ, "KG_BUILD_DIR": str(real_build)}
+    done = subprocess.run([sys.executable, "-c", _PROBE.replace("OUT", repr(str(out))), json.dumps(args)],
+                          env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    report = json.loads(out.read_text())
+    assert report["code"] in ((0, None) if code == 0 else (code,)), done.stderr
+    if code == 0:
+        assert "did you mean mk:clonazepam?" in done.stderr
+    loaded = [m for m in report["modules"] if any(m == f or m.startswith(f + ".") for f in
+                                                  ("networkx", "rdflib", "pyshacl", "kg.curation", "kg.build.builder"))]
+    assert not loaded, f"`kg {' '.join(args[:1])}` loaded {loaded}"
