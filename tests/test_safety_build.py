@@ -171,6 +171,7 @@ def _killed_build(out: Path, at: str) -> None:
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
 
 
+@pytest.mark.slow  # a build process killed mid-way
 def test_temporaries_of_a_killed_build_are_collected_and_look_alikes_kept(mini_build):
     parent = mini_build.parent
     _killed_build(mini_build, "loading the query store")

@@ -304,6 +304,7 @@ def endpoint(mini_graph):
         yield base
 
 
+@pytest.mark.slow  # a server process (kg.web.testing.serve) answering 60 requests
 @settings(_FUZZ, max_examples=60)
 @given(st.one_of(attacks().map(lambda c: c[1]), mutants(), lookalikes()))
 def test_the_endpoint_never_connects(endpoint, listener, text):

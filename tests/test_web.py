@@ -503,6 +503,7 @@ def test_runaway_query_stopped_health_stays_fast(server):
     assert health["workers"]["timeouts"] >= 1
 
 
+@pytest.mark.slow  # a worker process filling 1 GiB until it is killed
 def test_worker_killed_when_out_of_memory(web_build):
     """A query that tries to hold a huge intermediate result dies alone (address-space
     limit) and its worker is replaced."""
