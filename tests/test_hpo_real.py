@@ -11,7 +11,8 @@ import json
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.namespace import ENTITY, GRAPH_HPO, PREFIXES
+from kg.namespace import (ENTITY, GRAPH_CLOSURE, GRAPH_CURATED, GRAPH_ENTAILED, GRAPH_HPO, GRAPH_ONTOLOGY,
+                          PREFIXES)
 from tests import hpo_oracle as raw
 from tests.hpo_oracle import curie, iri, node
 
@@ -78,8 +79,14 @@ def test_every_imported_edge_has_evidence(hpo_graph):
     statements = hpo_graph.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?st a mkv:ImportedStatement }", graphs=("hpo",))
     # A triple the curated graph already asserts gets HPO's statement but no second copy, so
     # the union of the graphs holds each triple once.
-    again = hpo_graph.sparql("""SELECT (COUNT(*) AS ?n) WHERE { ?st a mkv:ImportedStatement ;
-        rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o . GRAPH <https://w3id.org/myoclonus-kg/graph/curated> { ?s ?p ?o } }""")
+    # (Each pattern in its own GRAPH ?g, over the graphs of the default graph: as patterns of
+    # that default graph, pyoxigraph took ~6 s to join them with the curated graph.)
+    scope = ", ".join(f"<{g}>" for g in (GRAPH_CURATED, GRAPH_ONTOLOGY, GRAPH_HPO, GRAPH_ENTAILED, GRAPH_CLOSURE))
+    again = hpo_graph.sparql("""SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?st ?s ?p ?o WHERE {
+        GRAPH ?g1 { ?st a mkv:ImportedStatement } GRAPH ?g2 { ?st rdf:subject ?s }
+        GRAPH ?g3 { ?st rdf:predicate ?p } GRAPH ?g4 { ?st rdf:object ?o }
+        FILTER(?g1 IN (%s) && ?g2 IN (%s) && ?g3 IN (%s) && ?g4 IN (%s))
+        GRAPH <https://w3id.org/myoclonus-kg/graph/curated> { ?s ?p ?o } } }""" % ((scope,) * 4))
     assert again.to_records()[0][0] > 0
     assert edges.to_records()[0][0] + again.to_records()[0][0] == statements.to_records()[0][0]
     twice = hpo_graph.sparql("""ASK { GRAPH <https://w3id.org/myoclonus-kg/graph/curated> { ?s ?p ?o }
