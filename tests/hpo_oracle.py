@@ -80,7 +80,9 @@ def obo() -> tuple[dict[str, str], dict[str, set[str]], dict[str, set[str]]]:
     return {t: n for t, n in names.items() if t in live}, live, children
 
 
-def below(root: str) -> set[str]:
+@lru_cache(maxsize=None)
+def below(root: str) -> frozenset[str]:
+    """``root`` and its descendants (cached: the tests ask for the same terms many times)."""
     _, _, children = obo()
     seen, todo = set(), [root]
     while todo:
@@ -88,10 +90,12 @@ def below(root: str) -> set[str]:
         if t not in seen:
             seen.add(t)
             todo.extend(children.get(t, ()))
-    return seen
+    return frozenset(seen)
 
 
-def above(term: str) -> set[str]:
+@lru_cache(maxsize=None)
+def above(term: str) -> frozenset[str]:
+    """``term`` and its ancestors (cached: asked for once per annotation row of the file)."""
     _, parents, _ = obo()
     seen, todo = set(), [term]
     while todo:
@@ -99,7 +103,7 @@ def above(term: str) -> set[str]:
         if t not in seen:
             seen.add(t)
             todo.extend(parents.get(t, ()))
-    return seen
+    return frozenset(seen)
 
 
 @lru_cache(maxsize=1)
