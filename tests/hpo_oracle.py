@@ -145,7 +145,12 @@ def genes() -> tuple[dict, ...]:
 
 def diseases_with(terms) -> set[str]:
     """OMIM/ORPHA diseases with an un-negated annotation to one of ``terms``."""
-    return {r["database_id"] for r in positive() if r["hpo_id"] in terms}
+    return set(_diseases_with(frozenset(terms)))
+
+
+@lru_cache(maxsize=None)
+def _diseases_with(terms: frozenset[str]) -> frozenset[str]:
+    return frozenset(r["database_id"] for r in positive() if r["hpo_id"] in terms)
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from functools import lru_cache
 
 import pytest
 from click.testing import CliRunner
@@ -51,13 +52,23 @@ def kinds_of_myoclonus() -> set[str]:
     return (curated | {node(t) for t in raw.myoclonus_terms()}) - {E("myoclonus")}
 
 
+@lru_cache(maxsize=1)
+def genes_per_disease() -> dict[str, frozenset[str]]:
+    """Disease IRI -> gene IRIs (one-graph IRIs) of genes_to_phenotype.txt, read once (its rows
+    are genes x phenotypes: the same pair many times over)."""
+    out: dict[str, set[str]] = {}
+    for disease, gene in {(g["disease_id"], g["ncbi_gene_id"]) for g in raw.genes()}:
+        out.setdefault(node(disease), set()).add(node("NCBIGene:" + gene))
+    return {d: frozenset(genes) for d, genes in out.items()}
+
+
 def disease_genes(diseases: set[str]) -> dict[str, set[str]]:
     """Gene IRI -> diseases (one-graph IRIs), from genes_to_phenotype.txt and curated causal genes."""
     out: dict[str, set[str]] = {}
-    for g in raw.genes():
-        d = node(g["disease_id"])
+    for d, genes in genes_per_disease().items():
         if d in diseases:
-            out.setdefault(node("NCBIGene:" + g["ncbi_gene_id"]), set()).add(d)
+            for gene in genes:
+                out.setdefault(gene, set()).add(d)
     for f in raw.curation().facts:
         if f.predicate == "causalGeneFor" and E(f.object) in diseases:
             out.setdefault(E(f.subject), set()).add(E(f.object))
