@@ -314,10 +314,9 @@ def check_entailment(expected: EntailmentResult, found: Iterable[ox.Quad]) -> li
     list of str
         Empty when the graph is complete and exact.
     """
-    want = {str(q) for q in expected.quads()}
-    have = {str(q) for q in found}
+    want, have = set(expected.quads()), set(found)  # quads compare as their N-Quads text does
     problems = []
-    missing, extra = sorted(want - have), sorted(have - want)
+    missing, extra = sorted(str(q) for q in want - have), sorted(str(q) for q in have - want)
     if missing:
         problems.append(f"entailed graph incomplete: {len(missing)} quad(s) missing, e.g. {missing[0]}")
     if extra:
