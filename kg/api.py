@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 from kg.errors import KGError
 from kg.layout import STORE_DIR
 from kg.namespace import PREFIXES
+from kg.vocab import MKV
 from kg.query.engine import EDGE_GRAPHS, SparqlEngine
 from kg.query.library import NamedQuery, get_query, list_queries
 
@@ -692,8 +693,11 @@ class KnowledgeGraph:
         from kg.schema import PROVENANCE_CLASSES
 
         schema = self.schema
-        table = self.sparql("""SELECT ?e ?c WHERE {
-            ?e a ?c . FILTER(STRSTARTS(STR(?c), STR(mkv:)) && isIRI(?e)) }""", graphs=graphs)
+        # The statements' classes are left out in the query: tens of thousands of rows fewer.
+        provenance = ", ".join(f"<{MKV.iri(name)}>" for name in sorted(PROVENANCE_CLASSES))
+        table = self.sparql(f"""SELECT ?e ?c WHERE {{
+            ?e a ?c . FILTER(STRSTARTS(STR(?c), STR(mkv:)) && isIRI(?e) && ?c NOT IN ({provenance})) }}""",
+                            graphs=graphs)
         types: dict[str, set[str]] = {}
         for entity, cls in table.to_records():
             name = cls.rsplit("/", 1)[1]
