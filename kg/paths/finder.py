@@ -193,19 +193,25 @@ class PathFilter:
     schema: Any = field(default=None, compare=False, repr=False)
 
     def edge_ok(self, data: dict) -> bool:
-        p = data["predicate"]
-        if self.include_predicates and p not in self.include_predicates:
+        return self.predicate_ok(data["predicate"])
+
+    def predicate_ok(self, predicate: str) -> bool:
+        """Whether an edge with this predicate (its local name) may be on a path."""
+        if self.include_predicates and predicate not in self.include_predicates:
             return False
-        return p not in self.exclude_predicates
+        return predicate not in self.exclude_predicates
 
     def node_ok(self, graph: nx.MultiDiGraph, node: str, endpoints: set[str]) -> bool:
         if node in endpoints:
             return True
         data = graph.nodes[node]
+        return self.types_ok(tuple(data.get("types", ())), data.get("category", ""))
+
+    def types_ok(self, declared: tuple[str, ...], category: str) -> bool:
+        """Whether a node of these declared types and this (Biolink) category may be on a path."""
         # A class filter covers its subclasses: excluding Phenotype excludes MyoclonusType too.
-        declared = tuple(data.get("types", ()))
         ancestors = _with_superclasses(declared) if self.schema is None else _superclasses_in(self.schema, declared)
-        types = set(ancestors) | {data.get("category", "")}
+        types = set(ancestors) | {category}
         if self.include_categories and not types & self.include_categories:
             return False
         return not types & self.exclude_categories
@@ -217,16 +223,54 @@ class PathFilter:
 
 
 def _projection(graph: nx.MultiDiGraph, flt: PathFilter, endpoints: set[str]) -> nx.Graph:
-    """A simple (di)graph over the allowed edges, which the path algorithms need."""
+    """A simple (di)graph over the allowed edges, which the path algorithms need.
+
+    Its nodes, and each node's neighbours, come in the order of ``graph`` (the order the path
+    searches meet neighbours in, which decides between paths of equal length): the nodes as
+    ``graph`` lists them, the edges as ``graph.edges()`` does.
+    """
     import networkx as nx
 
     simple = nx.DiGraph() if flt.directed else nx.Graph()
-    nodes = [n for n in graph if flt.node_ok(graph, n, endpoints)]
+    if flt.include_categories or flt.exclude_categories:
+        # Many nodes share their types: decide once per (declared types, category).
+        verdicts: dict[tuple[tuple[str, ...], str], bool] = {}
+        nodes = []
+        for n, data in graph.nodes(data=True):
+            if n not in endpoints:
+                types = (tuple(data.get("types", ())), data.get("category", ""))
+                ok = verdicts.get(types)
+                if ok is None:
+                    ok = verdicts[types] = flt.types_ok(*types)
+                if not ok:
+                    continue
+            nodes.append(n)
+    else:
+        nodes = list(graph)
     simple.add_nodes_from(nodes)
     allowed = set(nodes)
-    for s, o, d in graph.edges(data=True):
-        if s in allowed and o in allowed and s != o and flt.edge_ok(d):
-            simple.add_edge(s, o)
+    every_predicate = not (flt.include_predicates or flt.exclude_predicates)
+    predicate_verdicts: dict[str, bool] = {}
+    pairs = []
+    # The adjacency in the order graph.edges() walks it: subject, then object, then key.
+    for s, objects in graph.adjacency():
+        if s not in allowed:
+            continue
+        for o, keyed in objects.items():
+            if o == s or o not in allowed:
+                continue
+            if every_predicate:
+                pairs.append((s, o))  # a MultiDiGraph keeps no (s, o) without an edge
+                continue
+            for d in keyed.values():
+                p = d["predicate"]
+                ok = predicate_verdicts.get(p)
+                if ok is None:
+                    ok = predicate_verdicts[p] = flt.predicate_ok(p)
+                if ok:
+                    pairs.append((s, o))  # once: more edges between them add nothing
+                    break
+    simple.add_edges_from(pairs)
     return simple
 
 
