@@ -47,7 +47,11 @@ def hpo_pair(request, hpo_build, tmp_path_factory):
 def test_bulk_load_holds_every_graph(hpo_pair):
     _, embedded, remote = hpo_pair
     store = embedded.engine.store
-    local = {g.value: sum(1 for _ in store.quads_for_pattern(None, None, None, g)) for g in store.named_graphs()}
+    # Counted by pyoxigraph itself (not by kg's counts(), the code under test): a SPARQL count
+    # in the store, which is 20 times cheaper than making a Python object of each of 450k quads.
+    counted = {row["g"].value: int(row["n"].value) for row in store.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+    local = {g.value: counted.get(g.value, 0) for g in store.named_graphs()}
     assert GRAPHS["hpo"] in local
     assert remote.engine.counts(local) == local
 
