@@ -110,6 +110,35 @@ def test_hpo_subset_build_searches_agree_with_networkx(hpo_graph):
     assert _differential(compact, reference, seed=2, rounds=120, prefer=curated) > 20
 
 
+def _edge_by_edge_projection(graph: nx.MultiDiGraph, flt: PathFilter, endpoints: set[str]) -> nx.Graph:
+    """The projection as its definition says: every allowed node, then every allowed edge added
+    one by one in the order graph.edges() lists them."""
+    simple = nx.DiGraph() if flt.directed else nx.Graph()
+    simple.add_nodes_from(n for n in graph if flt.node_ok(graph, n, endpoints))
+    for s, o, d in graph.edges(data=True):
+        if s in simple and o in simple and s != o and flt.edge_ok(d):
+            simple.add_edge(s, o)
+    return simple
+
+
+def test_projection_keeps_the_order_of_nodes_and_neighbours(real_graph):
+    from kg.paths.finder import _projection
+
+    reference = to_networkx(real_graph.engine.quads(EDGE_GRAPHS), load_schema())
+    predicates = sorted({d["predicate"] for _, _, d in reference.edges(data=True)})
+    drug, disease = next(n for n, t in reference.nodes(data="category") if t == "biolink:Drug"), \
+        next(n for n, t in reference.nodes(data="category") if t == "biolink:Disease")
+    for flt in _filters(predicates):
+        for endpoints in (set(), {drug, disease}):
+            mine, theirs = _projection(reference, flt, endpoints), _edge_by_edge_projection(reference, flt, endpoints)
+            assert type(mine) is type(theirs)
+            assert list(mine.nodes) == list(theirs.nodes), flt
+            # The order a search meets neighbours in decides ties between paths.
+            assert [list(mine.adj[n]) for n in mine] == [list(theirs.adj[n]) for n in theirs], flt
+            if flt.directed:
+                assert [list(mine.pred[n]) for n in mine] == [list(theirs.pred[n]) for n in theirs], flt
+
+
 def test_resolution_agrees_with_the_networkx_index(hpo_graph):
     from kg.paths.graph import EntityIndex
 
