@@ -29,7 +29,7 @@ SELECT = "SELECT ?s WHERE { ?s a mkv:Drug } LIMIT 3"
 @pytest.fixture(scope="module")
 def server(mini_build):
     with serve(mini_build, timeout=5, workers=1,
-               args=["--read-timeout", "1", "--allowed-host", "kg.example.org",
+               args=["--read-timeout", "0.5", "--allowed-host", "kg.example.org",
                      "--allowed-host", "*.lab.example"]) as base:
         yield base
 
