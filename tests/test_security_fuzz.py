@@ -283,6 +283,7 @@ def test_accepted_mutants_never_connect(listener, store, text):
 
 
 # ------------------------------------------------------------------ through interfaces
+@pytest.mark.slow  # a long property-based check: 40 runs of the CLI
 @settings(_FUZZ, max_examples=40)
 @given(st.one_of(attacks().map(lambda c: c[1]), mutants()))
 def test_the_cli_never_connects(mini_graph, listener, text):

@@ -64,6 +64,7 @@ def pyoxigraph_accepts(store, text: str) -> bool:
     return True
 
 
+@pytest.mark.slow  # a long property-based check (the W3C and lexer tests stay in the edit loop)
 @_SETTINGS
 @given(valid_queries)
 def test_both_parsers_accept_and_we_find_what_was_put_in(listener, store, case):
