@@ -233,7 +233,18 @@ def _flip_sst(build_dir: Path) -> None:
     sst.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("damage", [_damage_store, _flip_sst], ids=["CURRENT", "sst-bits"])
+def _flip_full_store_sst(build_dir: Path) -> None:
+    # A file of the full store only (not a hard link to the store's: checksummed on its own).
+    own = [p for p in (build_dir / "store-full").glob("*.sst") if p.stat().st_nlink == 1]
+    assert own, "the full store has no file of its own"
+    sst = max(own, key=lambda p: p.stat().st_size)
+    data = bytearray(sst.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    sst.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", [_damage_store, _flip_sst, _flip_full_store_sst],
+                         ids=["CURRENT", "sst-bits", "full-store-sst-bits"])
 def test_kg_build_rebuilds_a_damaged_store(mini_build, damage):
     damage(mini_build)
     messages: list[str] = []
