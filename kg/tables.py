@@ -11,7 +11,6 @@ restate an edge that is already in the table (or point to an identifier that is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Iterable
 
 import pyoxigraph as ox
@@ -97,11 +96,6 @@ class Tables:
     edges: list[EdgeRow]
 
 
-#: :meth:`kg.vocab.MKV.local`, remembered: asked once per quad of a graph (500k times for the
-#: HPO subset) about a few dozen predicates and classes.
-_mkv_local = lru_cache(maxsize=4096)(MKV.local)
-
-
 def _value(term) -> str:
     return term.value if hasattr(term, "value") else str(term)
 
@@ -130,7 +124,7 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
 
     nodes: dict[str, NodeRow] = {}
     for s, pos in by_subject.items():
-        types = [_mkv_local(o.value) or "" for p, o in pos if p == RDF.type and o.value in domain_classes]
+        types = [MKV.local(o.value) or "" for p, o in pos if p == RDF.type and o.value in domain_classes]
         if types:
             ordered = sorted(set(types), key=lambda t: (len(schema.ancestors(t)) * -1, t))
             nodes[s] = NodeRow(s, ordered, category=schema.primary_class(ordered))
@@ -163,8 +157,8 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
                         edges.append(_edge(s, p, o.value, st, by_subject.get(st, []), SKOS.local(p)))
             elif p == MKV.characteristic:
                 node.characteristics.append(o.value)
-            elif _mkv_local(p) and isinstance(o, ox.Literal):
-                node.values[_mkv_local(p) or ""] = o.value
+            elif MKV.local(p) and isinstance(o, ox.Literal):
+                node.values[MKV.local(p) or ""] = o.value
             elif p in edge_props and o.value in nodes:
                 for st in statements.get((s, p, o.value), [""]):
                     row = _edge(s, p, o.value, st, by_subject.get(st, []), sources=by_subject)
@@ -179,10 +173,10 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
 
 def _edge(s: str, p: str, o: str, statement: str, fields: list[tuple[str, object]],
           name: str | None = None, sources: dict | None = None) -> EdgeRow:
-    row = EdgeRow(s, name or _mkv_local(p) or p, o, statement)
+    row = EdgeRow(s, name or MKV.local(p) or p, o, statement)
     publications: list[str] = []
     for fp, fo in fields:
-        name = _mkv_local(fp)
+        name = MKV.local(fp)
         if name == "evidenceQuote":
             row.quote = fo.value
         elif name == "quoteStart":

@@ -108,6 +108,7 @@ class Vocabulary:
 
     base: ClassVar[str] = ""
     _terms: ClassVar[dict[str, IRI]] = {}
+    _names: ClassVar[dict[str, str]] = {}  # IRI -> local name: local() is asked once per quad
 
     def __init_subclass__(cls, *, base: str, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -119,6 +120,7 @@ class Vocabulary:
             term = IRI(base + name)
             setattr(cls, name, term)
             cls._terms[name] = term
+        cls._names = {term: name for name, term in cls._terms.items()}
 
     def __new__(cls, *args: object, **kwargs: object) -> Vocabulary:
         raise TypeError(f"{cls.__name__} is a namespace of terms; use its attributes")
@@ -145,10 +147,7 @@ class Vocabulary:
     @classmethod
     def local(cls, iri: str) -> str | None:
         """The local name of a term's IRI, or ``None`` if ``iri`` is not a term of the namespace."""
-        if not iri.startswith(cls.base):
-            return None
-        name = iri[len(cls.base):]
-        return name if name in cls._terms else None
+        return cls._names.get(iri)
 
 
 class OpenNamespace(str):
