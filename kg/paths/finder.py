@@ -211,10 +211,14 @@ class PathFilter:
         """Whether a node of these declared types and this (Biolink) category may be on a path."""
         # A class filter covers its subclasses: excluding Phenotype excludes MyoclonusType too.
         ancestors = _with_superclasses(declared) if self.schema is None else _superclasses_in(self.schema, declared)
-        types = set(ancestors) | {category}
-        if self.include_categories and not types & self.include_categories:
+        return self.classes_ok(ancestors | {category})
+
+    def classes_ok(self, classes: frozenset[str]) -> bool:
+        """Whether a node of these classes (with their superclasses, and its category) may be
+        on a path."""
+        if self.include_categories and not classes & self.include_categories:
             return False
-        return not types & self.exclude_categories
+        return not classes & self.exclude_categories
 
     @property
     def trivial(self) -> bool:

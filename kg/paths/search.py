@@ -37,21 +37,9 @@ class NoPath(Exception):
 
 def _allowed(graph: CompactGraph, flt: "PathFilter") -> tuple[bytearray, bytearray]:
     """Which predicates and which node kinds the filter lets through (1 = allowed)."""
-    preds = bytearray(1 if _pred_ok(flt, p) else 0 for p in graph.predicates)
-    kinds = bytearray(1 if _kind_ok(flt, k) else 0 for k in graph.kinds)
+    preds = bytearray(1 if flt.predicate_ok(p) else 0 for p in graph.predicates)
+    kinds = bytearray(1 if flt.classes_ok(k) else 0 for k in graph.kinds)
     return preds, kinds
-
-
-def _pred_ok(flt: "PathFilter", predicate: str) -> bool:
-    if flt.include_predicates and predicate not in flt.include_predicates:
-        return False
-    return predicate not in flt.exclude_predicates
-
-
-def _kind_ok(flt: "PathFilter", classes: frozenset[str]) -> bool:
-    if flt.include_categories and not classes & flt.include_categories:
-        return False
-    return not classes & flt.exclude_categories
 
 
 def neighbour_functions(graph: CompactGraph, flt: "PathFilter",
