@@ -203,17 +203,22 @@ with open(OUT, "w") as fh:
 """
 
 
+def _probe(build: Path, tmp_path: Path, args: list[str]) -> tuple[dict, subprocess.CompletedProcess]:
+    """Run ``kg ARGS`` in a fresh process on ``build``: its exit code and every module it loaded."""
+    out = tmp_path / "modules.json"
+    env = {**os.environ, "KG_BUILD_DIR": str(build)}
+    done = subprocess.run([sys.executable, "-c", _PROBE.replace("OUT", repr(str(out))), json.dumps(args)],
+                          env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    return json.loads(out.read_text()), done
+
+
 @pytest.mark.parametrize("args", [
     ["query", "--name", "first-line-drug", "--format", "csv"],
     ["query", "SELECT * WHERE { ?d mkv:treats ?k }", "--format", "json"],
     ["query", "ASK { mk:clonazepam mkv:treats ?k }", "--format", "xml"],
 ], ids=["named", "select-star", "ask"])
 def test_kg_query_loads_no_other_layer(real_build, tmp_path, args):
-    out = tmp_path / "modules.json"
-    env = {**os.environ, "KG_BUILD_DIR": str(real_build)}
-    done = subprocess.run([sys.executable, "-c", _PROBE.replace("OUT", repr(str(out))), json.dumps(args)],
-                          env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
-    report = json.loads(out.read_text())
+    report, done = _probe(real_build, tmp_path, args)
     assert report["code"] in (0, None), done.stderr
     assert done.stdout.strip(), done.stderr
     loaded = [m for m in report["modules"] if any(m == f or m.startswith(f + ".") for f in FORBIDDEN)]
@@ -227,11 +232,7 @@ def test_kg_query_loads_no_other_layer(real_build, tmp_path, args):
 ], ids=["found-nothing", "refused"])
 def test_kg_query_hints_load_no_networkx(real_build, tmp_path, args, code):
     # The "did you mean" hints take the entity names from the build's compact graph.
-    out = tmp_path / "modules.json"
-    env = {**os.environ, "KG_BUILD_DIR": str(real_build)}
-    done = subprocess.run([sys.executable, "-c", _PROBE.replace("OUT", repr(str(out))), json.dumps(args)],
-                          env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
-    report = json.loads(out.read_text())
+    report, done = _probe(real_build, tmp_path, args)
     assert report["code"] in ((0, None) if code == 0 else (code,)), done.stderr
     if code == 0:
         assert "did you mean mk:clonazepam?" in done.stderr
