@@ -225,22 +225,23 @@ def _damage_store(build_dir: Path) -> None:
     (build_dir / "store" / "CURRENT").write_text("garbage\n", encoding="utf-8")
 
 
-def _flip_sst(build_dir: Path) -> None:
-    sst = max((build_dir / "store").glob("*.sst"), key=lambda p: p.stat().st_size)
+def _flip_middle(sst: Path) -> None:
+    """Invert 16 bytes in the middle of ``sst``, in place (hard links to it see the change)."""
     data = bytearray(sst.read_bytes())
     middle = len(data) // 2
     data[middle:middle + 16] = bytes(b ^ 0xFF for b in data[middle:middle + 16])
     sst.write_bytes(bytes(data))
 
 
+def _flip_sst(build_dir: Path) -> None:
+    _flip_middle(max((build_dir / "store").glob("*.sst"), key=lambda p: p.stat().st_size))
+
+
 def _flip_full_store_sst(build_dir: Path) -> None:
     # A file of the full store only (not a hard link to the store's: checksummed on its own).
     own = [p for p in (build_dir / "store-full").glob("*.sst") if p.stat().st_nlink == 1]
     assert own, "the full store has no file of its own"
-    sst = max(own, key=lambda p: p.stat().st_size)
-    data = bytearray(sst.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    sst.write_bytes(bytes(data))
+    _flip_middle(max(own, key=lambda p: p.stat().st_size))
 
 
 @pytest.mark.parametrize("damage", [_damage_store, _flip_sst, _flip_full_store_sst],
