@@ -1,8 +1,10 @@
 """The graph view in real headless Chromium (Debian's ``chromium`` driven by Playwright).
 
 Locally these tests skip, with the reason, when Playwright or Chromium is missing; with
-``CI`` set they fail instead. The page's own CSP forbids eval, so the tests poll with
-``page.evaluate`` (which the CSP does not govern) rather than ``wait_for_function``.
+``CI`` set they fail instead. The page's own CSP forbids eval, so the tests wait with
+``page.evaluate`` (which the CSP does not govern) rather than ``wait_for_function``: the
+condition is polled in the page, in the source of the function evaluated (see
+:meth:`Session.wait`).
 
 Every test loads its page afresh (a new document, so no state is carried over), in the one
 tab of the module: reusing the tab's renderer, whose compiled scripts are cached, halves the
@@ -63,12 +65,40 @@ class Session:
         self.wait("!!(window.kgView && window.kgView.interactive)", timeout)
 
     def wait(self, expression: str, timeout: float = 10.0, frame=None) -> None:
+        """Wait until ``expression`` is true in the page (or ``frame``).
+
+        It is checked every 25 ms by the page itself, in one ``evaluate`` (one round trip
+        instead of one per check): the expression is part of the evaluated function's source,
+        not a string the page would have to eval."""
+        from playwright.sync_api import Error
+
         target = frame or self.page
         deadline = time.monotonic() + timeout
-        while not target.evaluate(expression):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {expression}; errors: {self.errors}")
-            self.page.wait_for_timeout(25)
+        poll = ("(timeout) => new Promise((resolve, reject) => {"
+                " const deadline = performance.now() + timeout;"
+                " const check = () => { try {"
+                f" if ({expression}) resolve(true);"
+                " else if (performance.now() > deadline) resolve(false);"
+                " else setTimeout(check, 25);"
+                " } catch (e) { reject(e); } };"
+                " check(); })")
+        while True:
+            try:
+                done = target.evaluate(poll, max(0.0, deadline - time.monotonic()) * 1000)
+                break
+            except Error as exc:  # the document was replaced while waiting (a frame loading)
+                if "context was destroyed" not in str(exc) or time.monotonic() > deadline:
+                    raise
+        if not done:
+            raise AssertionError(f"timed out waiting for {expression}; errors: {self.errors}")
+
+    def focus(self, node: str) -> bool:
+        """``kgView.focusNode(node)``, returning once the page has drawn a frame of its
+        animation (the whole 400 ms animation takes seconds of software rendering here)."""
+        return self.js("(id) => new Promise((resolve, reject) => {"
+                       " setTimeout(() => reject(new Error('no frame drawn after the focus')), 10000);"
+                       " kgView.network.once('afterDrawing', () => resolve(true));"
+                       " if (!kgView.focusNode(id)) resolve(false); })", node)
 
     def js(self, expression: str, arg=None):
         return self.page.evaluate(expression, arg)
@@ -194,8 +224,7 @@ def test_selected_edge_shows_status_correction_and_reference(session, sample_pag
 
 def test_hostile_label_and_quote_are_shown_as_text(session, sample_page):
     session.open(sample_page)
-    assert session.js("(id) => kgView.focusNode(id)", "mk:hostile")
-    session.page.wait_for_timeout(500)  # let the focus animation draw
+    assert session.focus("mk:hostile")  # and the focused view has been drawn
     assert session.js("document.querySelector('#kg-details .kg-label').textContent") == XSS_LABEL
     assert "<b>tags</b>" in session.js("document.querySelector('#kg-details .kg-definition').textContent")
     eid = edge_id(session, HOSTILE_STATEMENT)
@@ -334,7 +363,7 @@ def test_curated_graph_in_the_browser_and_screenshot(session, tmp_path_factory, 
     ARTIFACTS.mkdir(exist_ok=True)
     session.page.screenshot(path=str(ARTIFACTS / "viz-curated.png"))
     session.js("kgView.focusNode('mk:clonazepam')")
-    session.page.wait_for_timeout(600)
+    session.page.wait_for_timeout(600)  # some of the animation, for the screenshot only
     session.page.screenshot(path=str(ARTIFACTS / "viz-curated-clonazepam.png"))
     assert (ARTIFACTS / "viz-curated.png").stat().st_size > 10_000
 
