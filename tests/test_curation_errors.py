@@ -115,6 +115,21 @@ def test_invalid_yaml_names_the_line(fixture_copy, tmp_path):
         build(tmp_path / "out", data=fixture_copy, validate=False)
 
 
+def test_a_file_read_again_gives_its_own_copy_and_a_change_is_seen(fixture_copy):
+    from kg.curation.records import read_records
+
+    path = fixture_copy / "facts.yaml"
+    first = read_records(path)
+    assert first[0][1]["subject"] == "hypoxia"
+    first[0][1]["subject"] = "changed by a caller"
+    assert read_records(path)[0][1]["subject"] == "hypoxia"  # not the caller's copy
+    _replace(path, "subject: hypoxia", "subject: epilepsy")
+    assert read_records(path)[0][1]["subject"] == "epilepsy"
+    _replace(path, "subject: epilepsy", "subject: [epilepsy")
+    with pytest.raises(CurationError, match=r"facts.yaml:\d+: invalid YAML"):
+        read_records(path)
+
+
 def test_failed_build_leaves_previous_output_untouched(fixture_copy, tmp_path):
     out = tmp_path / "out"
     build(out, data=fixture_copy, validate=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,18 +99,17 @@ class Curation:
 MAX_DEPTH = 32
 
 
-def _unrepresentable(char: str) -> bool:
-    """Whether ``char`` cannot be written to every export format: XML 1.0 (GraphML) has no
-    way at all to carry C0 controls other than tab, LF and CR, U+FFFE, U+FFFF or a lone
-    surrogate (not even as a character reference)."""
-    code = ord(char)
-    return (code < 0x20 and char not in "\t\n\r") or code in (0xFFFE, 0xFFFF) or 0xD800 <= code <= 0xDFFF
+#: The characters no export format can carry: XML 1.0 (GraphML) has no way at all to write C0
+#: controls other than tab, LF and CR, U+FFFE, U+FFFF or a lone surrogate (not even as a
+#: character reference).
+_UNREPRESENTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def _check_text(value: Any, name: str, line: int, record: str | None, where: str = "") -> None:
     if isinstance(value, str):
-        bad = next((c for c in value if _unrepresentable(c)), None)
-        if bad is not None:
+        found = _UNREPRESENTABLE.search(value)
+        if found is not None:
+            bad = found.group()
             import unicodedata
 
             what = unicodedata.name(bad, "a control character" if ord(bad) < 0x20 else "a non-character")
@@ -181,6 +182,22 @@ def read_records(path: Path, display_name: str | None = None) -> list[tuple[int,
         raise CurationError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=name) from None
     except OSError as exc:
         raise CurationError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
+    kept = _READ.get((name, text))
+    if kept is None:
+        kept = _READ[name, text] = _parse_records(text, name)
+        while len(_READ) > _READ_KEPT:
+            del _READ[next(iter(_READ))]  # the oldest
+    return copy.deepcopy(kept)
+
+
+#: The records of the texts read last, by (display name, text): a process that builds again
+#: (the API's rebuilds, a server picking up a change, the test suite) parses an unchanged
+#: curation file once; PyYAML's pure-Python parser takes most of the time of compiling it.
+_READ: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
+_READ_KEPT = 16
+
+
+def _parse_records(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
     loader = None
     try:
         loader = _Loader(text)  # its reader refuses raw control characters already here
