@@ -156,6 +156,7 @@ def read_hpoa(path: Path | str, tick: Callable[[int], None] | None = None) -> It
     path = Path(path)
     number, header_seen, last, consumed = 0, False, "", 0
     match = _HPOA_ROW.fullmatch
+    split_references: dict[str, tuple[str, ...]] = {}
     with _open(path) as fh:
         try:
             for raw in fh:
@@ -175,8 +176,11 @@ def read_hpoa(path: Path | str, tick: Callable[[int], None] | None = None) -> It
                 if m is None:
                     raise _diagnose_hpoa(path, number, raw)
                 disease, name, qualifier, term, reference, evidence, onset, frequency, aspect = m.groups()
-                yield Annotation(disease, name, qualifier == "NOT", term,
-                                 tuple(r.strip() for r in reference.split(";") if r.strip()),
+                references = split_references.get(reference)
+                if references is None:  # a disease's rows mostly cite the same sources
+                    references = split_references[reference] = tuple(
+                        r.strip() for r in reference.split(";") if r.strip())
+                yield Annotation(disease, name, qualifier == "NOT", term, references,
                                  evidence, onset, frequency, aspect, number)
         except UnicodeDecodeError as exc:
             raise _decode_error(path, exc, number) from None
