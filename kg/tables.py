@@ -11,7 +11,8 @@ restate an edge that is already in the table (or point to an identifier that is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from collections import Counter
+from typing import Any, Callable, Iterable
 
 import pyoxigraph as ox
 
@@ -100,8 +101,32 @@ def _value(term) -> str:
     return term.value if hasattr(term, "value") else str(term)
 
 
-def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
+def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema, *,
+                ordered: Callable[[ox.NamedNode | ox.BlankNode | None], Iterable[ox.Quad]] | None = None
+                ) -> Tables:
     """Derive node and edge rows from quads (any graphs), sorted for determinism.
+
+    The rows depend on the order of the quads in two ways only: where a field takes one value
+    of several (a node with two labels, a statement with two quotes: the last one read wins, and
+    a dictionary of values or qualifiers keeps the order they were read in), and in which error a
+    damaged value raises (the first one read).
+
+    Parameters
+    ----------
+    quads : iterable of pyoxigraph.Quad or Triple
+        The graph, in the order that decides the cases above (unless ``ordered`` is given).
+    schema : Schema
+        The domain classes and the edge properties.
+    ordered : callable, optional
+        Says that ``quads`` come in any order, each quad once per graph (e.g. from an in-memory
+        copy of a store, which iterates faster), and gives the order that decides:
+        ``ordered(subject)`` returns the quads of one subject and ``ordered(None)`` all of them,
+        in that order. The quads of each subject whose rows depend on their order are read again
+        with it; on an error, all of them are (so the error is the one the order gives).
+
+    Returns
+    -------
+    Tables
 
     Examples
     --------
@@ -111,23 +136,52 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
     >>> t.nodes["https://w3id.org/myoclonus-kg/entity/clonazepam"].label
     'clonazepam'
     """
-    domain_classes = {MKV.iri(c) for c in schema.classes if c not in PROVENANCE_CLASSES}
-    edge_props = {MKV.iri(p) for p, info in schema.properties.items()
-                  if info.kind == "object" and not (info.domain & PROVENANCE_CLASSES) and p not in INDEX_PROPERTIES}
     by_subject: dict[str, list[tuple[str, object]]] = {}
+    subjects: dict[str, object] = {}  # subject -> its term, for ``ordered``
+    if ordered is None:
+        for q in quads:
+            subject = q.subject.value
+            pos = by_subject.get(subject)
+            if pos is None:  # (not setdefault: it would make an empty list for every quad)
+                pos = by_subject[subject] = []
+            pos.append((q.predicate.value, q.object))
+        return _tables(by_subject, schema)
     for q in quads:
         subject = q.subject.value
         pos = by_subject.get(subject)
-        if pos is None:  # (not setdefault: it would make an empty list for every quad)
+        if pos is None:
             pos = by_subject[subject] = []
+            subjects[subject] = q.subject
         pos.append((q.predicate.value, q.object))
+    try:
+        return _tables(by_subject, schema, subjects, ordered)
+    except Exception:  # noqa: BLE001 - whatever it is, the deciding order raises it again
+        del by_subject, subjects
+        return make_tables(ordered(None), schema)
 
+
+class _OtherQuads(Exception):
+    """The ordered reading of a subject holds other quads than the unordered one."""
+
+
+def _tables(by_subject: dict[str, list[tuple[str, object]]], schema: Schema,
+            subjects: dict[str, object] | None = None,
+            ordered: Callable[[Any], Iterable[ox.Quad]] | None = None) -> Tables:
+    domain_classes = {MKV.iri(c) for c in schema.classes if c not in PROVENANCE_CLASSES}
+    edge_props = {MKV.iri(p) for p, info in schema.properties.items()
+                  if info.kind == "object" and not (info.domain & PROVENANCE_CLASSES) and p not in INDEX_PROPERTIES}
     nodes: dict[str, NodeRow] = {}
     for s, pos in by_subject.items():
         types = [MKV.local(o.value) or "" for p, o in pos if p == RDF.type and o.value in domain_classes]
         if types:
-            ordered = sorted(set(types), key=lambda t: (len(schema.ancestors(t)) * -1, t))
-            nodes[s] = NodeRow(s, ordered, category=schema.primary_class(ordered))
+            ordered_types = sorted(set(types), key=lambda t: (len(schema.ancestors(t)) * -1, t))
+            nodes[s] = NodeRow(s, ordered_types, category=schema.primary_class(ordered_types))
+    if ordered is not None and subjects is not None:
+        for s in [s for s, pos in by_subject.items() if _order_decides(pos, s in nodes)]:
+            again = [(q.predicate.value, q.object) for q in ordered(subjects[s])]
+            if Counter(again) != Counter(by_subject[s]):
+                raise _OtherQuads(s)
+            by_subject[s] = again
     statements: dict[tuple[str, str, str], list[str]] = {}
     for s, pos in by_subject.items():
         if s in nodes:
@@ -169,6 +223,61 @@ def make_tables(quads: Iterable[ox.Quad | ox.Triple], schema: Schema) -> Tables:
         node.characteristics.sort()
     edges.sort(key=lambda e: (e.subject, e.predicate, e.object, e.statement))
     return Tables(dict(sorted(nodes.items())), edges)
+
+
+#: Fields of a statement that keep one value (the last one read; the first for rdf:subject,
+#: rdf:predicate and rdf:object), and its qualifiers, kept in the order they are read (_edge).
+_STATEMENT_SCALARS = frozenset({RDF.subject, RDF.predicate, RDF.object, *(MKV.iri(name) for name in (
+    "evidenceQuote", "quoteStart", "quoteEnd", "curationStatus", "correctionNote", "authoritativeReference",
+    "claimNumber", "sourceDocument", "verificationSource", "identifierName", "entailedBy"))})
+_QUALIFIERS = frozenset(MKV.iri(name) for name in ("firstLine", "certainty", "frequency", "inContext"))
+#: A statement's lists that keep their order (frequencies without an evidence code, sources without
+#: a rule), what decides it, and the fields that both its own status or reference and a
+#: verification source set.
+_STATEMENT_LISTS = frozenset(MKV.iri(name) for name in (
+    "frequencyValue", "evidenceCode", "derivedFrom", "entailedBy", "verificationSource", "curationStatus",
+    "authoritativeReference"))
+
+
+def _order_decides(pos: list[tuple[str, object]], is_node: bool) -> bool:
+    """Whether the rows made from one subject's ``(predicate, object)`` pairs can depend on their
+    order (see :func:`make_tables`): as a node, two labels, two definitions, or two literal
+    values of our vocabulary (or values of two properties: a dictionary); as a statement, two
+    values of one of its single fields or of a qualifier, two qualifiers, two frequencies
+    without an evidence code, two sources without a rule, a verification source with a status or
+    a reference; as a source document, two versions."""
+    seen: dict[str, object] = {}
+    names: set[str] = set()
+    many: dict[str, set] = {}  # a statement's objects of _STATEMENT_LISTS
+    for p, o in pos:
+        if is_node:
+            if p == RDFS.label or p == SKOS.definition:
+                pass
+            elif p != MKV.characteristic and MKV.local(p) and isinstance(o, ox.Literal):
+                names.add(p)
+            elif p != MKV.sourceVersion:
+                continue
+        elif p in _QUALIFIERS:
+            names.add(p)
+        elif p in _STATEMENT_LISTS:
+            many.setdefault(p, set()).add(o)
+            if p not in _STATEMENT_SCALARS:
+                continue
+        elif p not in _STATEMENT_SCALARS and p != MKV.sourceVersion:
+            continue
+        if seen.setdefault(p, o) != o:
+            return True
+    if len(names) > 1:
+        return True
+    if not many:
+        return False
+    if len(many.get(MKV.frequencyValue, ())) > 1 and MKV.evidenceCode not in many:
+        return True
+    if len(many.get(MKV.derivedFrom, ())) > 1 and not any(
+            getattr(o, "value", "") for o in many.get(MKV.entailedBy, ())):
+        return True
+    return MKV.verificationSource in many and (MKV.curationStatus in many
+                                               or MKV.authoritativeReference in many)
 
 
 def _edge(s: str, p: str, o: str, statement: str, fields: list[tuple[str, object]],
