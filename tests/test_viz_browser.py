@@ -22,6 +22,7 @@ import pytest
 
 from kg.viz import build_view, show, write_html
 from tests.hostile import HOSTILE_STATEMENT, XSS_LABEL, XSS_QUOTE, edges_where, with_hostile_entity
+from tests.inpage import wait_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -65,31 +66,9 @@ class Session:
         self.wait("!!(window.kgView && window.kgView.interactive)", timeout)
 
     def wait(self, expression: str, timeout: float = 10.0, frame=None) -> None:
-        """Wait until ``expression`` is true in the page (or ``frame``).
-
-        It is checked every 25 ms by the page itself, in one ``evaluate`` (one round trip
-        instead of one per check): the expression is part of the evaluated function's source,
-        not a string the page would have to eval."""
-        from playwright.sync_api import Error
-
-        target = frame or self.page
-        deadline = time.monotonic() + timeout
-        poll = ("(timeout) => new Promise((resolve, reject) => {"
-                " const deadline = performance.now() + timeout;"
-                " const check = () => { try {"
-                f" if ({expression}) resolve(true);"
-                " else if (performance.now() > deadline) resolve(false);"
-                " else setTimeout(check, 25);"
-                " } catch (e) { reject(e); } };"
-                " check(); })")
-        while True:
-            try:
-                done = target.evaluate(poll, max(0.0, deadline - time.monotonic()) * 1000)
-                break
-            except Error as exc:  # the document was replaced while waiting (a frame loading)
-                if "context was destroyed" not in str(exc) or time.monotonic() > deadline:
-                    raise
-        if not done:
+        """Wait until ``expression`` is true in the page (or ``frame``): see
+        :func:`tests.inpage.wait_in_page`."""
+        if not wait_in_page(frame or self.page, expression, timeout):
             raise AssertionError(f"timed out waiting for {expression}; errors: {self.errors}")
 
     def focus(self, node: str) -> bool:

@@ -24,6 +24,7 @@ import pytest
 
 from kg.build import build
 from kg.web.testing import serve
+from tests.inpage import wait_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -117,30 +118,8 @@ def editor_text(page) -> str:
 
 
 def wait_until(page, expression: str, timeout: float = 15.0) -> None:
-    """Wait until ``expression`` is true in the page.
-
-    The page's CSP forbids the string eval that ``wait_for_function`` uses; ``page.evaluate``
-    is not governed by it, so the page checks the expression itself every 25 ms inside one
-    evaluated function (the expression is part of its source), one round trip in all."""
-    from playwright.sync_api import Error
-
-    deadline = time.monotonic() + timeout
-    poll = ("(timeout) => new Promise((resolve, reject) => {"
-            " const deadline = performance.now() + timeout;"
-            " const check = () => { try {"
-            f" if ({expression}) resolve(true);"
-            " else if (performance.now() > deadline) resolve(false);"
-            " else setTimeout(check, 25);"
-            " } catch (e) { reject(e); } };"
-            " check(); })")
-    while True:
-        try:
-            done = page.evaluate(poll, max(0.0, deadline - time.monotonic()) * 1000)
-            break
-        except Error as exc:  # a navigation replaced the document while waiting: look again
-            if "context was destroyed" not in str(exc) or time.monotonic() > deadline:
-                raise
-    if not done:
+    """Wait until ``expression`` is true in the page (:func:`tests.inpage.wait_in_page`)."""
+    if not wait_in_page(page, expression, timeout):
         raise AssertionError(f"timed out waiting for {expression}")
 
 
