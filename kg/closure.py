@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from kg.entailment import EntailmentResult
     from kg.schema import Schema
 
-__all__ = ["ClosureResult", "subtype_closure", "closure_from_store", "check_closure"]
+__all__ = ["ClosureResult", "subtype_closure", "closure_from_store", "check_closure", "store_holds_exactly"]
 
 
 @dataclass
@@ -175,8 +175,15 @@ def check_closure(expected: ClosureResult, store: ox.Store) -> list[str]:
     problems = []
     predicate = ox.NamedNode(MKV.subtypeOfClosure)
     for graph, pairs in ((GRAPH_CLOSURE, expected.pairs), (GRAPH_ALIASES, expected.alias_pairs)):
-        if _holds_exactly(store, graph, predicate, pairs):
-            continue  # no difference: nothing to read
+        graph_node = ox.NamedNode(graph)
+        try:
+            # (str() of a term is its N-Triples form: the IRIs are checked terms.)
+            if store_holds_exactly(
+                    store, (ox.Quad(ox.NamedNode(x), predicate, ox.NamedNode(y), graph_node) for x, y in pairs),
+                    len(pairs), [f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph_node} {{ ?s {predicate} ?o }} }}"]):
+                continue  # no difference: nothing to read
+        except ValueError:  # not an IRI: the comparison below says which
+            pass
         quads = list(store.quads_for_pattern(None, predicate, None, ox.NamedNode(graph)))
         have = {(q.subject.value, q.object.value) for q in quads
                 if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode)}
@@ -193,15 +200,18 @@ def check_closure(expected: ClosureResult, store: ox.Store) -> list[str]:
     return problems
 
 
-def _holds_exactly(store: ox.Store, graph: str, predicate: ox.NamedNode, pairs: set[tuple[str, str]]) -> bool:
-    """Whether ``graph`` holds exactly the ``predicate`` triples of ``pairs``: as many as there are
-    pairs, and each of them (a lookup, without reading the triples' text back from the store)."""
-    graph_node = ox.NamedNode(graph)
-    # (str() of a term is its N-Triples form: the IRIs are checked terms.)
-    rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph_node} {{ ?s {predicate} ?o }} }}")
-    if int(next(iter(rows))[0].value) != len(pairs):  # type: ignore[arg-type]
-        return False
-    try:
-        return all(ox.Quad(ox.NamedNode(x), predicate, ox.NamedNode(y), graph_node) in store for x, y in pairs)
-    except ValueError:  # not an IRI: the comparison says which
-        return False
+def store_holds_exactly(store: ox.Store, quads: Iterable[ox.Quad], size: int, counts: Iterable[str]) -> bool:
+    """Whether a part of ``store`` holds exactly ``quads`` (``size`` of them, each in that part):
+    the ``counts`` queries (each a SELECT of one number) add up to ``size``, and each quad is
+    there: a lookup each, without reading the store's quads back (their text is what takes most
+    of the time of a comparison).
+
+    Raises
+    ------
+    ValueError
+        If making a quad of ``quads`` does (a term that cannot be one).
+    """
+    held = 0
+    for text in counts:
+        held += int(next(iter(store.query(text)))[0].value)  # type: ignore[arg-type]
+    return held == size and all(q in store for q in quads)

@@ -209,7 +209,7 @@ def validate_build(directory: Path, *, shacl: bool = True) -> ValidationReport:
 def _entailment_problems(directory: Path, curated: list[ox.Quad]) -> list[str]:
     """The entailed graph and the closure of each store of the build, against a recomputation:
     the full store (kg.layout.FULL_STORE_DIR) holds the alias twins, the main one none."""
-    from kg.closure import ClosureResult, check_closure, closure_from_store
+    from kg.closure import ClosureResult, check_closure, closure_from_store, store_holds_exactly
     from kg.entailment import ALIAS_RULE, EntailmentResult, check_entailment, entail_store
     from kg.namespace import GRAPH_ALIASES, GRAPH_CURATED, GRAPH_ENTAILED
     from kg.vocab import MKV
@@ -220,6 +220,12 @@ def _entailment_problems(directory: Path, curated: list[ox.Quad]) -> list[str]:
     stores = [full_dir, main_dir] if full_dir.is_dir() else [main_dir]  # one store: an older build
     graph = ox.NamedNode(GRAPH_CURATED)
     closure = ox.NamedNode(MKV.subtypeOfClosure)
+    edge_graphs = (GRAPH_ENTAILED, GRAPH_ALIASES)
+    edge_nodes = {ox.NamedNode(g) for g in edge_graphs}
+    # The size of those graphs but the closure index. (str() of a term is its N-Triples form:
+    # the IRIs are checked terms.)
+    counts = [f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o FILTER(?p != {closure}) }} }}"
+              for g in edge_nodes]
     expected = None
     expected_quads: set[ox.Quad] = set()
     problems: list[str] = []
@@ -239,30 +245,13 @@ def _entailment_problems(directory: Path, curated: list[ox.Quad]) -> list[str]:
             # (want's quads: the expected ones but the alias twins, which are the aliases graph's)
             entailed = ox.NamedNode(GRAPH_ENTAILED)
             want_quads = {q for q in expected_quads if q.graph_name == entailed}
-        if _holds_exactly(store, want_quads, (GRAPH_ENTAILED, GRAPH_ALIASES), closure):
+        if (all(q.graph_name in edge_nodes and q.predicate != closure for q in want_quads)
+                and store_holds_exactly(store, want_quads, len(want_quads), counts)):
             found_problems = check_closure(want_closure, store)
         else:
-            found = [q for g in (GRAPH_ENTAILED, GRAPH_ALIASES)
+            found = [q for g in edge_graphs
                      for q in store.quads_for_pattern(None, None, None, ox.NamedNode(g)) if q.predicate != closure]
             found_problems = check_entailment(want, found) + check_closure(want_closure, store)
         problems += [f"{store_dir.name}: {p}" for p in found_problems] if len(stores) == 2 else found_problems
     return problems
 
-
-def _holds_exactly(store: ox.Store, quads: set[ox.Quad], graphs: tuple[str, ...], other: ox.NamedNode) -> bool:
-    """Whether the triples of ``graphs`` in ``store``, those with the predicate ``other`` left out,
-    are exactly ``quads``: as many, and each of ``quads`` there (a lookup each, without reading
-    the quads' text back from the store, which takes most of the time of a comparison)."""
-    graph_nodes = {ox.NamedNode(g) for g in graphs}
-    held = 0
-    for graph in graphs:
-        # (str() of a term is its N-Triples form: the IRIs are checked terms.)
-        rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} "
-                           f"{{ ?s ?p ?o FILTER(?p != {other}) }} }}")
-        held += int(next(iter(rows))[0].value)  # type: ignore[arg-type]
-    if held != len(quads):
-        return False
-    for q in quads:
-        if q.graph_name not in graph_nodes or q.predicate == other or q not in store:
-            return False
-    return True
