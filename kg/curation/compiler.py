@@ -333,7 +333,7 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
         references[ref.id] = ref
     exact_owner: dict[str, Entity] = {}
     entities: dict[str, Entity] = {}
-    checked: list[str] = []  # checked_by_tests(), read from the HPO files once
+    checked: str | None = None  # checked_by_tests(), read from the HPO files once
     for ent in curation.entities:
         if ent.id in entities:
             first = entities[ent.id]
@@ -383,9 +383,10 @@ def compile_curation(curation: Curation | None = None, *, article: str | None = 
             add(st, _nn(RDF.subject), node)
             add(st, _nn(RDF.predicate), skos_p)
             add(st, _nn(RDF.object), _nn(iri))
-            if not m.verified_by and not checked:
-                checked.append(checked_by_tests())
-            verified = m.verified_by or checked[0]
+            verified = m.verified_by
+            if not verified:
+                checked = checked or checked_by_tests()
+                verified = checked
             add(st, _nn(MKV.verificationSource), ox.Literal(verified))
             if m.name:
                 # The identifier's own name, never an rdfs:label: a statement shares no label
