@@ -282,10 +282,8 @@ def _read_annotations(path: Path, onto: Ontology, stats: ImportStats, tick: Call
     checked: set[str] = set()
     # The current terms, for a set lookup per id (most rows need nothing more).
     current = {t for t, found in onto.terms.items() if not found.obsolete}
-    new = tuple.__new__  # a DiseaseAnnotation without the NamedTuple's Python-level __new__
-    # The rows of a disease are mostly consecutive: its lists are kept at hand.
-    last, known, rows = None, [], []
-    for disease, name, negated, term, references, evidence, onset, frequency, _, line in read_hpoa(path, tick):
+    for a in read_hpoa(path, tick):
+        disease = a.disease
         if disease not in checked:
             prefix = disease.partition(":")[0]
             if prefix not in IMPORTED_PREFIXES:
@@ -295,26 +293,23 @@ def _read_annotations(path: Path, onto: Ontology, stats: ImportStats, tick: Call
             try:
                 check_curie(disease)
             except KGError as exc:
-                raise HPOImportError(str(exc), file=str(path), line=line) from None
+                raise HPOImportError(str(exc), file=str(path), line=a.line) from None
             checked.add(disease)
+        term, onset = a.term, a.onset
         if term not in current:
-            term = _check_term(onto, term, path, line)
+            term = _check_term(onto, term, path, a.line)
         if onset and onset not in current:
-            onset = _check_term(onto, onset, path, line)
-        if negated:
+            onset = _check_term(onto, onset, path, a.line)
+        if a.negated:
             stats.not_rows += 1
             continue
-        if disease != last:
-            last = disease
-            found_names = names.get(disease)
-            if found_names is None:
-                known = names[disease] = []
-                rows = annotations[disease] = []
-            else:
-                known, rows = found_names, annotations[disease]
-        if name not in known:
-            known.append(name)
-        rows.append(new(DiseaseAnnotation, (term, evidence, references, frequency, onset)))
+        known = names.get(disease)
+        if known is None:
+            known = names[disease] = []
+            annotations[disease] = []
+        if a.name not in known:
+            known.append(a.name)
+        annotations[disease].append(DiseaseAnnotation(term, a.evidence, a.references, a.frequency, onset))
     stats.skipped_diseases = {p: len(v) for p, v in skipped.items()}
     return annotations, names
 
