@@ -368,7 +368,6 @@ def _write_paths_index(tmp: Path, store: ox.Store, store_quads: dict[str, int], 
     return write_compact(tmp / COMPACT_FILE, tables, schema)
 
 
-
 def _write_full_store(tmp: Path, store: ox.Store, aliases_graph: list[str],
                       say: Callable[[str], None]) -> ox.Store:
     """The full store (kg.layout.FULL_STORE_DIR): a checkpoint of ``store`` (hard links to its
